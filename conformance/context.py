@@ -1,0 +1,239 @@
+"""`CheckContext`: everything a check may use to talk to the target and read evidence."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+
+from conformance.contract import API_KEY_HEADER, ROLLOUT_PATH
+from conformance.inference import InferenceRecorder
+from conformance.loop import LoopThread
+from conformance.outcomes import CheckSkipped, HarnessError
+from conformance.profile import TargetProfile, new_cid
+from conformance.redaction import Redactor
+from conformance.target import Target
+
+T = TypeVar("T")
+_BODY_PREVIEW = 160
+_IDEMPOTENT = ("GET", "HEAD", "OPTIONS")
+_CONNECT_RETRIES = 2
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Knobs of a run that checks read."""
+
+    min_seeds: int = 10
+    parallel_rollouts: int = 8
+    request_timeout_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """A rollout the harness sent: the request body, its cid and what came back."""
+
+    cid: str
+    body: dict[str, Any]
+    response: httpx.Response
+
+    def json(self) -> Any:
+        return self.response.json()
+
+
+class CheckContext:
+    """Shared by all checks of one run; thread-safe."""
+
+    def __init__(
+        self,
+        target: Target,
+        loop: LoopThread,
+        client: httpx.AsyncClient,
+        *,
+        profile: TargetProfile,
+        recorder: InferenceRecorder | None,
+        inference_url: str | None,
+        settings: Settings,
+        redactor: Redactor,
+    ) -> None:
+        self.target = target
+        self.profile = profile
+        self.recorder = recorder
+        self.inference_url = inference_url
+        self.settings = settings
+        self.redactor = redactor
+        self._loop = loop
+        self._client = client
+        self._lock = threading.Lock()
+        self._memo: dict[str, Any] = {}
+        self._memo_locks: dict[str, threading.Lock] = {}
+        self.requests_sent = 0
+
+    @property
+    def api_key(self) -> str | None:
+        return self.target.api_key
+
+    # --- requests -----------------------------------------------------------------
+
+    def auth_headers(self) -> dict[str, str]:
+        return {API_KEY_HEADER: self.api_key} if self.api_key else {}
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        auth: bool | Mapping[str, str] = True,
+        params: Any = None,
+        json_body: Any = None,
+        content: bytes | str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send one request. `auth=True` adds X-API-Key, `False` sends none, a mapping is used as is."""
+        all_headers: dict[str, str] = {}
+        if auth is True:
+            all_headers.update(self.auth_headers())
+        elif auth is not False:
+            all_headers.update(auth)
+        all_headers.update(headers or {})
+        return self._loop.run(
+            self._send(method, path, all_headers, params, json_body, content),
+            timeout=self.settings.request_timeout_s * (_CONNECT_RETRIES + 2),
+        )
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        params: Any,
+        json_body: Any,
+        content: bytes | str | None,
+    ) -> httpx.Response:
+        attempts = _CONNECT_RETRIES + 1 if method in _IDEMPOTENT else 1
+        for attempt in range(attempts):
+            with self._lock:
+                self.requests_sent += 1
+            try:
+                return await self._client.request(
+                    method, path, headers=headers, params=params, json=json_body, content=content
+                )
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                if attempt + 1 == attempts:
+                    raise HarnessError(f"cannot connect to the target: {exc}") from exc
+            except httpx.TimeoutException as exc:
+                raise HarnessError(f"{method} {path} timed out: {exc!r}") from exc
+            except httpx.HTTPError as exc:
+                raise HarnessError(f"{method} {path} failed: {type(exc).__name__}: {exc}") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", path, **kwargs)
+
+    def gather(self, calls: Sequence[Callable[[], httpx.Response]]) -> list[httpx.Response]:
+        """Run request thunks concurrently (each is a `lambda: ctx.post(...)`)."""
+        results: list[httpx.Response | BaseException] = [HarnessError("not run")] * len(calls)
+
+        def worker(i: int) -> None:
+            try:
+                results[i] = calls[i]()
+            except BaseException as exc:  # re-raised below, in the caller's thread
+                results[i] = exc
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(calls))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for r in results:
+            if isinstance(r, BaseException):
+                raise r
+        return [r for r in results if isinstance(r, httpx.Response)]
+
+    # --- rollouts -----------------------------------------------------------------
+
+    def require_inference_url(self) -> str:
+        if self.inference_url is None:
+            raise CheckSkipped(
+                "no inference URL the target can reach: pass --inference-url "
+                "(the target is not local, so the harness's mock is out of its reach)"
+            )
+        return self.inference_url
+
+    def require_recorder(self) -> InferenceRecorder:
+        if self.recorder is None:
+            raise CheckSkipped(
+                "needs the harness's recording mock inference server, which this target "
+                "cannot reach; with --inference-url there is no recording to prove cids"
+            )
+        return self.recorder
+
+    def rollout_body(self, *, cid: str | None = None, seed: int = 0, mode: str = "rl") -> dict[str, Any]:
+        return self.profile.rollout_request(
+            cid=cid or new_cid(), inference_url=self.require_inference_url(), seed=seed, mode=mode
+        )
+
+    def rollout(self, *, seed: int = 0, mode: str = "rl", cid: str | None = None) -> Rollout:
+        """POST a fresh valid rollout with its own cid."""
+        cid = cid or new_cid()
+        body = self.rollout_body(cid=cid, seed=seed, mode=mode)
+        return Rollout(cid=cid, body=body, response=self.post(ROLLOUT_PATH, json_body=body))
+
+    def baseline_rollout(self) -> Rollout:
+        """One successful rl rollout shared by every check that inspects a response.
+
+        Skips (with the reason) when the target did not answer it with 200 JSON:
+        RO-1 reports that failure itself, once.
+        """
+        rollout = self.memo("baseline_rollout", lambda: self.rollout(seed=0))
+        if rollout.response.status_code != 200 or not isinstance(_json_or_none(rollout.response), dict):
+            raise CheckSkipped(
+                f"the baseline rollout did not succeed ({self.describe(rollout.response)}); see RO-1"
+            )
+        return rollout
+
+    def memo(self, key: str, factory: Callable[[], T]) -> T:
+        """Compute `factory()` once per run, even when checks ask concurrently."""
+        with self._lock:
+            if key in self._memo:
+                return self._memo[key]  # type: ignore[no-any-return]
+            key_lock = self._memo_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            with self._lock:
+                if key in self._memo:
+                    return self._memo[key]  # type: ignore[no-any-return]
+            value = factory()
+            with self._lock:
+                self._memo[key] = value
+            return value
+
+    # --- rendering ----------------------------------------------------------------
+
+    def describe(self, response: httpx.Response) -> str:
+        """`401, body='{...}'`: status and a short, redacted body preview."""
+        text = response.text
+        preview = text if len(text) <= _BODY_PREVIEW else text[:_BODY_PREVIEW] + "..."
+        return self.redactor.text(f"{response.status_code}, body={preview!r}")
+
+    def short_json(self, value: Any) -> str:
+        text = json.dumps(value, default=str)
+        return self.redactor.text(text if len(text) <= _BODY_PREVIEW else text[:_BODY_PREVIEW] + "...")
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def json_body(response: httpx.Response) -> Any:
+    """The JSON body, or None when the body is not JSON."""
+    return _json_or_none(response)

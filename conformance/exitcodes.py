@@ -1,0 +1,18 @@
+"""Process exit codes shared by every `taskapp-conformance` subcommand."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """What the process exit status means; documented in `--help` and the README."""
+
+    OK = 0
+    """The target conforms (or the input is valid)."""
+    NOT_CONFORMING = 1
+    """At least one check failed (or the input has errors)."""
+    USAGE = 2
+    """Usage or configuration error: bad flag, missing file, invalid config."""
+    UNREACHABLE = 3
+    """The harness could not reach or talk to the target."""

@@ -1,0 +1,86 @@
+"""What a valid rollout looks like for this target, learned from its own /info and /task_info."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.contract import url_with_cid_first
+
+
+@dataclass
+class TargetProfile:
+    """Rollout defaults: learned from the target, overridden by the user's flags."""
+
+    env_name: str | None = None
+    split: str | None = None
+    splits: list[str] = field(default_factory=list)
+    model: str | None = None
+    inference_url: str | None = None
+    rollout_overrides: dict[str, Any] = field(default_factory=dict)
+    learned_from: list[str] = field(default_factory=list)
+
+    def learn(self, info: Any, instance: Any) -> None:
+        """Fill the gaps from an `/info` body and a `/task_info?seed=0` body (either may be junk)."""
+        info = info if isinstance(info, dict) else {}
+        instance = instance if isinstance(instance, dict) else {}
+        dataset = _obj(instance.get("dataset")) or _obj(info.get("dataset"))
+        inference = _obj(instance.get("inference")) or _obj(info.get("inference"))
+        task = _obj(instance.get("task")) or _obj(_obj(info.get("service")).get("task"))
+        if self.env_name is None:
+            env = instance.get("environment") or task.get("id")
+            self.env_name = env if isinstance(env, str) else None
+        splits = dataset.get("splits")
+        if isinstance(splits, list):
+            self.splits = [s for s in splits if isinstance(s, str)]
+        if self.split is None:
+            default = dataset.get("default_split")
+            self.split = default if isinstance(default, str) else (self.splits or [None])[0]
+        if self.model is None and isinstance(inference.get("model"), str):
+            self.model = inference["model"]
+        if self.inference_url is None and isinstance(inference.get("inference_url"), str):
+            self.inference_url = inference["inference_url"]
+        self.learned_from = ["/info", "/task_info?seed=0"]
+
+    def rollout_request(
+        self, *, cid: str, inference_url: str, seed: int = 0, mode: str = "rl"
+    ) -> dict[str, Any]:
+        """A valid request for this target, carrying `cid` in the URL and the policy config."""
+        env_config: dict[str, Any] = {"index": seed}
+        if self.split is not None:
+            env_config["split"] = self.split
+        policy_config: dict[str, Any] = {
+            "inference_url": url_with_cid_first(inference_url, cid),
+            "trace_correlation_id": cid,
+        }
+        if self.model is not None:
+            policy_config["model"] = self.model
+        body: dict[str, Any] = {
+            "run_id": f"conformance-{uuid.uuid4().hex[:12]}",
+            "env": {"env_name": self.env_name, "seed": seed, "config": env_config},
+            "policy": {"policy_name": "conformance", "config": policy_config},
+            "ops": ["agent", "env"],
+            "record": {"trajectories": True},
+            "mode": mode,
+        }
+        return _deep_merge(body, copy.deepcopy(self.rollout_overrides))
+
+
+def new_cid() -> str:
+    """A fresh correlation id in the form real trainers use."""
+    return f"trace_{uuid.uuid4().hex}"
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            base[key] = _deep_merge(base[key], value)
+        else:
+            base[key] = value
+    return base

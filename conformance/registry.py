@@ -1,0 +1,134 @@
+"""The check catalogue: `@check` registers a function with its stable ID and metadata.
+
+The catalogue is data: CLI choices, pytest parametrisation, the README table,
+JUnit names and the fault matrix are all derived from it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from conformance.context import CheckContext
+
+SPEC_DOCUMENT = "task-app-contract"
+
+
+class Severity(StrEnum):
+    """How much a violation matters: `must` fails the gate, `should` warns, `info` informs."""
+
+    MUST = "must"
+    SHOULD = "should"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One requirement: a stable ID, its metadata and the function that verifies it."""
+
+    id: str
+    name: str
+    title: str
+    severity: Severity
+    spec: str
+    tags: tuple[str, ...]
+    depends_on: tuple[str, ...]
+    func: Callable[[CheckContext], None] = field(compare=False, repr=False)
+
+    @property
+    def area(self) -> str:
+        """The ID prefix (`AUTH` for `AUTH-3`)."""
+        return self.id.rsplit("-", 1)[0]
+
+    @property
+    def spec_ref(self) -> str:
+        return f"{SPEC_DOCUMENT} {self.spec}"
+
+
+_CATALOGUE: dict[str, CheckSpec] = {}
+_CHECK_MODULES = (
+    "conformance.checks.endpoints",
+    "conformance.checks.task_info",
+    "conformance.checks.auth",
+    "conformance.checks.security",
+    "conformance.checks.rollout",
+    "conformance.checks.cid",
+)
+
+
+def check(
+    check_id: str,
+    *,
+    severity: Severity,
+    spec: str,
+    tags: Iterable[str] = (),
+    depends_on: Iterable[str] = (),
+) -> Callable[[Callable[[CheckContext], None]], Callable[[CheckContext], None]]:
+    """Register the decorated function as check `check_id`; its docstring's first line is the title."""
+
+    def register(func: Callable[[CheckContext], None]) -> Callable[[CheckContext], None]:
+        if check_id in _CATALOGUE:
+            raise ValueError(f"duplicate check id {check_id}")
+        doc = (func.__doc__ or "").strip()
+        if not doc:
+            raise ValueError(f"check {check_id} needs a docstring: its first line is the title")
+        _CATALOGUE[check_id] = CheckSpec(
+            id=check_id,
+            name=func.__name__,
+            title=doc.splitlines()[0].strip(),
+            severity=severity,
+            spec=spec,
+            tags=tuple(tags),
+            depends_on=tuple(depends_on),
+            func=func,
+        )
+        return func
+
+    return register
+
+
+def _id_key(check_id: str) -> tuple[int, str, int]:
+    area, _, number = check_id.rpartition("-")
+    order = [m.rsplit(".", 1)[1].upper() for m in _CHECK_MODULES]
+    prefix = {"EP": "ENDPOINTS", "TI": "TASK_INFO", "SEC": "SECURITY", "RO": "ROLLOUT"}.get(area, area)
+    rank = order.index(prefix) if prefix in order else len(order)
+    return rank, area, int(number) if number.isdigit() else 0
+
+
+def catalogue() -> list[CheckSpec]:
+    """Every registered check, in a stable order (area, then number)."""
+    for module in _CHECK_MODULES:
+        importlib.import_module(module)
+    return sorted(_CATALOGUE.values(), key=lambda c: _id_key(c.id))
+
+
+def select_checks(
+    checks: list[CheckSpec], select: Iterable[str] = (), ignore: Iterable[str] = ()
+) -> list[CheckSpec]:
+    """Filter by exact ID, ID prefix (`AUTH`, `AUTH-`) or tag; `ignore` wins over `select`."""
+    selected = list(select)
+    ignored = list(ignore)
+
+    def matches(spec: CheckSpec, pattern: str) -> bool:
+        p = pattern.strip().upper()
+        return (
+            spec.id == p
+            or spec.area == p.rstrip("-")
+            or pattern.strip().lower() in spec.tags
+        )
+
+    return [
+        c
+        for c in checks
+        if (not selected or any(matches(c, p) for p in selected))
+        and not any(matches(c, p) for p in ignored)
+    ]
+
+
+def unknown_patterns(checks: list[CheckSpec], patterns: Iterable[str]) -> list[str]:
+    """The patterns that match no check, to report as usage errors."""
+    return [p for p in patterns if not select_checks(checks, [p])]

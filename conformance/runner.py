@@ -1,0 +1,231 @@
+"""Runs a selection of checks against a target: dependencies, concurrency, budget, outcomes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from conformance import __version__
+from conformance.context import CheckContext, Settings, json_body
+from conformance.contract import INFO_PATH, ROOT_PATH, TASK_INFO_PATH
+from conformance.exitcodes import ExitCode
+from conformance.inference import InferenceRecorder, MockInferenceServer
+from conformance.loop import LoopThread
+from conformance.outcomes import CheckFailure, CheckSkipped, FailureDetail, HarnessError, Outcome
+from conformance.profile import TargetProfile
+from conformance.redaction import Redactor
+from conformance.registry import CheckSpec, Severity
+from conformance.target import Target
+
+
+class TargetUnreachable(Exception):
+    """The harness could not reach or talk to the target at all (exit code 3)."""
+
+
+@dataclass
+class CheckResult:
+    check: CheckSpec
+    outcome: Outcome
+    duration_s: float
+    detail: FailureDetail | None = None
+    reason: str = ""
+    baselined: bool = False
+
+
+@dataclass
+class RunReport:
+    """Everything reports render; already redacted."""
+
+    target: str
+    started_at: str
+    duration_s: float
+    results: list[CheckResult]
+    requests_sent: int
+    strict: bool
+    inference: str
+    profile: TargetProfile
+    stale_baseline: list[str] = field(default_factory=list)
+    tool_version: str = __version__
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for r in self.results if r.outcome is outcome and not r.baselined)
+
+    @property
+    def conforms(self) -> bool:
+        return self.count(Outcome.FAIL) == 0 and self.count(Outcome.ERROR) == 0
+
+    def exit_code(self) -> ExitCode:
+        if self.count(Outcome.FAIL):
+            return ExitCode.NOT_CONFORMING
+        if self.count(Outcome.ERROR):
+            return ExitCode.UNREACHABLE
+        return ExitCode.OK
+
+
+@dataclass
+class RunOptions:
+    settings: Settings = field(default_factory=Settings)
+    strict: bool = False
+    inference_url: str | None = None
+    """A user-given inference endpoint the target can reach (no recordings then)."""
+    concurrency: int = 4
+    budget_s: float = 300.0
+    baseline: frozenset[str] = frozenset()
+    profile: TargetProfile = field(default_factory=TargetProfile)
+
+
+ProgressCallback = Callable[[CheckResult, int, int], None]
+
+
+def run_checks(
+    target: Target,
+    checks: Iterable[CheckSpec],
+    options: RunOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> RunReport:
+    """Run `checks` against `target`; raise `TargetUnreachable` if it cannot be talked to."""
+    opts = options or RunOptions()
+    selected = list(checks)
+    started = time.monotonic()
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    redactor = Redactor([target.api_key])
+    with ExitStack() as stack:
+        loop = LoopThread()
+        stack.callback(loop.close)
+        client = target.client()
+        stack.callback(lambda: loop.run(client.aclose()))
+        recorder: InferenceRecorder | None = None
+        inference_url = opts.inference_url
+        inference_label = f"user-given {inference_url}" if inference_url else "none"
+        if inference_url is None and target.is_local:
+            mock = stack.enter_context(MockInferenceServer())
+            recorder, inference_url = mock.recorder, mock.url
+            inference_label = f"recording mock on {mock.url}"
+        ctx = CheckContext(
+            target, loop, client, profile=opts.profile, recorder=recorder,
+            inference_url=inference_url, settings=opts.settings, redactor=redactor,
+        )
+        _preflight(ctx)
+        if ctx.inference_url is None and opts.profile.inference_url:
+            ctx.inference_url = opts.profile.inference_url
+            inference_label = f"the target's own /info inference_url {ctx.inference_url}"
+        results = _execute(ctx, selected, opts, started, progress)
+    stale = sorted(
+        i for i in opts.baseline
+        if not any(r.check.id == i and r.outcome is Outcome.FAIL for r in results)
+    )
+    return RunReport(
+        target=redactor.text(target.label),
+        started_at=started_at,
+        duration_s=time.monotonic() - started,
+        results=results,
+        requests_sent=ctx.requests_sent,
+        strict=opts.strict,
+        inference=redactor.text(inference_label),
+        profile=opts.profile,
+        stale_baseline=stale,
+    )
+
+
+def _preflight(ctx: CheckContext) -> None:
+    """Prove the target talks JSON at `/`, then learn its rollout profile."""
+    try:
+        root = ctx.get(ROOT_PATH, auth=False)
+    except HarnessError as exc:
+        raise TargetUnreachable(ctx.redactor.text(f"{ctx.target.label}: {exc}")) from exc
+    if json_body(root) is None:
+        content_type = root.headers.get("content-type", "no content type")
+        raise TargetUnreachable(
+            f"{ctx.target.label} answered GET / with {root.status_code} and a non-JSON body "
+            f"({content_type}); is this the base URL of a task app?"
+        )
+    try:
+        info = json_body(ctx.get(INFO_PATH))
+        instance = json_body(ctx.get(TASK_INFO_PATH, params={"seed": 0}))
+    except HarnessError:
+        info = instance = None
+    ctx.profile.learn(info, instance)
+
+
+def _execute(
+    ctx: CheckContext,
+    checks: list[CheckSpec],
+    opts: RunOptions,
+    started: float,
+    progress: ProgressCallback | None,
+) -> list[CheckResult]:
+    by_id = {c.id: c for c in checks}
+    done: dict[str, CheckResult] = {}
+    pending = list(checks)
+    running: dict[Future[CheckResult], CheckSpec] = {}
+
+    def finish(result: CheckResult) -> None:
+        done[result.check.id] = result
+        if progress is not None:
+            progress(result, len(done), len(checks))
+
+    with ThreadPoolExecutor(max_workers=max(1, opts.concurrency)) as pool:
+        while pending or running:
+            for spec in list(pending):
+                deps = [d for d in spec.depends_on if d in by_id]
+                if any(d not in done for d in deps):
+                    continue
+                pending.remove(spec)
+                blocked = next((done[d] for d in deps if done[d].outcome in _BLOCKING), None)
+                if blocked is not None:
+                    finish(_skipped(spec, f"depends on {blocked.check.id} "
+                                          f"({blocked.check.title}), which ended {blocked.outcome.upper()}"))
+                elif time.monotonic() - started > opts.budget_s:
+                    finish(_skipped(spec, f"the global time budget of {opts.budget_s:g}s ran out"))
+                else:
+                    running[pool.submit(_run_one, ctx, spec, opts)] = spec
+            if not running:
+                continue
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                running.pop(future)
+                finish(future.result())
+    return [done[c.id] for c in checks]
+
+
+_BLOCKING = (Outcome.FAIL, Outcome.ERROR, Outcome.SKIP)
+
+
+def _skipped(spec: CheckSpec, reason: str) -> CheckResult:
+    return CheckResult(spec, Outcome.SKIP, 0.0, reason=reason)
+
+
+def _run_one(ctx: CheckContext, spec: CheckSpec, opts: RunOptions) -> CheckResult:
+    started = time.monotonic()
+
+    def result(outcome: Outcome, **kwargs: object) -> CheckResult:
+        return CheckResult(spec, outcome, time.monotonic() - started, **kwargs)  # type: ignore[arg-type]
+
+    try:
+        spec.func(ctx)
+    except CheckFailure as failure:
+        detail = FailureDetail(
+            summary=ctx.redactor.text(failure.summary or spec.title),
+            sent=ctx.redactor.text(failure.sent),
+            expected=ctx.redactor.text(failure.expected),
+            got=ctx.redactor.text(failure.got),
+            fix=ctx.redactor.text(failure.fix),
+            spec=spec.spec_ref,
+        )
+        fails = spec.severity is Severity.MUST or (spec.severity is Severity.SHOULD and opts.strict)
+        return result(
+            Outcome.FAIL if fails else Outcome.WARN,
+            detail=detail,
+            baselined=fails and spec.id in opts.baseline,
+        )
+    except CheckSkipped as skip:
+        return result(Outcome.SKIP, reason=ctx.redactor.text(skip.reason))
+    except HarnessError as exc:
+        return result(Outcome.ERROR, reason=ctx.redactor.text(str(exc)))
+    except Exception as exc:  # a bug in the check or the harness, never the target's fault
+        return result(Outcome.ERROR, reason=ctx.redactor.text(f"harness error: {type(exc).__name__}: {exc}"))
+    return result(Outcome.PASS)

@@ -1,0 +1,126 @@
+"""How a target is reached: a base URL, an in-process ASGI app, or the embedded reference app."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import ipaddress
+import secrets
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+IN_PROCESS_BASE_URL = "http://taskapp.in-process"
+
+
+class TargetError(Exception):
+    """The target cannot be built from what the user gave (bad URL, bad `module:attr`)."""
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect_s: float = 5.0
+    read_s: float = 30.0
+
+    def httpx(self) -> httpx.Timeout:
+        return httpx.Timeout(self.read_s, connect=self.connect_s)
+
+
+@dataclass
+class Target:
+    """A task app under test and the key to use with it."""
+
+    label: str
+    base_url: str
+    api_key: str | None
+    app: Any = None
+    """The ASGI app for in-process targets; None for URL targets."""
+    verify_tls: bool = True
+    timeouts: Timeouts = field(default_factory=Timeouts)
+
+    @property
+    def in_process(self) -> bool:
+        return self.app is not None
+
+    @property
+    def is_local(self) -> bool:
+        """True when the target can reach our loopback mock inference server."""
+        if self.in_process:
+            return True
+        host = urlsplit(self.base_url).hostname or ""
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+    def client(self) -> httpx.AsyncClient:
+        """A fresh async client bound to this target (caller closes it)."""
+        if self.app is not None:
+            transport = httpx.ASGITransport(app=self.app)
+            return httpx.AsyncClient(
+                transport=transport, base_url=self.base_url, timeout=self.timeouts.httpx()
+            )
+        return httpx.AsyncClient(
+            base_url=self.base_url, verify=self.verify_tls, timeout=self.timeouts.httpx()
+        )
+
+
+def url_target(url: str, api_key: str | None, *, verify_tls: bool = True,
+               timeouts: Timeouts | None = None) -> Target:
+    """A deployed app at `url` (http or https)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise TargetError(f"not an http(s) URL: {url!r} (example: https://my-app.modal.run)")
+    return Target(
+        label=url.strip().rstrip("/"),
+        base_url=url.strip().rstrip("/"),
+        api_key=api_key,
+        verify_tls=verify_tls,
+        timeouts=timeouts or Timeouts(),
+    )
+
+
+def load_app(spec: str) -> Any:
+    """Import `module:attr`; call it if it is a factory (a function, not an ASGI callable)."""
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise TargetError(f"--app must look like module:attr, got {spec!r}")
+    if str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise TargetError(f"cannot import {module_name!r}: {exc}") from exc
+    try:
+        obj = getattr(module, attr)
+    except AttributeError as exc:
+        raise TargetError(f"module {module_name!r} has no attribute {attr!r}") from exc
+    if inspect.isfunction(obj) and not _looks_like_asgi(obj):
+        obj = obj()
+    if not callable(obj):
+        raise TargetError(f"{spec} is not an ASGI app or a factory returning one")
+    return obj
+
+
+def _looks_like_asgi(func: Any) -> bool:
+    params = list(inspect.signature(func).parameters)
+    return params[:3] == ["scope", "receive", "send"]
+
+
+def asgi_target(app: Any, api_key: str | None, label: str) -> Target:
+    return Target(label=label, base_url=IN_PROCESS_BASE_URL, api_key=api_key, app=app)
+
+
+def embedded_target(api_key: str | None = None) -> Target:
+    """The reference app in-process; with no key given, a fresh random one is configured."""
+    from reference_app import build_config, create_app  # the only import of reference_app
+
+    key = api_key or f"conformance-{secrets.token_hex(16)}"
+    app = create_app(build_config(environ={"ENVIRONMENT_API_KEY": key}))
+    return asgi_target(app, key, "embedded reference app (in-process)")

@@ -1,0 +1,275 @@
+"""The rollout executor of the arithmetic task: the policy loop and the response it returns."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from conformance.contract import (
+    RolloutMetrics,
+    RolloutMode,
+    RolloutRequest,
+    RolloutResponse,
+    RolloutStep,
+    RolloutTrajectory,
+    base_url_with_cid,
+    chat_completions_url,
+    extract_cid,
+    url_with_cid_first,
+)
+from reference_app import task
+from reference_app.errors import TaskAppError
+from reference_app.inference import chat_completion
+from reference_app.trace import TraceBuilder
+
+DEFAULT_MODEL = "mock-arith-1"
+DEFAULT_MAX_TURNS = 4
+
+
+@dataclass
+class CompletedRollout:
+    """What listeners (tracing, SFT capture) receive after a successful rollout."""
+
+    request: RolloutRequest
+    response: RolloutResponse
+    problem: task.Problem
+    model: str
+    messages: list[dict[str, Any]]
+    trace: TraceBuilder
+
+
+RolloutListener = Callable[[CompletedRollout], Awaitable[None]]
+
+
+@dataclass
+class ArithmeticRollout:
+    """Plays one episode of the arithmetic task against the policy's inference URL."""
+
+    default_inference_url: str | None = None
+    inference_timeout_s: float = 30.0
+    max_turns: int = DEFAULT_MAX_TURNS
+    listeners: Sequence[RolloutListener] = field(default_factory=tuple)
+
+    async def __call__(self, request: RolloutRequest) -> RolloutResponse:
+        problem = _problem_for(request)
+        policy_config = request.policy.config
+        given_url = policy_config.get("inference_url") or self.default_inference_url
+        if not isinstance(given_url, str) or not given_url.strip():
+            raise TaskAppError(
+                422, "missing_inference_url", "policy.config.inference_url is required"
+            )
+        cid = extract_cid(policy_config, given_url)
+        if cid is None and request.mode is RolloutMode.RL:
+            raise TaskAppError(
+                422,
+                "missing_trace_correlation_id",
+                "rl mode needs policy.config.trace_correlation_id or ?cid= in the inference URL",
+            )
+        call_url = chat_completions_url(given_url)
+        model = str(policy_config.get("model") or DEFAULT_MODEL)
+        episode = _Episode(problem, model, _max_turns(policy_config, self.max_turns))
+        timeout = httpx.Timeout(self.inference_timeout_s, connect=5.0)
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            await episode.play(client, call_url, policy_config)
+        response = episode.response(request, call_url, cid)
+        completed = CompletedRollout(request, response, problem, model, episode.messages, episode.trace)
+        if request.record.return_trace:
+            response.trace = episode.trace.as_dict(request.record.trace_format, response)
+        for listener in self.listeners:
+            await listener(completed)
+        return response
+
+
+def _problem_for(request: RolloutRequest) -> task.Problem:
+    split = request.env.config.get("split", task.DEFAULT_SPLIT)
+    if split not in task.SPLITS:
+        raise TaskAppError(
+            422, "unknown_split", f"env.config.split must be one of {', '.join(task.SPLITS)}"
+        )
+    seed = request.env.seed if request.env.seed is not None else request.env.config.get("index", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= task.MAX_SEED:
+        raise TaskAppError(
+            422, "invalid_seed", f"env.seed must be an integer from 0 to {task.MAX_SEED}"
+        )
+    return task.generate_problem(split, seed)
+
+
+def _max_turns(policy_config: Mapping[str, Any], default: int) -> int:
+    value = policy_config.get("max_llm_calls", default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 32:
+        raise TaskAppError(
+            422, "invalid_max_llm_calls", "policy.config.max_llm_calls must be 1..32"
+        )
+    return value
+
+
+class _Episode:
+    """The mutable state of one episode."""
+
+    def __init__(self, problem: task.Problem, model: str, max_turns: int) -> None:
+        self.problem = problem
+        self.model = model
+        self.max_turns = max_turns
+        self.messages: list[dict[str, Any]] = [
+            {"role": "system", "content": task.SYSTEM_PROMPT},
+            {"role": "user", "content": problem.prompt},
+        ]
+        self.steps: list[RolloutStep] = []
+        self.total_reward = 0.0
+        self.completion = ""
+        self.trace = TraceBuilder(session_id=f"arith-{problem.split}-{problem.seed}-{time.time_ns()}")
+
+    async def play(
+        self, client: httpx.AsyncClient, url: str, policy_config: Mapping[str, Any]
+    ) -> None:
+        for turn in range(self.max_turns):
+            sent = list(self.messages)
+            payload = _payload(self.model, sent, policy_config)
+            started = time.time()
+            reply = await chat_completion(client, url, payload)
+            self.trace.record_llm_call(turn, self.model, sent, reply, started)
+            reward, done, observation = self._apply(reply)
+            self.total_reward += reward
+            truncated = not done and turn == self.max_turns - 1
+            self.trace.record_env_step(turn, reward, done, truncated, observation)
+            self.steps.append(
+                RolloutStep(
+                    obs=self._observation(turn, observation),
+                    tool_calls=list(reply.get("tool_calls") or []),
+                    reward=reward,
+                    done=done,
+                    truncated=truncated,
+                    info={"messages": [*sent, _assistant_message(reply)]},
+                )
+            )
+            if done:
+                return
+
+    def _observation(self, turn: int, observation: str) -> dict[str, Any]:
+        return {
+            "prompt_index": self.problem.seed,
+            "prompt": self.problem.prompt,
+            "task_id": self.problem.task_id,
+            "task_split": self.problem.split,
+            "turn": turn,
+            "observation": observation,
+        }
+
+    def _apply(self, reply: dict[str, Any]) -> tuple[float, bool, str]:
+        """Run the assistant's tool calls; return (reward, done, observation text)."""
+        self.messages.append(_assistant_message(reply))
+        tool_calls = reply.get("tool_calls") or []
+        if not isinstance(tool_calls, list) or not tool_calls:
+            self.completion = str(reply.get("content") or "")
+            nudge = "Call `calculate` or `submit_answer`."
+            self.messages.append({"role": "user", "content": nudge})
+            return 0.0, False, nudge
+        reward, done, observation = 0.0, False, ""
+        for call in tool_calls:
+            name, arguments, call_id = _parse_tool_call(call)
+            if name == "submit_answer":
+                answer = arguments.get("answer")
+                reward, done = task.score_answer(self.problem, answer), True
+                self.completion = str(answer)
+                observation = "correct" if reward == 1.0 else "incorrect"
+            elif name == "calculate":
+                observation = _calculate(arguments.get("expression"))
+            else:
+                observation = f"error: unknown tool {name!r}"
+            self.messages.append({"role": "tool", "tool_call_id": call_id, "content": observation})
+            if done:
+                break
+        return reward, done, observation
+
+    def response(self, request: RolloutRequest, call_url: str, cid: str | None) -> RolloutResponse:
+        full_url = url_with_cid_first(call_url, cid) if cid is not None else call_url
+        base_url = base_url_with_cid(call_url, cid) if cid is not None else call_url
+        for step in self.steps:
+            assert step.info is not None  # set for every step in play()
+            step.info["meta"] = {"inference_url": full_url}
+        trajectory = RolloutTrajectory(
+            env_id=f"arith:{self.problem.split}:{self.problem.seed}",
+            policy_id=request.policy.policy_id or request.policy.policy_name or "policy",
+            steps=self.steps,
+            final={
+                "observation": {
+                    "completion": self.completion,
+                    "task_id": self.problem.task_id,
+                    "task_split": self.problem.split,
+                },
+                "info": {"task_id": self.problem.task_id, "task_split": self.problem.split},
+                "reward": self.total_reward,
+            },
+            length=len(self.steps),
+            inference_url=base_url,
+        )
+        return RolloutResponse(
+            run_id=request.run_id,
+            trajectories=[trajectory],
+            metrics=RolloutMetrics(
+                episode_returns=[self.total_reward],
+                mean_return=self.total_reward,
+                num_steps=len(self.steps),
+                num_episodes=1,
+                outcome_score=self.total_reward,
+            ),
+            ops_executed=len(self.steps),
+            trace_correlation_id=cid,
+            pipeline_metadata={
+                "trace_correlation_id": cid,
+                "inference_url": full_url,
+                "task_id": self.problem.task_id,
+                "task_split": self.problem.split,
+                "seed": self.problem.seed,
+                "model": self.model,
+            },
+        )
+
+
+def _payload(model: str, messages: list[dict[str, Any]], config: Mapping[str, Any]) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "model": model,
+        "messages": messages,
+        "tools": task.TOOLS,
+        "tool_choice": "auto",
+    }
+    for key in ("temperature", "max_tokens", "top_p"):
+        if key in config:
+            payload[key] = config[key]
+    return payload
+
+
+def _assistant_message(reply: dict[str, Any]) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": reply.get("content")}
+    if reply.get("tool_calls"):
+        message["tool_calls"] = reply["tool_calls"]
+    return message
+
+
+def _parse_tool_call(call: Any) -> tuple[str, dict[str, Any], str]:
+    """(name, arguments, id) of an OpenAI tool call; malformed parts become empty values."""
+    if not isinstance(call, dict):
+        return "", {}, ""
+    function = call.get("function") if isinstance(call.get("function"), dict) else {}
+    raw_arguments = function.get("arguments", {})
+    if isinstance(raw_arguments, str):
+        try:
+            raw_arguments = json.loads(raw_arguments)
+        except ValueError:
+            raw_arguments = {}
+    arguments = raw_arguments if isinstance(raw_arguments, dict) else {}
+    return str(function.get("name", "")), arguments, str(call.get("id", ""))
+
+
+def _calculate(expression: Any) -> str:
+    if not isinstance(expression, str):
+        return "error: expression must be a string"
+    try:
+        return task.format_number(task.evaluate(expression))
+    except task.ExpressionError as exc:
+        return f"error: {exc}"
