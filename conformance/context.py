@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -11,7 +12,7 @@ from typing import Any, TypeVar
 import httpx
 
 from conformance.contract import API_KEY_HEADER, ROLLOUT_PATH
-from conformance.inference import InferenceRecorder
+from conformance.inference import InferenceRecorder, RecordedCall
 from conformance.loop import LoopThread
 from conformance.outcomes import CheckSkipped, HarnessError
 from conformance.profile import TargetProfile, new_cid
@@ -35,9 +36,14 @@ class Settings:
 
 @dataclass(frozen=True)
 class Rollout:
-    """A rollout the harness sent: the request body, its cid and what came back."""
+    """A rollout the harness sent: the request body, its cid and what came back.
+
+    `route` is the private path prefix this rollout's inference URL carries on the
+    recording mock, so its calls can be attributed even when the app mangles the cid.
+    """
 
     cid: str
+    route: str | None
     body: dict[str, Any]
     response: httpx.Response
 
@@ -137,9 +143,9 @@ class CheckContext:
     def post(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.request("POST", path, **kwargs)
 
-    def gather(self, calls: Sequence[Callable[[], httpx.Response]]) -> list[httpx.Response]:
-        """Run request thunks concurrently (each is a `lambda: ctx.post(...)`)."""
-        results: list[httpx.Response | BaseException] = [HarnessError("not run")] * len(calls)
+    def gather_values(self, calls: Sequence[Callable[[], T]]) -> list[T]:
+        """Run thunks concurrently, one thread each (each is a `lambda: ctx.rollout(...)`)."""
+        results: list[T | BaseException] = [HarnessError("not run")] * len(calls)
 
         def worker(i: int) -> None:
             try:
@@ -152,10 +158,12 @@ class CheckContext:
             t.start()
         for t in threads:
             t.join()
+        values: list[T] = []
         for r in results:
             if isinstance(r, BaseException):
                 raise r
-        return [r for r in results if isinstance(r, httpx.Response)]
+            values.append(r)
+        return values
 
     # --- rollouts -----------------------------------------------------------------
 
@@ -175,16 +183,38 @@ class CheckContext:
             )
         return self.recorder
 
-    def rollout_body(self, *, cid: str | None = None, seed: int = 0, mode: str = "rl") -> dict[str, Any]:
+    def rollout_body(
+        self, *, cid: str | None = None, seed: int = 0, mode: str = "rl", route: str | None = None
+    ) -> dict[str, Any]:
+        """A valid rollout request for this target with a fresh (or the given) cid."""
+        url = self.require_inference_url()
+        if route is not None:
+            url = f"{url.rstrip('/')}{route}"
         return self.profile.rollout_request(
-            cid=cid or new_cid(), inference_url=self.require_inference_url(), seed=seed, mode=mode
+            cid=cid or new_cid(), inference_url=url, seed=seed, mode=mode
         )
 
-    def rollout(self, *, seed: int = 0, mode: str = "rl", cid: str | None = None) -> Rollout:
-        """POST a fresh valid rollout with its own cid."""
+    def rollout(
+        self,
+        *,
+        seed: int = 0,
+        mode: str = "rl",
+        cid: str | None = None,
+        extra_query: str = "",
+    ) -> Rollout:
+        """POST a fresh valid rollout with its own cid (and its own mock route when recording)."""
         cid = cid or new_cid()
-        body = self.rollout_body(cid=cid, seed=seed, mode=mode)
-        return Rollout(cid=cid, body=body, response=self.post(ROLLOUT_PATH, json_body=body))
+        route = f"/r/{uuid.uuid4().hex[:16]}" if self.recorder is not None else None
+        body = self.rollout_body(cid=cid, seed=seed, mode=mode, route=route)
+        if extra_query:
+            body["policy"]["config"]["inference_url"] += f"&{extra_query}"
+        return Rollout(cid, route, body, self.post(ROLLOUT_PATH, json_body=body))
+
+    def recorded_calls(self, rollout: Rollout) -> list[RecordedCall]:
+        """The inference calls that reached the mock through this rollout's private route."""
+        recorder = self.require_recorder()
+        assert rollout.route is not None  # routes exist whenever the recorder does
+        return [c for c in recorder.calls() if c.path.startswith(f"{rollout.route}/")]
 
     def baseline_rollout(self) -> Rollout:
         """One successful rl rollout shared by every check that inspects a response.

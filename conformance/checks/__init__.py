@@ -1,0 +1,1 @@
+"""The conformance checks, one module per area; importing a module registers its checks."""

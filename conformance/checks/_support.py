@@ -1,0 +1,63 @@
+"""Small helpers shared by check modules: body access and validation messages."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from conformance.context import CheckContext, json_body
+from conformance.contract import ErrorEnvelope
+from conformance.outcomes import CheckFailure
+
+
+def validation_problem(model: type[BaseModel], data: Any) -> str | None:
+    """None when `data` validates as `model`, else the first error as `loc: message`."""
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(root)"
+        more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        return f"{where}: {first['msg']}{more}"
+    return None
+
+
+def require_json(ctx: CheckContext, response: httpx.Response, sent: str, fix: str) -> Any:
+    """The JSON body of a 200 response, or a failure naming what came back."""
+    body = json_body(response)
+    if response.status_code != 200 or body is None:
+        raise CheckFailure(
+            sent=sent, expected="200 with a JSON body", got=ctx.describe(response), fix=fix
+        )
+    return body
+
+
+def has_error_envelope(response: httpx.Response) -> bool:
+    return validation_problem(ErrorEnvelope, json_body(response)) is None
+
+
+def steps(body: dict[str, Any]) -> list[tuple[int, int, dict[str, Any]]]:
+    """(trajectory index, step index, step) for every dict step of a rollout response."""
+    found = []
+    for t, trajectory in enumerate(body.get("trajectories") or []):
+        if isinstance(trajectory, dict):
+            for s, step in enumerate(trajectory.get("steps") or []):
+                if isinstance(step, dict):
+                    found.append((t, s, step))
+    return found
+
+
+def is_finite_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def nested(value: Any, *keys: str) -> Any:
+    """`value[k1][k2]...`, or None as soon as a level is not a dict."""
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value

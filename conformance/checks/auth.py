@@ -1,0 +1,148 @@
+"""API-key authentication on every protected route (spec §2, §1.2, §10.1 items 3-4)."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Iterator
+
+import httpx
+
+from conformance.checks._support import has_error_envelope
+from conformance.context import CheckContext
+from conformance.contract import (
+    API_KEY_HEADER,
+    API_KEYS_HEADER,
+    AUTHORIZATION_HEADER,
+    HEALTH_PATH,
+    PROTECTED_GET_PATHS,
+    ROLLOUT_PATH,
+)
+from conformance.outcomes import CheckFailure, CheckSkipped
+from conformance.registry import Severity, check
+
+_FIX_REJECT = "Validate the key before the handler runs and answer 401 when it does not match."
+
+
+def _key(ctx: CheckContext) -> str:
+    if not ctx.api_key:
+        raise CheckSkipped("no API key: pass --api-key or set ENVIRONMENT_API_KEY")
+    return ctx.api_key
+
+
+def _protected_requests(
+    ctx: CheckContext, headers: dict[str, str]
+) -> Iterator[tuple[str, httpx.Response]]:
+    """(description, response) for every protected route sent with exactly `headers`."""
+    for path in PROTECTED_GET_PATHS:
+        yield f"GET {path}", ctx.get(path, auth=headers)
+    if ctx.inference_url is not None:
+        yield f"POST {ROLLOUT_PATH}", ctx.post(ROLLOUT_PATH, auth=headers, json_body=ctx.rollout_body())
+
+
+def _assert_rejected(ctx: CheckContext, what: str, headers: dict[str, str]) -> None:
+    for route, response in _protected_requests(ctx, headers):
+        if response.status_code not in (400, 401, 403):
+            raise CheckFailure(
+                sent=f"{route} with {what}",
+                expected="401 or 403 with the error envelope",
+                got=ctx.describe(response),
+                fix=_FIX_REJECT,
+                summary=f"{route} did not reject {what}",
+            )
+
+
+def _assert_accepted(ctx: CheckContext, what: str, headers: dict[str, str], fix: str) -> None:
+    response = ctx.get(HEALTH_PATH, auth=headers)
+    if response.status_code != 200:
+        raise CheckFailure(
+            sent=f"GET /health with {what}", expected="200", got=ctx.describe(response), fix=fix
+        )
+
+
+@check("AUTH-1", severity=Severity.MUST, spec="§2.2", tags=("auth", "quick"))
+def accepts_key_in_x_api_key(ctx: CheckContext) -> None:
+    """A request carrying the key in `X-API-Key` is accepted."""
+    _assert_accepted(ctx, "X-API-Key: <key>", {API_KEY_HEADER: _key(ctx)},
+                     "Accept ENVIRONMENT_API_KEY in the X-API-Key header, as every synth-ai caller sends it.")
+
+
+@check("AUTH-2", severity=Severity.MUST, spec="§2.2", tags=("auth", "quick"), depends_on=("AUTH-1",))
+def rejects_missing_api_key(ctx: CheckContext) -> None:
+    """Every protected route rejects a request that carries no API key."""
+    _assert_rejected(ctx, "no key", {})
+
+
+@check("AUTH-3", severity=Severity.MUST, spec="§2.2", tags=("auth",), depends_on=("AUTH-1",))
+def rejects_wrong_api_key(ctx: CheckContext) -> None:
+    """Every protected route rejects a random wrong key in `X-API-Key`."""
+    _assert_rejected(ctx, "a random wrong key", {API_KEY_HEADER: secrets.token_hex(16)})
+
+
+def _near_misses(key: str) -> list[tuple[str, str]]:
+    changed = key[:-1] + ("a" if key[-1] != "a" else "b")
+    variants = [("the key with its last character changed", changed),
+                ("a prefix of the key", key[:-1]), ("the key with a character appended", key + "x")]
+    if key.swapcase() != key:
+        variants.append(("the key with its case changed", key.swapcase()))
+    return [(what, v) for what, v in variants if v]
+
+
+@check("AUTH-4", severity=Severity.MUST, spec="§2.2", tags=("auth",), depends_on=("AUTH-1",))
+def rejects_near_miss_keys(ctx: CheckContext) -> None:
+    """Keys one edit away (a changed, missing or extra character, another case) are rejected."""
+    for what, value in _near_misses(_key(ctx)):
+        _assert_rejected(ctx, what, {API_KEY_HEADER: value})
+
+
+@check("AUTH-5", severity=Severity.MUST, spec="§2.2", tags=("auth",), depends_on=("AUTH-1",))
+def rejects_empty_and_basic_credentials(ctx: CheckContext) -> None:
+    """An empty `X-API-Key`, an empty Bearer token and `Basic` auth with the key are rejected."""
+    basic = base64.b64encode(f"{_key(ctx)}:".encode()).decode()
+    for what, headers in (
+        ("an empty X-API-Key header", {API_KEY_HEADER: ""}),
+        ("'Authorization: Bearer' with no token", {AUTHORIZATION_HEADER: "Bearer"}),
+        ("the key as Basic auth", {AUTHORIZATION_HEADER: f"Basic {basic}"}),
+    ):
+        _assert_rejected(ctx, what, headers)
+
+
+@check("AUTH-6", severity=Severity.SHOULD, spec="§2.2", tags=("auth",), depends_on=("AUTH-1",))
+def accepts_key_in_x_api_keys_list(ctx: CheckContext) -> None:
+    """The key inside a comma list in `X-API-Keys` is accepted, as `TaskAppClient` sends it."""
+    value = f"{secrets.token_hex(8)}, {_key(ctx)}"
+    _assert_accepted(ctx, "X-API-Keys: <other>, <key>", {API_KEYS_HEADER: value},
+                     "Also read X-API-Keys, split on commas, and accept any listed key.")
+
+
+@check("AUTH-7", severity=Severity.SHOULD, spec="§2.2", tags=("auth",), depends_on=("AUTH-1",))
+def accepts_bearer_token(ctx: CheckContext) -> None:
+    """The key as `Authorization: Bearer <key>` is accepted."""
+    _assert_accepted(ctx, "Authorization: Bearer <key>", {AUTHORIZATION_HEADER: f"Bearer {_key(ctx)}"},
+                     "Also accept the key as a Bearer token in the Authorization header.")
+
+
+@check("AUTH-8", severity=Severity.SHOULD, spec="§1.2", tags=("auth",), depends_on=("AUTH-2",))
+def rejection_status_is_401_or_403(ctx: CheckContext) -> None:
+    """A missing key is answered 401 or 403, not synth-ai's 400."""
+    response = ctx.get(HEALTH_PATH, auth={})
+    if response.status_code not in (401, 403):
+        raise CheckFailure(
+            sent="GET /health without X-API-Key",
+            expected="401 (or 403)",
+            got=ctx.describe(response),
+            fix="Answer 401 for a missing or wrong key; 400 reads as a malformed request (D1).",
+        )
+
+
+@check("AUTH-9", severity=Severity.SHOULD, spec="§1.2", tags=("auth",), depends_on=("AUTH-2",))
+def rejection_uses_error_envelope(ctx: CheckContext) -> None:
+    """The auth rejection body is the error envelope `{"detail": {"error": {"code", "message"}}}`."""
+    response = ctx.get(HEALTH_PATH, auth={})
+    if not has_error_envelope(response):
+        raise CheckFailure(
+            sent="GET /health without X-API-Key",
+            expected='{"detail": {"error": {"code": "unauthorised", "message": "..."}}}',
+            got=ctx.describe(response),
+            fix="Raise the rejection through the error envelope so clients can read its code.",
+        )
