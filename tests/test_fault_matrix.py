@@ -1,0 +1,45 @@
+"""The fault matrix: the reference app passes every check; each fault fails exactly its checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.outcomes import Outcome
+from conformance.registry import catalogue
+from conformance.runner import RunOptions, run_checks
+from conformance.target import asgi_target
+from reference_app import build_config, create_app
+from tests.faults import FAULTS, KEY, Fault
+
+FLAGGED = (Outcome.FAIL, Outcome.WARN)
+
+
+def _flagged(app: object, concurrency: int = 4) -> dict[str, str]:
+    options = RunOptions(strict=True, concurrency=concurrency)
+    report = run_checks(asgi_target(app, KEY, "fault"), catalogue(), options)
+    assert not [r for r in report.results if r.outcome is Outcome.ERROR], report.results
+    return {r.check.id: r.outcome.value for r in report.results if r.outcome in FLAGGED}
+
+
+def test_reference_app_passes_every_check() -> None:
+    """The unmodified reference app passes every check, with nothing skipped."""
+    app = create_app(build_config(environ={"ENVIRONMENT_API_KEY": KEY}))
+    report = run_checks(asgi_target(app, KEY, "reference"), catalogue(), RunOptions(strict=True))
+    assert {r.check.id: r.outcome for r in report.results if r.outcome is not Outcome.PASS} == {}
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.name)
+def test_fault_fails_exactly_its_checks(fault: Fault) -> None:
+    """Each broken variant is flagged by exactly the checks it declares."""
+    assert set(_flagged(fault.app(), fault.concurrency)) == fault.breaks
+
+
+def test_every_check_has_a_fault() -> None:
+    """No check is left without a broken variant that makes it fail."""
+    covered = set().union(*(f.breaks for f in FAULTS))
+    assert {c.id for c in catalogue()} - covered == set()
+
+
+def test_fault_names_are_unique() -> None:
+    """Fault names are unique, so test ids are stable."""
+    assert len({f.name for f in FAULTS}) == len(FAULTS)
