@@ -23,8 +23,12 @@ def catalogue_json(checks: list[CheckSpec]) -> str:
 
 def catalogue_markdown(checks: list[CheckSpec]) -> str:
     rows = ["| ID | Severity | Spec | Check |", "|---|---|---|---|"]
-    rows += [f"| `{c.id}` | {c.severity.value} | {c.spec} | {c.title.replace('|', '\\|')} |" for c in checks]
+    rows += [f"| `{c.id}` | {c.severity.value} | {c.spec} | {_cell(c.title)} |" for c in checks]
     return "\n".join(rows)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
 
 
 def catalogue_table(checks: list[CheckSpec]) -> str:

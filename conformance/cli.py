@@ -115,7 +115,7 @@ def _rollout_overrides(raw: Any) -> dict[str, Any]:
 @click.option("--concurrency", type=click.IntRange(1, 32), help="Checks run at once [4].")
 @click.option("--insecure", is_flag=True, default=None, help="Do not verify TLS certificates.")
 @click.option("--baseline", type=click.Path(path_type=Path), help="File of check IDs accepted as known failures.")
-@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Write the JSON report here.")
+@click.option("--json", "json", type=click.Path(path_type=Path), help="Write the JSON report here.")
 @click.option("--junit-xml", type=click.Path(path_type=Path), help="Write a JUnit XML report here.")
 @click.option("--markdown", type=click.Path(path_type=Path), help="Write a Markdown summary here.")
 @click.option("--html", type=click.Path(path_type=Path), help="Write a self-contained HTML report here.")
@@ -151,7 +151,7 @@ def check(**options: Any) -> None:
 
 def _run_and_report(target: Target, checks: list[CheckSpec], get: Callable[..., Any],
                     baseline: frozenset[str], *, quiet: bool) -> NoReturn:
-    from conformance.reports import ConsoleReporter, write_reports
+    from conformance.reports import ConsoleReporter, ReportWriteError, write_reports
     from conformance.runner import RunOptions, TargetUnreachable, run_checks
 
     profile = TargetProfile(env_name=get("env_name"), split=get("split"),
@@ -168,7 +168,8 @@ def _run_and_report(target: Target, checks: list[CheckSpec], get: Callable[..., 
     )
     secrets = [target.api_key or ""]
     reporter = ConsoleReporter(secrets=secrets)
-    reporter.header(target.label, len(checks))
+    reporter.console.print(f"taskapp-conformance {__version__}: {len(checks)} checks against {target.label}",
+                           highlight=False, soft_wrap=True)
     try:
         report = run_checks(target, checks, options, progress=None if quiet else reporter.on_result)
     except TargetUnreachable as exc:
@@ -179,8 +180,8 @@ def _run_and_report(target: Target, checks: list[CheckSpec], get: Callable[..., 
     try:
         write_reports(report, json_path=paths["json"], junit_path=paths["junit_xml"],
                       markdown_path=paths["markdown"], html_path=paths["html"], secrets=secrets)
-    except OSError as exc:
-        _usage_error(f"cannot write a report: {exc}")
+    except ReportWriteError as exc:
+        _usage_error(str(exc))
     sys.exit(report.exit_code())
 
 
@@ -238,8 +239,15 @@ def mock_inference(host: str, port: int, accuracy: float) -> None:
     uvicorn.run(create_mock_inference_app(accuracy=accuracy), host=host, port=port, log_level="info")
 
 
-def _register_optional_commands() -> None:
+def _register_feature_commands() -> None:
     """Commands that live beside their feature modules."""
     from conformance.jsonl.cli import validate_jsonl_command
+    from conformance.sft.cli import filter_command, sft_submit_command, validate_sft_config_command
 
     main.add_command(validate_jsonl_command, "validate-jsonl")
+    main.add_command(filter_command, "filter")
+    main.add_command(validate_sft_config_command, "validate-sft-config")
+    main.add_command(sft_submit_command, "sft-submit")
+
+
+_register_feature_commands()

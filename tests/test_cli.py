@@ -1,0 +1,190 @@
+"""The `taskapp-conformance` command: exit codes, messages, reports, configuration."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from conformance.catalogue_doc import README_BEGIN, README_END, catalogue_markdown
+from conformance.cli import main
+from conformance.registry import catalogue
+from conformance.serving import ServerThread
+from reference_app import build_config, create_app
+from tests.faults import FAULTS, KEY
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), env={"ENVIRONMENT_API_KEY": "", **(env or {})})
+
+
+@pytest.fixture
+def served_reference() -> Iterator[str]:
+    """The reference app on real uvicorn on 127.0.0.1."""
+    with ServerThread(create_app(build_config(environ={"ENVIRONMENT_API_KEY": KEY}))) as server:
+        yield server.url
+
+
+def _served_fault(name: str) -> ServerThread:
+    fault = next(f for f in FAULTS if f.name == name)
+    return ServerThread(fault.app())
+
+
+def test_check_without_arguments_passes() -> None:
+    """`check` with no target checks the embedded reference app and exits 0."""
+    result = _run("check", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "42 passed" in result.output and "the target conforms" in result.output
+
+
+def test_check_passes_against_reference_over_loopback(served_reference: str) -> None:
+    """The reference app served by uvicorn on 127.0.0.1 conforms."""
+    result = _run("check", served_reference, "--api-key", KEY, "--quiet")
+    assert result.exit_code == 0, result.output
+
+
+def test_cid_dropped_from_last_step_exits_1_and_names_the_step() -> None:
+    """A variant whose last step loses the cid fails CID-2, naming that step."""
+    with _served_fault("last_step_drops_cid") as server:
+        result = _run("check", server.url, "--api-key", KEY, "--quiet")
+    assert result.exit_code == 1
+    assert "CID-2 every_step_meta_url_carries_cid: trajectories[0].steps[1].info.meta.inference_url" in result.output
+    assert KEY not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", "--select", "NOPE"], "no check matches NOPE; valid IDs: EP-1"),
+        (["check", "--rollout-config", "{bad"], "--rollout-config is not valid JSON"),
+        (["check", "--rollout-config", "[1]"], "--rollout-config must be a JSON object"),
+        (["check", "ftp://host", "--api-key", "k"], "not an http(s) URL: 'ftp://host'"),
+        (["check", "http://127.0.0.1:9"], "no API key for the target: pass --api-key or set ENVIRONMENT_API_KEY"),
+        (["check", "http://h", "--app", "x:y", "--api-key", "k"], "give either a URL or --app, not both"),
+        (["check", "--app", "no_colon"], "--app must look like module:attr"),
+        (["check", "--app", "no_such_module_xyz:app"], "cannot import 'no_such_module_xyz'"),
+        (["check", "--config", "missing.toml"], "config file not found: missing.toml"),
+        (["check", "--select", "EP", "--ignore", "EP"], "the selection is empty"),
+    ],
+    ids=["unknown-select", "bad-json", "json-not-object", "bad-scheme", "no-key", "url-and-app",
+         "app-spec", "app-import", "missing-config", "empty-selection"],
+)
+def test_usage_errors_exit_2_with_one_clear_line(args: list[str], message: str) -> None:
+    """User mistakes exit 2 with a specific message and no traceback."""
+    result = _run(*args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_unreachable_url_exits_3_with_one_line() -> None:
+    """A URL nobody listens on gives exit 3 and one clear line."""
+    result = _run("check", "http://127.0.0.1:9", "--api-key", "k", "--connect-timeout", "1")
+    assert result.exit_code == 3
+    assert "Error: cannot talk to the target: http://127.0.0.1:9: cannot connect" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_non_json_answer_exits_3() -> None:
+    """A URL that answers HTML (not a task app) gives exit 3 naming the problem."""
+
+    async def page(_: Request) -> HTMLResponse:
+        return HTMLResponse("<html>hello</html>")
+
+    with ServerThread(Starlette(routes=[Route("/", page)])) as server:
+        result = _run("check", server.url, "--api-key", "k")
+    assert result.exit_code == 3
+    assert "non-JSON body (text/html; charset=utf-8); is this the base URL of a task app?" in result.output
+
+
+def test_reports_are_written_without_secrets(tmp_path: Path) -> None:
+    """--json, --junit-xml, --markdown and --html write complete reports with no key inside."""
+    paths = {name: tmp_path / "out" / name for name in ("r.json", "r.xml", "r.md", "r.html")}
+    with _served_fault("rejection_leaks_allowed_first15") as server:
+        result = _run("check", server.url, "--api-key", KEY, "--quiet", "--json", str(paths["r.json"]),
+                      "--junit-xml", str(paths["r.xml"]), "--markdown", str(paths["r.md"]),
+                      "--html", str(paths["r.html"]))
+    assert result.exit_code == 1
+    report = json.loads(paths["r.json"].read_text())
+    assert {c["id"]: c["outcome"] for c in report["checks"]}["SEC-1"] == "fail"
+    assert len(ET.parse(paths["r.xml"]).getroot().iter("testcase").__next__().attrib) > 0
+    for path in paths.values():
+        assert KEY not in path.read_text() and KEY[:6] not in path.read_text()
+
+
+def test_config_table_is_used_and_flags_win(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """[tool.taskapp-conformance] in ./pyproject.toml selects checks; a flag overrides it."""
+    (tmp_path / "pyproject.toml").write_text('[tool.taskapp-conformance]\nselect = ["EP"]\n')
+    monkeypatch.chdir(tmp_path)
+    assert "4 passed" in _run("check", "--quiet").output
+    assert "11 passed" in _run("check", "--quiet", "--select", "AUTH,EP-1,EP-2").output
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [('api_key = "k"', "never store the API key in a file"), ("selcet = []", "unknown key(s) selcet")],
+    ids=["api-key", "typo"],
+)
+def test_bad_config_exits_2(tmp_path: Path, table: str, message: str) -> None:
+    """A config file with the key or an unknown key is refused with exit 2."""
+    config = tmp_path / "c.toml"
+    config.write_text(f"[tool.taskapp-conformance]\n{table}\n")
+    result = _run("check", "--config", str(config))
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_baseline_accepts_known_failures_and_reports_stale_entries(tmp_path: Path) -> None:
+    """A baselined failure does not fail the run; an entry that no longer fails is reported stale."""
+    baseline = tmp_path / "baseline.txt"
+    baseline.write_text("CID-2  # known, tracked in #12\nAUTH-3\n")
+    with _served_fault("last_step_drops_cid") as server:
+        result = _run("check", server.url, "--api-key", KEY, "--quiet", "--baseline", str(baseline))
+    assert result.exit_code == 0, result.output
+    assert "Stale baseline entries (these checks no longer fail; remove them): AUTH-3" in result.output
+
+
+def test_strict_turns_warnings_into_failures() -> None:
+    """A should-level violation warns by default and fails with --strict."""
+    with _served_fault("rejects_with_400") as server:
+        default = _run("check", server.url, "--api-key", KEY, "--quiet", "--select", "AUTH")
+        strict = _run("check", server.url, "--api-key", KEY, "--quiet", "--select", "AUTH", "--strict")
+    assert (default.exit_code, strict.exit_code) == (0, 1)
+
+
+def test_list_checks_formats() -> None:
+    """list-checks prints every check as a table, JSON and Markdown."""
+    ids = [c.id for c in catalogue()]
+    assert [c["id"] for c in json.loads(_run("list-checks", "--format", "json").output)] == ids
+    assert all(i in _run("list-checks").output for i in ids)
+    assert _run("list-checks", "--format", "markdown").output.strip() == catalogue_markdown(catalogue())
+
+
+def test_readme_table_matches_the_catalogue() -> None:
+    """The README's check table is the generated one (regenerate with list-checks --format markdown)."""
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index(README_BEGIN) + len(README_BEGIN):readme.index(README_END)].strip()
+    assert table == catalogue_markdown(catalogue())
+
+
+def test_serve_refuses_without_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`serve` with no key configured exits 2 and says how to set one."""
+    for name in ("ENVIRONMENT_API_KEY_ALIASES", "DEV_ENVIRONMENT_API_KEY", "dev_environment_api_key"):
+        monkeypatch.delenv(name, raising=False)
+    result = _run("serve")
+    assert result.exit_code == 2 and "export ENVIRONMENT_API_KEY=" in result.output
+
+
+def test_help_documents_exit_codes() -> None:
+    """`check --help` lists the exit codes."""
+    output = _run("check", "--help").output
+    assert "3  the harness could not reach or talk to the target" in output
