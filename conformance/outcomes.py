@@ -50,3 +50,14 @@ class FailureDetail:
     got: str
     fix: str
     spec: str
+
+    def render(self, heading: str) -> str:
+        """The block of STYLE.md: `heading: summary`, then aligned Sent/Expected/Got/Fix/Spec."""
+        lines = [f"{heading}: {' '.join(self.summary.splitlines())}"]
+        for label, value in (("Sent", self.sent), ("Expected", self.expected), ("Got", self.got),
+                             ("Fix", self.fix), ("Spec", self.spec)):
+            head = f"  {label + ':':<10}"
+            first, *rest = (value or "-").splitlines() or ["-"]
+            lines.append(head + first)
+            lines.extend(" " * len(head) + line for line in rest)
+        return "\n".join(lines)

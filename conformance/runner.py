@@ -81,6 +81,58 @@ class RunOptions:
 ProgressCallback = Callable[[CheckResult, int, int], None]
 
 
+class RunSession:
+    """The live side of a run: event loop, client, recording mock, context, preflight.
+
+    `with RunSession(target, options) as session: session.run(spec)`. Raises
+    `TargetUnreachable` on entry when the target cannot be talked to at all.
+    """
+
+    def __init__(self, target: Target, options: RunOptions | None = None) -> None:
+        self.target = target
+        self.options = options or RunOptions()
+        self.redactor = Redactor([target.api_key])
+        self.inference_label = "none"
+        self._stack = ExitStack()
+
+    def __enter__(self) -> RunSession:
+        try:
+            self._start()
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def _start(self) -> None:
+        loop = LoopThread()
+        self._stack.callback(loop.close)
+        client = self.target.client()
+        self._stack.callback(lambda: loop.run(client.aclose()))
+        recorder: InferenceRecorder | None = None
+        inference_url = self.options.inference_url
+        if inference_url is not None:
+            self.inference_label = f"user-given {inference_url}"
+        elif self.target.is_local:
+            mock = self._stack.enter_context(MockInferenceServer())
+            recorder, inference_url = mock.recorder, mock.url
+            self.inference_label = f"recording mock on {mock.url}"
+        self.ctx = CheckContext(
+            self.target, loop, client, profile=self.options.profile, recorder=recorder,
+            inference_url=inference_url, settings=self.options.settings, redactor=self.redactor,
+        )
+        _preflight(self.ctx)
+        if self.ctx.inference_url is None and self.options.profile.inference_url:
+            self.ctx.inference_url = self.options.profile.inference_url
+            self.inference_label = f"the target's own /info inference_url {self.ctx.inference_url}"
+
+    def run(self, spec: CheckSpec) -> CheckResult:
+        """Run one check (its dependencies are the caller's business)."""
+        return _run_one(self.ctx, spec, self.options)
+
+
 def run_checks(
     target: Target,
     checks: Iterable[CheckSpec],
@@ -92,40 +144,20 @@ def run_checks(
     selected = list(checks)
     started = time.monotonic()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
-    redactor = Redactor([target.api_key])
-    with ExitStack() as stack:
-        loop = LoopThread()
-        stack.callback(loop.close)
-        client = target.client()
-        stack.callback(lambda: loop.run(client.aclose()))
-        recorder: InferenceRecorder | None = None
-        inference_url = opts.inference_url
-        inference_label = f"user-given {inference_url}" if inference_url else "none"
-        if inference_url is None and target.is_local:
-            mock = stack.enter_context(MockInferenceServer())
-            recorder, inference_url = mock.recorder, mock.url
-            inference_label = f"recording mock on {mock.url}"
-        ctx = CheckContext(
-            target, loop, client, profile=opts.profile, recorder=recorder,
-            inference_url=inference_url, settings=opts.settings, redactor=redactor,
-        )
-        _preflight(ctx)
-        if ctx.inference_url is None and opts.profile.inference_url:
-            ctx.inference_url = opts.profile.inference_url
-            inference_label = f"the target's own /info inference_url {ctx.inference_url}"
-        results = _execute(ctx, selected, opts, started, progress)
+    with RunSession(target, opts) as session:
+        results = _execute(session.ctx, selected, opts, started, progress)
     stale = sorted(
         i for i in opts.baseline
         if not any(r.check.id == i and r.outcome is Outcome.FAIL for r in results)
     )
     return RunReport(
-        target=redactor.text(target.label),
+        target=session.redactor.text(target.label),
         started_at=started_at,
         duration_s=time.monotonic() - started,
         results=results,
-        requests_sent=ctx.requests_sent,
+        requests_sent=session.ctx.requests_sent,
         strict=opts.strict,
-        inference=redactor.text(inference_label),
+        inference=session.redactor.text(session.inference_label),
         profile=opts.profile,
         stale_baseline=stale,
     )
@@ -175,10 +207,9 @@ def _execute(
                 if any(d not in done for d in deps):
                     continue
                 pending.remove(spec)
-                blocked = next((done[d] for d in deps if done[d].outcome in _BLOCKING), None)
-                if blocked is not None:
-                    finish(_skipped(spec, f"depends on {blocked.check.id} "
-                                          f"({blocked.check.title}), which ended {blocked.outcome.upper()}"))
+                skip = dependency_skip(spec, done)
+                if skip is not None:
+                    finish(skip)
                 elif time.monotonic() - started > opts.budget_s:
                     finish(_skipped(spec, f"the global time budget of {opts.budget_s:g}s ran out"))
                 else:
@@ -192,7 +223,19 @@ def _execute(
     return [done[c.id] for c in checks]
 
 
-_BLOCKING = (Outcome.FAIL, Outcome.ERROR, Outcome.SKIP)
+BLOCKING_OUTCOMES = (Outcome.FAIL, Outcome.ERROR, Outcome.SKIP)
+
+
+def dependency_skip(spec: CheckSpec, done: dict[str, CheckResult]) -> CheckResult | None:
+    """A SKIP result naming the first dependency of `spec` that did not pass, if any."""
+    blocked = next(
+        (done[d] for d in spec.depends_on if d in done and done[d].outcome in BLOCKING_OUTCOMES), None
+    )
+    if blocked is None:
+        return None
+    reason = (f"depends on {blocked.check.id} ({blocked.check.title}), "
+              f"which ended {blocked.outcome.upper()}")
+    return _skipped(spec, reason)
 
 
 def _skipped(spec: CheckSpec, reason: str) -> CheckResult:

@@ -101,7 +101,7 @@ def load_app(spec: str) -> Any:
         obj = getattr(module, attr)
     except AttributeError as exc:
         raise TargetError(f"module {module_name!r} has no attribute {attr!r}") from exc
-    if inspect.isfunction(obj) and not _looks_like_asgi(obj):
+    if (inspect.isfunction(obj) or inspect.ismethod(obj)) and not _looks_like_asgi(obj):
         obj = obj()
     if not callable(obj):
         raise TargetError(f"{spec} is not an ASGI app or a factory returning one")

@@ -11,6 +11,8 @@ from hypothesis import HealthCheck, settings
 
 from conformance.inference import MockInferenceServer
 
+pytest_plugins = ["pytester"]
+
 settings.register_profile(
     "ci", deadline=None, max_examples=50, suppress_health_check=[HealthCheck.too_slow]
 )

@@ -14,7 +14,7 @@ _EXTRA_QUERY = "team=conformance&v=2"
 _FIX_ECHO = "Extract the cid from policy.config (or ?cid=) once and write it into every URL you return."
 
 
-def _cid_locations(body: dict[str, Any]) -> list[tuple[str, Any]]:
+def cid_locations(body: dict[str, Any]) -> list[tuple[str, Any]]:
     """(location, cid found there) for every place a rollout response must echo the cid."""
     found: list[tuple[str, Any]] = [
         ("trace_correlation_id", body.get("trace_correlation_id")),
@@ -33,16 +33,22 @@ def _url_cid(url: Any) -> str | None:
     return cid_of(url) if isinstance(url, str) else None
 
 
+def cid_mismatch(body: dict[str, Any], cid: str, prefix: str = "") -> tuple[str, Any] | None:
+    """(location, value) of the first location starting with `prefix` that lacks `cid`."""
+    return next(((w, v) for w, v in cid_locations(body) if w.startswith(prefix) and v != cid), None)
+
+
 def _assert_location(ctx: CheckContext, rollout: Rollout, prefix: str, fix: str) -> None:
-    for where, value in _cid_locations(rollout.json()):
-        if where.startswith(prefix) and value != rollout.cid:
-            raise CheckFailure(
-                sent=f"POST /rollout with cid {rollout.cid!r} in policy.config.inference_url",
-                expected=f"{where} carrying exactly that cid",
-                got=f"{where} carries {value!r}",
-                fix=fix,
-                summary=f"{where} does not carry the issued cid",
-            )
+    mismatch = cid_mismatch(rollout.json(), rollout.cid, prefix)
+    if mismatch is not None:
+        where, value = mismatch
+        raise CheckFailure(
+            sent=f"POST /rollout with cid {rollout.cid!r} in policy.config.inference_url",
+            expected=f"{where} carrying exactly that cid",
+            got=f"{where} carries {value!r}",
+            fix=fix,
+            summary=f"{where} does not carry the issued cid",
+        )
 
 
 @check("CID-1", severity=Severity.MUST, spec="§4.1", tags=("cid",), depends_on=("RO-1",))
@@ -98,7 +104,7 @@ def parallel_rollouts_keep_their_own_cid(ctx: CheckContext) -> None:
     for rollout in rollouts:
         others = {r.cid for r in rollouts} - {rollout.cid}
         body = json_body(rollout.response) if rollout.response.status_code == 200 else None
-        echoed = _cid_locations(body) if isinstance(body, dict) else []
+        echoed = cid_locations(body) if isinstance(body, dict) else []
         sent = [("an inference call", c.cid) for c in ctx.recorded_calls(rollout)] if ctx.recorder else []
         crossed = next(((where, cid) for where, cid in [*echoed, *sent] if cid in others), None)
         if crossed is not None:

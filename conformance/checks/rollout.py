@@ -59,27 +59,43 @@ def trajectories_not_empty(ctx: CheckContext) -> None:
                             "Return every episode played, with one step per policy decision.")
 
 
+def length_problem(body: dict[str, Any]) -> str | None:
+    """`trajectories[i]: length N with M steps` for the first trajectory whose length is off."""
+    for i, trajectory in enumerate(body.get("trajectories") or []):
+        count = len(trajectory.get("steps") or [])
+        if trajectory.get("length") != count:
+            return f"trajectories[{i}]: length {trajectory.get('length')} with {count} steps"
+    return None
+
+
+def metrics_problem(body: dict[str, Any]) -> str | None:
+    """What is inconsistent between `metrics` and the trajectories, or None."""
+    metrics, total = body.get("metrics") or {}, len(steps(body))
+    returns = metrics.get("episode_returns") or []
+    mean = sum(returns) / len(returns) if returns else 0.0
+    if metrics.get("num_steps") != total:
+        return f"num_steps {metrics.get('num_steps')} but the trajectories hold {total} steps"
+    if not math.isclose(metrics.get("mean_return", 0.0), mean, abs_tol=1e-9):
+        return f"mean_return {metrics.get('mean_return')} but the mean of episode_returns is {mean:g}"
+    return None
+
+
 @check("RO-4", severity=Severity.MUST, spec="§3.3", tags=("rollout",), depends_on=("RO-1",))
 def trajectory_length_matches_steps(ctx: CheckContext) -> None:
     """Every trajectory's `length` equals its number of steps."""
-    for i, trajectory in enumerate(_body(ctx).get("trajectories") or []):
-        if trajectory.get("length") != len(trajectory.get("steps") or []):
-            raise _fail_rollout(ctx, f"trajectories[{i}].length == len(steps)",
-                                f"length {trajectory.get('length')} with {len(trajectory.get('steps') or [])} steps",
-                                "Set length = len(steps) when you build the trajectory.")
+    problem = length_problem(_body(ctx))
+    if problem is not None:
+        raise _fail_rollout(ctx, "length == len(steps) for every trajectory", problem,
+                            "Set length = len(steps) when you build the trajectory.")
 
 
 @check("RO-5", severity=Severity.MUST, spec="§3.3", tags=("rollout", "metrics"), depends_on=("RO-1",))
 def metrics_consistent_with_trajectories(ctx: CheckContext) -> None:
     """`metrics.num_steps` is the total step count and `mean_return` the mean of `episode_returns`."""
-    body = _body(ctx)
-    metrics, total = body["metrics"], len(steps(body))
-    returns = metrics.get("episode_returns") or []
-    mean = sum(returns) / len(returns) if returns else 0.0
-    if metrics.get("num_steps") != total or not math.isclose(metrics.get("mean_return", 0.0), mean, abs_tol=1e-9):
-        raise _fail_rollout(ctx, f"num_steps == {total} and mean_return == {mean:g}",
-                            f"num_steps {metrics.get('num_steps')}, mean_return {metrics.get('mean_return')}",
-                            "Compute metrics from the trajectories you return, after the episode ends.")
+    problem = metrics_problem(_body(ctx))
+    if problem is not None:
+        raise _fail_rollout(ctx, "num_steps == total steps and mean_return == mean(episode_returns)",
+                            problem, "Compute metrics from the trajectories you return, after the episode ends.")
 
 
 @check("RO-6", severity=Severity.MUST, spec="§1.10", tags=("rollout", "metrics"), depends_on=("RO-1",))

@@ -1,0 +1,213 @@
+"""Property checks: Hypothesis draws the inputs, the target must hold for all of them.
+
+Each check runs a derandomized Hypothesis search (fixed examples, no database), so a
+run is reproducible, and reports the minimal falsifying input Hypothesis shrank to.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from typing import Any, Final
+from urllib.parse import urlencode
+
+import httpx
+from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import strategies as st
+
+from conformance import strategies
+from conformance.checks._support import has_error_envelope, nested, validation_problem
+from conformance.context import CheckContext, json_body
+from conformance.contract import ROLLOUT_PATH, TASK_INFO_PATH, TaskInfo, url_with_cid_first
+from conformance.openapi import MAX_SEED
+from conformance.outcomes import CheckFailure
+from conformance.registry import Severity, check
+
+_EXAMPLES: Final = 25
+_ROLLOUT_EXAMPLES: Final = 15
+_UNREACHABLE_INFERENCE: Final = "http://127.0.0.1:9/v1"
+"""Used in invalid rollouts when no inference URL is known: they must fail before inference."""
+
+
+class _Falsified(Exception):
+    """Carries a falsifying value out of the Hypothesis search."""
+
+    def __init__(self, value: Any, problem: str) -> None:
+        super().__init__(problem)
+        self.value = value
+        self.problem = problem
+
+
+def _falsify(
+    strategy: st.SearchStrategy[Any],
+    problem_of: Callable[[Any], str | None],
+    *,
+    max_examples: int = _EXAMPLES,
+    explicit: Sequence[Any] = (),
+) -> _Falsified | None:
+    """The minimal drawn value `problem_of` objects to (with the objection), or None."""
+
+    @settings(
+        max_examples=max_examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=(Phase.explicit, Phase.generate, Phase.shrink),
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+    )
+    @given(strategy)
+    def search(value: Any) -> None:
+        problem = problem_of(value)
+        if problem is not None:
+            raise _Falsified(value, problem)
+
+    for value in explicit:
+        search = example(value)(search)
+    try:
+        search()
+    except _Falsified as found:
+        return found
+    return None
+
+
+def _task_info_problem(ctx: CheckContext, seed: int) -> str | None:
+    first, second = (ctx.get(TASK_INFO_PATH, params={"seed": seed}) for _ in range(2))
+    if first.status_code != 200:
+        return ctx.describe(first)
+    problem = validation_problem(TaskInfo, json_body(first))
+    if problem is not None:
+        return f"not a TaskInfo ({problem}): {ctx.short_json(json_body(first))}"
+    if json_body(second) != json_body(first):
+        return f"a different body the second time: {ctx.describe(second)}"
+    return None
+
+
+@check(
+    "PROP-1",
+    severity=Severity.MUST,
+    spec="§1.5",
+    tags=("property", "task_info"),
+    depends_on=("TI-2",),
+)
+def task_info_is_stable_for_any_seed(ctx: CheckContext) -> None:
+    """For drawn seeds 0..2**31-1, `/task_info?seed=N` is one valid TaskInfo, the same twice."""
+    found = _falsify(
+        strategies.seeds(), lambda seed: _task_info_problem(ctx, seed), explicit=(0, MAX_SEED)
+    )
+    if found is not None:
+        raise CheckFailure(
+            sent=f"GET /task_info?seed={found.value} twice (the falsifying seed)",
+            expected="200 with the same TaskInfo object both times",
+            got=found.problem,
+            fix="Derive every instance purely from its seed and return all required sections.",
+            summary=f"/task_info is unstable or invalid for seed {found.value}",
+        )
+
+
+def _cid_problem(ctx: CheckContext, cid: str, params: list[tuple[str, str]]) -> str | None:
+    base = ctx.require_inference_url()
+    url = url_with_cid_first(f"{base}?{urlencode(params)}" if params else base, cid)
+    body = ctx.rollout_body(cid=cid)
+    body["policy"]["config"]["inference_url"] = url
+    seen_before = len(ctx.recorder.calls()) if ctx.recorder is not None else 0
+    response = ctx.post(ROLLOUT_PATH, json_body=body)
+    got = json_body(response)
+    if response.status_code != 200 or not isinstance(got, dict):
+        return ctx.describe(response)
+    for where in ("trace_correlation_id", "pipeline_metadata.trace_correlation_id"):
+        value = nested(got, *where.split("."))
+        if value != cid:
+            return f"{where} = {value!r}"
+    if ctx.recorder is not None:
+        calls = ctx.recorder.calls()[seen_before:]
+        if not any(c.cid == cid for c in calls):
+            return f"the model never received cid={cid!r}; it got {[c.cid for c in calls][:3]}"
+        lost = sorted({p for c in calls if c.cid == cid for p in params if p not in c.query})
+        if lost:
+            return f"the model's URL lost the parameter(s) {lost}"
+    return None
+
+
+@check(
+    "PROP-2", severity=Severity.MUST, spec="§4.6", tags=("property", "cid"), depends_on=("RO-1",)
+)
+def any_cid_round_trips_exactly(ctx: CheckContext) -> None:
+    """Drawn cids (some needing URL encoding) come back exactly; other URL parameters survive."""
+    ctx.require_inference_url()
+    drawn = st.tuples(strategies.cids(needs_encoding=True), strategies.extra_query_params())
+    found = _falsify(
+        drawn,
+        lambda pair: _cid_problem(ctx, *pair),
+        max_examples=_ROLLOUT_EXAMPLES,
+        explicit=(("100%-sure", [("api-version", "2024-06-01")]),),
+    )
+    if found is not None:
+        cid, params = found.value
+        raise CheckFailure(
+            sent=f"POST /rollout with cid {cid!r} and inference URL parameters {params}",
+            expected="200; the same cid in the response and at the model; every parameter kept",
+            got=found.problem,
+            fix="Decode the cid once, never rewrite it, and rebuild URLs with every parameter.",
+            summary=f"the cid {cid!r} did not round-trip exactly",
+        )
+
+
+def _invalid_problem(ctx: CheckContext, drawn: tuple[str, strategies.Invalid]) -> str | None:
+    method, bad = drawn
+    response: httpx.Response
+    if method == "GET":
+        response = ctx.get(TASK_INFO_PATH, params={bad.field: bad.value})
+    else:
+        response = ctx.post(ROLLOUT_PATH, json_body=bad.value)
+    if 400 <= response.status_code < 500 and has_error_envelope(response):
+        return None
+    return ctx.describe(response)
+
+
+def _invalid_requests(ctx: CheckContext) -> st.SearchStrategy[tuple[str, strategies.Invalid]]:
+    base = ctx.profile.rollout_request(
+        cid="trace_prop3", inference_url=ctx.inference_url or _UNREACHABLE_INFERENCE
+    )
+    bodies = strategies.invalid_rollout_requests(base).map(lambda bad: ("POST", bad))
+    queries = strategies.invalid_task_info_queries().map(lambda bad: ("GET", bad))
+    return st.one_of(bodies, queries)
+
+
+def _explicit_invalid(ctx: CheckContext) -> list[tuple[str, strategies.Invalid]]:
+    base = ctx.profile.rollout_request(
+        cid="trace_prop3", inference_url=ctx.inference_url or _UNREACHABLE_INFERENCE
+    )
+    drawn = []
+    for value, kind in ((True, "bool_for_int"), (MAX_SEED + 1, "out_of_range")):
+        body = copy.deepcopy(base)
+        body["env"]["seed"] = value
+        drawn.append(("POST", strategies.Invalid(body, "env.seed", kind)))
+    drawn.append(("GET", strategies.Invalid(str(10**20), "seed", "invalid_seed")))
+    return drawn
+
+
+@check(
+    "PROP-3",
+    severity=Severity.MUST,
+    spec="§1.2",
+    tags=("property", "input"),
+    depends_on=("AUTH-1",),
+)
+def invalid_requests_get_4xx_with_envelope(ctx: CheckContext) -> None:
+    """Drawn invalid requests (one field broken) get 4xx with the error envelope, never 2xx/5xx."""
+    found = _falsify(
+        _invalid_requests(ctx),
+        lambda drawn: _invalid_problem(ctx, drawn),
+        explicit=_explicit_invalid(ctx),
+    )
+    if found is not None:
+        method, bad = found.value
+        target = f"{TASK_INFO_PATH}?{bad.field}=..." if method == "GET" else ROLLOUT_PATH
+        raise CheckFailure(
+            sent=f"{method} {target} with {bad.describe()} ({ctx.short_json(bad.value)})",
+            expected='4xx with {"detail": {"error": {"code", "message"}}}',
+            got=found.problem,
+            fix="Parse strictly (no bools for ints, no coercion), range-check seeds, answer 4xx.",
+            summary=f"an invalid request ({bad.describe()}) was not refused with 4xx",
+        )

@@ -1,0 +1,185 @@
+"""The pytest plugin: items per check, options and fallbacks, rendering, xdist, misconfiguration."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conformance.registry import catalogue
+from tests.faults import KEY
+
+ROOT = str(Path(__file__).resolve().parents[1])
+APP = "tests.faults.apps:reference"
+
+
+@pytest.fixture
+def pytester_env(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """A pytester whose runs can import the tests package and see no stray taskapp settings."""
+    monkeypatch.setenv("PYTHONPATH", ROOT)
+    monkeypatch.syspath_prepend(ROOT)
+    for name in ("TASKAPP_URL", "TASKAPP_APP", "TASKAPP_SELECT", "TASKAPP_IGNORE", "TASKAPP_STRICT",
+                 "TASKAPP_INFERENCE_URL", "ENVIRONMENT_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    return pytester
+
+
+def _outcomes(result: pytest.RunResult) -> dict[str, int]:
+    return {k: v for k, v in result.parseoutcomes().items() if v}
+
+
+def test_collects_one_item_per_check_with_the_id(pytester_env: pytest.Pytester) -> None:
+    """Every check becomes one item whose id holds the check ID."""
+    result = pytester_env.runpytest("--taskapp-app", APP, "--taskapp-api-key", KEY, "--collect-only", "-q")
+    ids = [line for line in result.outlines if line.startswith("taskapp-conformance::")]
+    assert ids == [f"taskapp-conformance::{c.id}_{c.name}" for c in catalogue()]
+
+
+def test_reference_app_passes_every_item(pytester_env: pytest.Pytester) -> None:
+    """Against the reference app every item passes."""
+    result = pytester_env.runpytest("--taskapp-app", APP, "--taskapp-api-key", KEY)
+    assert _outcomes(result) == {"passed": len(catalogue())}
+
+
+def test_broken_variant_fails_exactly_its_items_with_the_block(pytester_env: pytest.Pytester) -> None:
+    """The cid-dropping variant fails CID-2 only, printed as the failure block without a traceback."""
+    result = pytester_env.runpytest("--taskapp-app", "tests.faults.apps:last_step_drops_cid",
+                                    "--taskapp-api-key", KEY, "-rfs")
+    assert _outcomes(result) == {"failed": 1, "passed": len(catalogue()) - 2, "skipped": 1}
+    out = result.stdout.str()
+    block = out[out.index("CID-2 every_step_meta_url_carries_cid: "):].splitlines()
+    assert block[0].endswith("trajectories[0].steps[1].info.meta.inference_url does not carry the issued cid")
+    assert [line[:12] for line in block[1:6]] == ["  Sent:     ", "  Expected: ", "  Got:      ",
+                                                  "  Fix:      ", "  Spec:     "]
+    assert "depends on CID-2 (Every step's `info.meta.inference_url` carries the issued cid.), which ended FAIL" in out
+    assert "def runtest" not in out and "Traceback" not in out and KEY not in out
+
+
+def test_warn_is_xfail_and_strict_makes_it_fail(pytester_env: pytest.Pytester) -> None:
+    """A should-level violation is XFAIL with its block, and FAILED with --taskapp-strict."""
+    args = ["--taskapp-app", "tests.faults.apps:rejects_with_400", "--taskapp-api-key", KEY,
+            "--taskapp-select", "AUTH", "-rx"]
+    default = pytester_env.runpytest(*args)
+    assert _outcomes(default) == {"passed": 8, "xfailed": 1}
+    default.stdout.fnmatch_lines(["*XFAIL*AUTH-8_rejection_status_is_401_or_403*"])
+    assert _outcomes(pytester_env.runpytest(*args, "--taskapp-strict")) == {"passed": 8, "failed": 1}
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [(["--taskapp-select", "AUTH,EP-1"], 10), (["--taskapp-select", "cid", "--taskapp-ignore", "CID-5"], 5)],
+    ids=["select", "select-and-ignore"],
+)
+def test_selection(pytester_env: pytest.Pytester, args: list[str], expected: int) -> None:
+    """--taskapp-select and --taskapp-ignore pick items by ID, area and tag."""
+    result = pytester_env.runpytest("--taskapp-app", APP, "--taskapp-api-key", KEY, *args)
+    assert _outcomes(result) == {"passed": expected}
+
+
+def test_k_and_m_select_items(pytester_env: pytest.Pytester) -> None:
+    """-k matches check IDs and -m matches severity/area markers."""
+    base = ["--taskapp-app", APP, "--taskapp-api-key", KEY]
+    assert _outcomes(pytester_env.runpytest(*base, "-k", "AUTH-1 or AUTH-2")) == {"passed": 2, "deselected": 40}
+    assert _outcomes(pytester_env.runpytest(*base, "-m", "taskapp_sec"))["passed"] == 5
+
+
+def test_ini_and_env_fallbacks(pytester_env: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Options fall back to the environment, then to ini keys; the command line wins."""
+    pytester_env.makeini(f"[pytest]\ntaskapp_app = {APP}\ntaskapp_select = EP\ntaskapp_strict = true\n")
+    monkeypatch.setenv("ENVIRONMENT_API_KEY", KEY)
+    assert _outcomes(pytester_env.runpytest()) == {"passed": 4}
+    monkeypatch.setenv("TASKAPP_SELECT", "AUTH-1")
+    assert _outcomes(pytester_env.runpytest()) == {"passed": 1}
+    assert _outcomes(pytester_env.runpytest("--taskapp-select", "TI-1,TI-2")) == {"passed": 2}
+
+
+def test_inference_url_option_makes_recorder_checks_skip(pytester_env: pytest.Pytester) -> None:
+    """With --taskapp-inference-url the recorder checks skip and say why."""
+    from conformance.inference import MockInferenceServer
+
+    with MockInferenceServer() as mock:
+        result = pytester_env.runpytest("--taskapp-app", APP, "--taskapp-api-key", KEY, "--taskapp-select",
+                                        "CID-4", "--taskapp-inference-url", mock.url, "-rs")
+    assert _outcomes(result) == {"skipped": 1}
+    result.stdout.fnmatch_lines(["*needs the harness's recording mock inference server*"])
+
+
+def test_xdist_gives_the_same_outcomes(pytester_env: pytest.Pytester) -> None:
+    """-n 2 produces the same outcomes as a single process."""
+    args = ["--taskapp-app", "tests.faults.apps:last_step_drops_cid", "--taskapp-api-key", KEY]
+    single = _outcomes(pytester_env.runpytest_subprocess(*args))
+    assert _outcomes(pytester_env.runpytest_subprocess(*args, "-n", "2")) == single
+
+
+def test_junit_xml_has_one_testcase_per_check(pytester_env: pytest.Pytester) -> None:
+    """--junitxml records one testcase per check."""
+    pytester_env.runpytest("--taskapp-app", APP, "--taskapp-api-key", KEY, "--junitxml", "out.xml")
+    xml = (pytester_env.path / "out.xml").read_text()
+    assert len(re.findall(r"<testcase ", xml)) == len(catalogue())
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--taskapp-select", "AUTH"], "--taskapp-select needs a target: set --taskapp-url URL"),
+        (["--taskapp-url", "http://127.0.0.1:9", "--taskapp-api-key", "k"],
+         "cannot reach the target: http://127.0.0.1:9"),
+        (["--taskapp-url", "http://127.0.0.1:9"], "no API key: set --taskapp-api-key or ENVIRONMENT_API_KEY"),
+        (["--taskapp-app", APP, "--taskapp-select", "NOPE"], "no check matches NOPE"),
+    ],
+    ids=["no-target", "unreachable", "no-key", "unknown-check"],
+)
+def test_misconfiguration_fails_loudly(pytester_env: pytest.Pytester, args: list[str], message: str) -> None:
+    """Misconfigured or unreachable targets stop the run with one clear message, never a green run."""
+    result = pytester_env.runpytest(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert message in result.stderr.str()
+
+
+def test_inert_without_options(pytester_env: pytest.Pytester) -> None:
+    """With no taskapp option a project's own tests run exactly as before."""
+    pytester_env.makepyfile("def test_plain():\n    assert True\n")
+    result = pytester_env.runpytest("-q")
+    assert _outcomes(result) == {"passed": 1}
+    assert "taskapp" not in result.stdout.str()
+
+
+def test_author_fixtures_and_assertions(pytester_env: pytest.Pytester, tmp_path: Path) -> None:
+    """taskapp_client, rollout_request, inference_recorder and the assertion helpers work together."""
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}\n')
+    pytester_env.makeconftest(
+        "import pytest\nfrom conformance.target import asgi_target\nfrom tests.faults.apps import reference\n"
+        f"@pytest.fixture(scope='session')\ndef taskapp_target():\n    return asgi_target(reference(), {KEY!r}, 'mine')\n"
+    )
+    pytester_env.makepyfile(f"""
+        from conformance.testing import assert_conforming_rollout, assert_valid_sft_jsonl
+
+        def test_rollout(taskapp_client, rollout_request, inference_recorder):
+            body = rollout_request(seed=3)
+            response = taskapp_client.post("/rollout", json=body)
+            assert_conforming_rollout(response, cid=body.cid, run_id=body["run_id"])
+            assert {{c.cid for c in inference_recorder.recorder.calls()}} == {{body.cid}}
+
+        def test_jsonl():
+            assert_valid_sft_jsonl({str(good)!r})
+    """)
+    assert _outcomes(pytester_env.runpytest()) == {"passed": 2}
+
+
+def test_assertion_failure_reads_like_the_cli() -> None:
+    """assert_conforming_rollout names the location that lacks the cid, as a failure block."""
+    from conformance.testing import ConformanceAssertionError, assert_conforming_rollout
+
+    body = {"run_id": "r", "trajectories": [{"env_id": "e", "policy_id": "p", "steps": [], "length": 0,
+                                             "inference_url": "http://h?cid=other"}],
+            "metrics": {"episode_returns": [0.0], "mean_return": 0.0, "num_steps": 0},
+            "trace_correlation_id": "c", "pipeline_metadata": {"trace_correlation_id": "c",
+                                                                "inference_url": "http://h?cid=c"}}
+    with pytest.raises(ConformanceAssertionError) as raised:
+        assert_conforming_rollout(body, cid="c")
+    assert str(raised.value).splitlines()[1:3] == [
+        "  Sent:     POST /rollout with cid 'c'",
+        "  Expected: trajectories[0].inference_url carrying exactly that cid",
+    ]
