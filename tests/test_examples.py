@@ -1,0 +1,51 @@
+"""The shipped examples work: the author repo's tests pass, the action is well-formed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_author_repo_tests_pass() -> None:
+    """examples/author_repo's own test suite passes with the plugin's fixtures."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TASKAPP_", "PYTEST_"))}
+    env["PYTHONPATH"] = str(ROOT / "examples" / "author_repo")
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q"], cwd=ROOT / "examples" / "author_repo",
+                            env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout
+
+
+def test_author_repo_passes_the_whole_catalogue() -> None:
+    """`pytest --taskapp-app my_task_app:create_app -m taskapp` passes every check."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TASKAPP_", "PYTEST_"))}
+    env.update(PYTHONPATH=str(ROOT / "examples" / "author_repo"), ENVIRONMENT_API_KEY="example-key-0123456789")
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "--taskapp-app", "my_task_app:create_app",
+                             "-m", "taskapp"], cwd=ROOT / "examples" / "author_repo", env=env,
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "42 passed" in result.stdout
+
+
+def test_action_declares_inputs_and_outputs() -> None:
+    """action.yml has the inputs and report outputs the issue asks for, and keeps the key in env."""
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert {"url", "api-key", "select", "strict"} <= set(action["inputs"])
+    assert {"junit", "markdown", "html"} <= set(action["outputs"])
+    check_step = next(s for s in action["runs"]["steps"] if s.get("id") == "check")
+    assert check_step["env"]["ENVIRONMENT_API_KEY"] == "${{ inputs.api-key }}"
+    assert "inputs.api-key" not in check_step["run"]
+
+
+def test_example_workflow_uploads_reports() -> None:
+    """The example workflow runs the CLI gate and uploads the reports."""
+    workflow = yaml.safe_load((ROOT / "examples" / "workflows" / "taskapp-conformance.yml").read_text())
+    steps = workflow["jobs"]["conformance"]["steps"]
+    assert any("taskapp-conformance check" in str(s.get("run", "")) for s in steps)
+    assert any(str(s.get("uses", "")).startswith("actions/upload-artifact") for s in steps)
