@@ -57,6 +57,7 @@ _CHECK_MODULES = (
     "conformance.checks.security",
     "conformance.checks.rollout",
     "conformance.checks.cid",
+    "conformance.checks.properties",
 )
 
 
@@ -94,7 +95,8 @@ def check(
 def _id_key(check_id: str) -> tuple[int, str, int]:
     area, _, number = check_id.rpartition("-")
     order = [m.rsplit(".", 1)[1].upper() for m in _CHECK_MODULES]
-    prefix = {"EP": "ENDPOINTS", "TI": "TASK_INFO", "SEC": "SECURITY", "RO": "ROLLOUT"}.get(area, area)
+    prefix = {"EP": "ENDPOINTS", "TI": "TASK_INFO", "SEC": "SECURITY", "RO": "ROLLOUT",
+              "PROP": "PROPERTIES"}.get(area, area)
     rank = order.index(prefix) if prefix in order else len(order)
     return rank, area, int(number) if number.isdigit() else 0
 

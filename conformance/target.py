@@ -62,7 +62,8 @@ class Target:
     def client(self) -> httpx.AsyncClient:
         """A fresh async client bound to this target (caller closes it)."""
         if self.app is not None:
-            transport = httpx.ASGITransport(app=self.app)
+            # An exception inside the app is the app's 500, not a harness error.
+            transport = httpx.ASGITransport(app=self.app, raise_app_exceptions=False)
             return httpx.AsyncClient(
                 transport=transport, base_url=self.base_url, timeout=self.timeouts.httpx()
             )

@@ -104,8 +104,9 @@ def _lenient_seed(ex: Exchange) -> None:
 def _rewrite_inference_url(edit: Callable[[str], str]) -> Callable[[Exchange], None]:
     def hook(ex: Exchange) -> None:
         body = ex.request_json()
-        if ex.path == "/rollout" and isinstance(body, dict):
-            config = body.get("policy", {}).get("config", {})
+        policy = body.get("policy") if isinstance(body, dict) else None
+        config = policy.get("config") if isinstance(policy, dict) else None
+        if ex.path == "/rollout" and isinstance(config, dict):
             if isinstance(config.get("inference_url"), str):
                 config["inference_url"] = edit(config["inference_url"])
                 ex.body = json.dumps(body).encode()
@@ -130,11 +131,13 @@ def _global_cid_holder() -> Callable[[Any], Any]:
 
     def before(ex: Exchange) -> None:
         body = ex.request_json()
-        if ex.path == "/rollout" and isinstance(body, dict):
-            holder["cid"] = str(body.get("policy", {}).get("config", {}).get("trace_correlation_id"))
+        policy = body.get("policy") if isinstance(body, dict) else None
+        config = policy.get("config") if isinstance(policy, dict) else None
+        if ex.path == "/rollout" and isinstance(config, dict):
+            holder["cid"] = str(config.get("trace_correlation_id"))
 
     async def after(ex: Exchange) -> None:
-        if ex.path == "/rollout" and ex.status == 200:
+        if ex.path == "/rollout" and ex.status == 200 and "cid" in holder:
             await asyncio.sleep(0.2)  # every parallel request has started by now
             own = ex.json()["trace_correlation_id"]
             ex.response_body = ex.response_body.replace(own.encode(), holder["cid"].encode())
@@ -169,13 +172,13 @@ FAULTS: tuple[Fault, ...] = (
           _after("/task_info", lambda b, _: [b] if isinstance(b, dict) and "task" in b else b)),
     Fault("several_seeds_reversed", frozenset({"TI-3"}),
           _after("/task_info", lambda b, _: b[::-1] if isinstance(b, list) else b)),
-    Fault("unseeded_instances_from_seed_3", frozenset({"TI-4"}),
+    Fault("unseeded_instances_from_seed_3", frozenset({"TI-4", "PROP-1"}),
           _after("/task_info", lambda b, _: _set(b, lambda m: {**m, "nonce": next(_counter)}, "task_metadata"),
                  query_has="seed=3")),
-    Fault("seeds_stop_at_5", frozenset({"TI-5"}),
+    Fault("seeds_stop_at_5", frozenset({"TI-5", "PROP-1"}),
           _after("/task_info", lambda b, ex: b if not isinstance(b, dict) or b["task_metadata"]["seed"] < 5
                  else (setattr(ex, "status", 404), {"detail": "gone"})[1], query_has="seed=")),
-    Fault("lenient_seed_parsing", frozenset({"TI-6"}), _before(_lenient_seed)),
+    Fault("lenient_seed_parsing", frozenset({"TI-6", "PROP-3"}), _before(_lenient_seed)),
     Fault("instances_without_taskset", frozenset({"TI-7"}),
           _after("/task_info", lambda b, ex: [{k: v for k, v in i.items() if k != "taskset"} for i in b]
                  if isinstance(b, list) else ({k: v for k, v in b.items() if k != "taskset"} if "task" in b else b))),
@@ -213,9 +216,9 @@ FAULTS: tuple[Fault, ...] = (
     Fault("infinite_step_reward", frozenset({"RO-6"}),
           _after("/rollout", lambda b, _: _set(b, float("inf"), "trajectories", 0, "steps", 0, "reward"))),
     Fault("eval_mode_rejected", frozenset({"RO-7"}), lambda app: FaultyApp(app, after=_eval_rejected)),
-    Fault("invalid_body_500", frozenset({"RO-8"}),
+    Fault("invalid_body_500", frozenset({"RO-8", "PROP-3"}),
           _after("/rollout", lambda b, ex: (setattr(ex, "status", 500), "Internal Server Error")[1], status=422)),
-    Fault("validation_error_bare_list", frozenset({"RO-9"}),
+    Fault("validation_error_bare_list", frozenset({"RO-9", "PROP-3"}),
           _after("/rollout", lambda b, _: {"detail": [{"loc": ["body", "mode"], "msg": "Field required"}]},
                  status=422)),
     Fault("steps_without_messages", frozenset({"RO-10"}),
@@ -229,11 +232,20 @@ FAULTS: tuple[Fault, ...] = (
     Fault("last_step_drops_cid", frozenset({"CID-2"}),
           _after("/rollout", lambda b, _: _set(b, lambda u: u.split("?")[0], "trajectories", 0, "steps", -1,
                                                "info", "meta", "inference_url"))),
-    Fault("no_top_level_trace_correlation_id", frozenset({"CID-3"}),
+    Fault("no_top_level_trace_correlation_id", frozenset({"CID-3", "PROP-2"}),
           _after("/rollout", lambda b, _: {**b, "trace_correlation_id": None})),
-    Fault("stale_cid_sent_to_model", frozenset({"CID-4"}),
+    Fault("stale_cid_sent_to_model", frozenset({"CID-4", "PROP-2"}),
           _before(_rewrite_inference_url(lambda u: _replace_query(u, lambda k, v: (k, "stale" if k == "cid" else v))))),
     Fault("cid_in_a_global", frozenset({"CID-5"}), _global_cid_holder(), concurrency=1),
-    Fault("other_query_params_dropped", frozenset({"CID-6"}),
+    Fault("other_query_params_dropped", frozenset({"CID-6", "PROP-2"}),
           _before(_rewrite_inference_url(lambda u: _replace_query(u, lambda k, v: (k, v) if k == "cid" else None)))),
 )
+
+
+def _with_fuzz_faults() -> tuple[Fault, ...]:
+    from tests.faults.fuzz_faults import FUZZ_FAULTS
+
+    return tuple(Fault(f.name, f.breaks, f.make) for f in FUZZ_FAULTS)
+
+
+FAULTS += _with_fuzz_faults()

@@ -1,0 +1,491 @@
+"""Schema-driven fuzzing of a task app with Schemathesis and the canonical OpenAPI document.
+
+`run_fuzz(target, ...)` is the only entry point: the CLI (`check --fuzz`) and the pytest
+plugin call it and render the `FuzzReport`. Schemathesis stays behind this module.
+
+What runs: for every operation of `conformance.openapi.openapi_document()`, a positive
+phase (data the contract allows) and a negative phase (data it forbids), each with up
+to `examples` cases drawn by Hypothesis from `seed`, sent with the API key, and judged
+by four checks: `not_a_server_error`, `status_code_conformance` (only documented
+statuses), `response_schema_conformance` (bodies match the document) and
+`negative_data_rejection` (invalid data gets 4xx). Negative phases run only for
+operations that take input. The same seed sends the same cases in the same order.
+
+Positive `/rollout` cases need an inference endpoint the target can reach: the fuzzer
+puts `inference_url` (or, for a local target, the URL of a recording mock it starts)
+with a per-case `?cid=` into `policy.config`. Without one (a remote target and no
+`inference_url`), positive `/rollout` cases are skipped and the report says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shlex
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Any, Final
+from urllib.parse import urlsplit, urlunsplit
+
+import jsonschema_rs
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis.errors import Unsatisfiable
+from hypothesis.strategies import SearchStrategy
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.core.result import Ok
+from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    negative_data_rejection,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from conformance.contract import API_KEY_HEADER, ROLLOUT_PATH, url_with_cid_first
+from conformance.inference import MockInferenceServer
+from conformance.openapi import documented_statuses, openapi_document
+from conformance.redaction import SECRET_HEADERS, Redactor
+from conformance.target import Target
+
+__all__ = [
+    "CHECKS",
+    "KEY_PLACEHOLDER",
+    "FuzzFailure",
+    "FuzzReport",
+    "response_problems",
+    "run_fuzz",
+]
+
+KEY_PLACEHOLDER: Final = "$ENVIRONMENT_API_KEY"
+"""What reproductions show instead of the API key."""
+CHECKS: Final = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+)
+_CHECK_FUNCTIONS: Final = {
+    "not_a_server_error": not_a_server_error,
+    "status_code_conformance": status_code_conformance,
+    "response_schema_conformance": response_schema_conformance,
+    "negative_data_rejection": negative_data_rejection,
+}
+_FIXES: Final = {
+    "not_a_server_error": "Validate the input and answer 4xx with the error envelope; never 5xx.",
+    "status_code_conformance": "Answer only the statuses the contract documents for this route.",
+    "response_schema_conformance": "Return bodies that match the contract models field for field.",
+    "negative_data_rejection": "Parse strictly: refuse wrong types, bools for ints and "
+    "out-of-range values with 4xx.",
+}
+_IN_PROCESS_URL: Final = "$TASKAPP_URL"
+_NO_INPUT_EXAMPLES: Final = 3
+_TIMEOUT_S: Final = 60.0
+
+
+@dataclass(frozen=True)
+class FuzzFailure:
+    """One distinct violation: the first case that showed it, and how to replay it."""
+
+    check: str
+    operation: str
+    mode: str
+    seed: int
+    status: int | None
+    message: str
+    fix: str
+    curl: str
+    pytest_snippet: str
+    occurrences: int = 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "check": self.check,
+            "operation": self.operation,
+            "mode": self.mode,
+            "seed": self.seed,
+            "status": self.status,
+            "message": self.message,
+            "fix": self.fix,
+            "curl": self.curl,
+            "pytest_snippet": self.pytest_snippet,
+            "occurrences": self.occurrences,
+        }
+
+    def render(self) -> str:
+        """The console block: what failed, the seed, and both reproductions."""
+        snippet = "\n".join(f"    {line}" for line in self.pytest_snippet.splitlines())
+        return (
+            f"{self.check} on {self.operation} ({self.mode}, seed {self.seed}, "
+            f"{self.occurrences} case(s)): {self.message}\n"
+            f"  Fix:  {self.fix}\n"
+            f"  Curl: {self.curl}\n"
+            f"  Pytest:\n{snippet}"
+        )
+
+
+@dataclass
+class FuzzReport:
+    """What a fuzz run did and found; secrets already replaced."""
+
+    target: str
+    seed: int
+    examples: int
+    cases: int = 0
+    duration_s: float = 0.0
+    failures: list[FuzzFailure] = field(default_factory=list)
+    cases_by_phase: dict[str, int] = field(default_factory=dict)
+    statuses: dict[int, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    budget_exhausted: bool = False
+    inference: str = "none"
+    fingerprint: str = ""
+    """A digest of every case sent, in order: equal for equal seeds."""
+
+    @property
+    def cases_per_second(self) -> float:
+        return self.cases / self.duration_s if self.duration_s > 0 else 0.0
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "seed": self.seed,
+            "examples": self.examples,
+            "cases": self.cases,
+            "duration_s": round(self.duration_s, 3),
+            "cases_per_second": round(self.cases_per_second, 1),
+            "passed": self.passed,
+            "failures": [f.as_dict() for f in self.failures],
+            "cases_by_phase": dict(self.cases_by_phase),
+            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "skipped": list(self.skipped),
+            "budget_exhausted": self.budget_exhausted,
+            "inference": self.inference,
+            "fingerprint": self.fingerprint,
+        }
+
+    def summary(self) -> str:
+        """One line: cases, time, rate and verdict."""
+        verdict = "no failures" if self.passed else f"{len(self.failures)} distinct failure(s)"
+        budget = " (time budget ran out)" if self.budget_exhausted else ""
+        return (
+            f"fuzz seed {self.seed}: {self.cases} cases in {self.duration_s:.1f}s "
+            f"({self.cases_per_second:.0f}/s), {verdict}{budget}"
+        )
+
+
+class _BudgetExhausted(Exception):
+    """Raised inside the Hypothesis loop to stop a phase when the time budget is spent."""
+
+
+def run_fuzz(
+    target: Target,
+    *,
+    examples: int = 100,
+    seed: int = 0,
+    budget_s: float = 120.0,
+    inference_url: str | None = None,
+    api_key: str | None = None,
+    operations: Sequence[str] | None = None,
+) -> FuzzReport:
+    """Fuzz `target` (URL or in-process ASGI app) against the canonical document.
+
+    `examples` is the maximum number of cases per operation and phase; `seed` makes
+    the run reproducible; `budget_s` bounds the wall time; `api_key` defaults to the
+    target's; `operations` restricts the run (e.g. `["POST /rollout"]`).
+    """
+    key = api_key if api_key is not None else target.api_key
+    run = _Run(target, key, examples, seed, Redactor([key]))
+    with ExitStack() as stack:
+        run.inference_url = inference_url
+        if inference_url is None and target.is_local:
+            mock = stack.enter_context(MockInferenceServer())
+            run.inference_url = mock.url
+            run.report.inference = f"recording mock on {mock.url}"
+        elif inference_url is not None:
+            run.report.inference = f"user-given {run.redactor.text(inference_url)}"
+        run.execute(budget_s, operations)
+    return run.report
+
+
+class _Run:
+    """The state of one fuzz run."""
+
+    def __init__(
+        self, target: Target, key: str | None, examples: int, seed: int, redactor: Redactor
+    ) -> None:
+        self.target = target
+        self.key = key
+        self.examples = max(1, examples)
+        self.seed = seed
+        self.redactor = redactor
+        self.inference_url: str | None = None
+        self.report = FuzzReport(target=redactor.text(target.label), seed=seed, examples=examples)
+        self._digest = hashlib.sha256()
+        self._found: dict[tuple[str, str, str], FuzzFailure] = {}
+        self._counts: Counter[tuple[str, str, str]] = Counter()
+        self._statuses: Counter[int] = Counter()
+
+    def execute(self, budget_s: float, only: Sequence[str] | None) -> None:
+        config = schemathesis.Config.from_dict({"generation": {"with-security-parameters": False}})
+        schema = schemathesis.openapi.from_dict(openapi_document(), config=config)
+        started = time.monotonic()
+        deadline = started + budget_s
+        try:
+            for result in schema.get_all_operations():
+                if not isinstance(result, Ok):
+                    continue  # the canonical document has no invalid operations
+                operation = result.ok()
+                if only is not None and operation.label not in only:
+                    continue
+                for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                    self._phase(operation, mode, deadline)
+        except _BudgetExhausted:
+            self.report.budget_exhausted = True
+        self.report.duration_s = time.monotonic() - started
+        self.report.failures = [
+            _with_count(failure, self._counts[k]) for k, failure in self._found.items()
+        ]
+        self.report.statuses = dict(sorted(self._statuses.items()))
+        self.report.fingerprint = self._digest.hexdigest()
+
+    def _phase(self, operation: Any, mode: GenerationMode, deadline: float) -> None:
+        label = f"{operation.label} {mode.value}"
+        has_input = bool(operation.body) or any(
+            p.name.lower() not in SECRET_HEADERS for p in operation.iter_parameters()
+        )
+        if mode.is_negative and not has_input:
+            return
+        if operation.path == ROLLOUT_PATH and mode.is_positive and self.inference_url is None:
+            self.report.skipped.append(
+                f"{label}: no inference URL the target can reach (pass inference_url); "
+                "every positive rollout would end in 502"
+            )
+            return
+        limit = self.examples if has_input else min(self.examples, _NO_INPUT_EXAMPLES)
+        counter = [0]
+
+        def one_case(case: Any) -> None:
+            if time.monotonic() > deadline:
+                raise _BudgetExhausted
+            counter[0] += 1
+            self._run_case(case, operation, mode, counter[0])
+
+        cases: SearchStrategy[Any] = operation.as_strategy(generation_mode=mode)
+        test: Callable[[], None] = given(cases)(one_case)
+        test = settings(
+            max_examples=limit,
+            database=None,
+            deadline=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+            report_multiple_bugs=False,
+        )(test)
+        test = hypothesis_seed(self.seed)(test)
+        try:
+            test()
+        except Unsatisfiable:
+            self.report.skipped.append(f"{label}: the document allows no such data")
+        finally:
+            self.report.cases += counter[0]
+            self.report.cases_by_phase[label] = counter[0]
+
+    def _run_case(self, case: Any, operation: Any, mode: GenerationMode, number: int) -> None:
+        if operation.path == ROLLOUT_PATH:
+            self._point_at_inference(case, f"fuzz-{self.seed}-{number}")
+        headers = {API_KEY_HEADER: self.key} if self.key else {}
+        kwargs: dict[str, Any] = {"headers": headers, "timeout": _TIMEOUT_S}
+        if self.target.app is not None:
+            kwargs["app"] = self.target.app
+        else:
+            kwargs.update(base_url=self.target.base_url, verify=self.target.verify_tls)
+        self._fingerprint(case)
+        response = case.call(**kwargs)
+        self._statuses[response.status_code] += 1
+        for name, check in _CHECK_FUNCTIONS.items():
+            try:
+                case.validate_response(response, checks=[check], headers=headers)
+            except (FailureGroup, Failure) as exc:
+                failures = exc.exceptions if isinstance(exc, FailureGroup) else (exc,)
+                self._record(name, operation, mode, response, failures)
+
+    def _point_at_inference(self, case: Any, cid: str) -> None:
+        """Give `/rollout` bodies a live inference URL with a deterministic per-case cid."""
+        body = case.body
+        if self.inference_url is None or not isinstance(body, dict):
+            return
+        policy = body.get("policy")
+        config = policy.setdefault("config", {}) if isinstance(policy, dict) else None
+        if isinstance(config, dict):
+            config["inference_url"] = url_with_cid_first(self.inference_url, cid)
+
+    def _fingerprint(self, case: Any) -> None:
+        body = json.dumps(case.body, sort_keys=True, default=repr)
+        if self.inference_url:
+            body = body.replace(self.inference_url, "<inference>")
+        parts = (case.method, case.path, repr(sorted((case.query or {}).items())), body)
+        self._digest.update("\x1f".join(parts).encode() + b"\x1e")
+
+    def _record(
+        self,
+        check: str,
+        operation: Any,
+        mode: GenerationMode,
+        response: Any,
+        failures: Sequence[Any],
+    ) -> None:
+        title = str(getattr(failures[0], "title", check)) if failures else check
+        key = (check, operation.label, title)
+        self._counts[key] += 1
+        if key in self._found:
+            return
+        message = "; ".join(_failure_text(f) for f in failures) or title
+        request = response.request
+        self._found[key] = FuzzFailure(
+            check=check,
+            operation=operation.label,
+            mode=mode.value,
+            seed=self.seed,
+            status=response.status_code,
+            message=self.redactor.text(f"{message} (got {response.status_code})"),
+            fix=_FIXES[check],
+            curl=self._curl(request),
+            pytest_snippet=self._snippet(check, operation, request),
+        )
+
+    def _replay_parts(self, request: Any) -> tuple[str, str, dict[str, str], bytes]:
+        """(method, URL with the base replaced, headers without secrets, body) of a request."""
+        parts = urlsplit(str(request.url))
+        path_query = urlunsplit(("", "", parts.path, parts.query, ""))
+        base = _IN_PROCESS_URL if self.target.app is not None else self.target.base_url
+        keep = {"content-type"}
+        headers = {
+            k: str(v)
+            for k, v in request.headers.items()
+            if k.lower() in keep and k.lower() not in SECRET_HEADERS
+        }
+        body = request.body or b""
+        raw = body.encode() if isinstance(body, str) else bytes(body)
+        return str(request.method), base.rstrip("/") + path_query, headers, raw
+
+    def _curl(self, request: Any) -> str:
+        method, url, headers, body = self._replay_parts(request)
+        quoted_url = f'"{url}"' if url.startswith("$") else shlex.quote(url)
+        pieces = [
+            "curl",
+            "-sS",
+            "-X",
+            method,
+            quoted_url,
+            "-H",
+            f'"{API_KEY_HEADER}: {KEY_PLACEHOLDER}"',
+        ]
+        for name, value in headers.items():
+            pieces += ["-H", shlex.quote(f"{name}: {value}")]
+        if body:
+            pieces += ["--data-binary", shlex.quote(body.decode("utf-8", "replace"))]
+        return self._hide_key(" ".join(pieces))
+
+    def _snippet(self, check: str, operation: Any, request: Any) -> str:
+        method, url, headers, body = self._replay_parts(request)
+        base = _IN_PROCESS_URL if self.target.app is not None else self.target.base_url
+        path_query = url[len(base.rstrip("/")) :]
+        default = "http://127.0.0.1:8000" if self.target.app is not None else base
+        name = f"test_fuzz_{check}_{operation.method.lower()}_{operation.path.strip('/') or 'root'}"
+        lines = [
+            "import os",
+            "",
+            "import httpx",
+            "",
+            "",
+            f"def {name}() -> None:",
+            f'    """Fuzz regression (seed {self.seed}): {check} on {operation.label}."""',
+            "    response = httpx.request(",
+            f"        {method!r},",
+            f'        os.environ.get("TASKAPP_URL", {default!r}) + {path_query!r},',
+            f'        headers={{"{API_KEY_HEADER}": os.environ["ENVIRONMENT_API_KEY"], '
+            f"**{headers!r}}},",
+            f"        content={body!r},",
+            f"        timeout={_TIMEOUT_S!r},",
+            "    )",
+            *_assertion(check, operation),
+        ]
+        if self.inference_url and self.inference_url.encode() in body:
+            lines.insert(
+                6,
+                "# The body's inference_url is the harness's mock, stopped since: "
+                "point it at a live endpoint.",
+            )
+        return self._hide_key("\n".join(lines))
+
+    def _hide_key(self, text: str) -> str:
+        return text.replace(self.key, KEY_PLACEHOLDER) if self.key else text
+
+
+def _assertion(check: str, operation: Any) -> list[str]:
+    if check == "status_code_conformance":
+        allowed = set(documented_statuses(operation.path, operation.method))
+        return [f"    assert response.status_code in {allowed!r}, response.text"]
+    if check == "negative_data_rejection":
+        return ["    assert 400 <= response.status_code < 500, response.text"]
+    if check == "response_schema_conformance":
+        return [
+            "    from conformance.fuzz import response_problems",
+            "",
+            f"    assert not response_problems({operation.method.upper()!r}, "
+            f"{operation.path!r}, response.status_code, response.json())",
+        ]
+    return ["    assert response.status_code < 500, response.text"]
+
+
+def _failure_text(failure: Any) -> str:
+    title = str(getattr(failure, "title", "") or "")
+    message = str(getattr(failure, "message", "") or "").strip()
+    first = message.splitlines()[0] if message else ""
+    return f"{title}: {first}" if first and first != title else title
+
+
+def _with_count(failure: FuzzFailure, count: int) -> FuzzFailure:
+    return FuzzFailure(**{**failure.as_dict(), "occurrences": count})
+
+
+_VALIDATORS: dict[tuple[str, str, int], Any] = {}
+
+
+def _validator(method: str, path: str, status: int) -> Any:
+    key = (method.lower(), path, status)
+    if key not in _VALIDATORS:
+        doc = openapi_document()
+        responses = doc["paths"][path][method.lower()]["responses"]
+        entry = responses.get(str(status))
+        if entry is None:
+            _VALIDATORS[key] = None
+        else:
+            schema = {
+                **entry["content"]["application/json"]["schema"],
+                "components": doc["components"],
+            }
+            _VALIDATORS[key] = jsonschema_rs.Draft202012Validator(schema)
+    return _VALIDATORS[key]
+
+
+def response_problems(method: str, path: str, status: int, body: Any) -> list[str]:
+    """What is wrong with a response per the canonical document ([] when it conforms)."""
+    if path not in openapi_document()["paths"]:
+        return [f"{path} is not a contract route"]
+    validator = _validator(method, path, status)
+    if validator is None:
+        allowed = documented_statuses(path, method)
+        return [f"status {status} is not documented for {method.upper()} {path} ({allowed})"]
+    return [
+        f"/{'/'.join(str(p) for p in error.instance_path)}: {error.message}"
+        for error in validator.iter_errors(body)
+    ]

@@ -1,0 +1,287 @@
+"""The canonical OpenAPI 3.1 document of the task-app contract, generated from the contract models.
+
+It is the contract, not a target's own `/openapi.json` (which may lie or be absent).
+Fuzzing (`conformance.fuzz`) generates requests from it and validates responses against
+it. Where the models are silent, the document decides and says so in `x-contract-notes`:
+
+* seeds are JSON integers (never booleans, floats or strings) from 0 to `MAX_SEED`;
+* counts in a rollout response (`length`, `num_steps`, `num_episodes`, `ops_executed`)
+  and limits in `TaskInfo` are non-negative;
+* every error body is the envelope `{"detail": {"error": {"code", "message"}}}`, including
+  422 (FastAPI's default `{"detail": [...]}` does not conform);
+* `/rollout` may answer 502/504 when the policy's inference URL fails or times out.
+
+The snapshot `conformance/openapi.json` is kept in sync by `tests/test_openapi.py`;
+refresh it after changing the models with:
+
+    python -m conformance.openapi --write
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Any, Final
+
+import click
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from conformance.contract import (
+    API_KEY_HEADER,
+    HEALTH_PATH,
+    INFO_PATH,
+    ROLLOUT_PATH,
+    ROOT_PATH,
+    TASK_INFO_PATH,
+    ErrorEnvelope,
+    HealthResponse,
+    InfoResponse,
+    RolloutRequest,
+    RolloutResponse,
+    RootResponse,
+    TaskInfo,
+    TasksetResponse,
+)
+from conformance.exitcodes import ExitCode
+
+__all__ = [
+    "CONTRACT_VERSION",
+    "MAX_SEED",
+    "OPENAPI_VERSION",
+    "SNAPSHOT_PATH",
+    "documented_statuses",
+    "openapi_command",
+    "openapi_document",
+    "openapi_json",
+]
+
+OPENAPI_VERSION: Final = "3.1.0"
+CONTRACT_VERSION: Final = "1.0.0"
+MAX_SEED: Final = 2**31 - 1
+"""The largest seed the contract guarantees; apps refuse larger ones with 4xx."""
+SNAPSHOT_PATH: Final = Path(__file__).with_name("openapi.json")
+
+_REF: Final = "#/components/schemas/{model}"
+_ENVELOPE_REF: Final = {"$ref": "#/components/schemas/ErrorEnvelope"}
+_SECURITY: Final[list[dict[str, list[str]]]] = [{"ApiKeyHeader": []}, {"BearerAuth": []}]
+_MODELS: Final[tuple[type[BaseModel], ...]] = (
+    RolloutRequest,
+    RolloutResponse,
+    TaskInfo,
+    TasksetResponse,
+    RootResponse,
+    HealthResponse,
+    InfoResponse,
+    ErrorEnvelope,
+)
+_NON_NEGATIVE: Final = {
+    "RolloutTrajectory": ("length",),
+    "RolloutMetrics": ("num_steps", "num_episodes"),
+    "RolloutResponse": ("ops_executed",),
+    "LimitsInfo": ("max_turns", "max_response_tokens", "timeout_seconds"),
+}
+_ERRORS: Final = {
+    400: "Malformed request (invalid JSON); synth-ai's own server also uses 400 for a bad key.",
+    401: "No accepted API key was presented.",
+    403: "The presented API key is not allowed here.",
+    413: "The body exceeds the app's size limit.",
+    415: "The body is not application/json.",
+    422: "The request is well-formed JSON but violates the contract (bad seed, missing field).",
+    502: "The policy's inference URL could not be reached or answered an error.",
+    503: "No API key is configured on the server (ENVIRONMENT_API_KEY unset).",
+    504: "The policy's inference URL timed out.",
+}
+_AUTH_ERRORS: Final = (400, 401, 403, 503)
+_NOTES: Final = [
+    "Seeds are JSON integers from 0 to MAX_SEED; booleans, floats and strings are refused.",
+    "Counts in rollout responses and limits in TaskInfo are non-negative integers.",
+    "Every error body is the envelope {detail: {error: {code, message}}}, 422 included.",
+    "/rollout answers 502/504 when the policy's inference URL fails or times out.",
+    "policy.config.inference_url (with ?cid=) and policy.config.trace_correlation_id are "
+    "conventional keys of the free-form policy config; rl mode needs one of them.",
+]
+
+
+def _component_schemas() -> dict[str, Any]:
+    _, top = models_json_schema([(m, "validation") for m in _MODELS], ref_template=_REF)
+    schemas: dict[str, Any] = top["$defs"]
+    seed = schemas["RolloutEnvSpec"]["properties"]["seed"]
+    seed["anyOf"][0].update({"minimum": 0, "maximum": MAX_SEED})
+    seed["description"] = f"The task instance; an integer from 0 to {MAX_SEED}, or null."
+    for model, fields in _NON_NEGATIVE.items():
+        for name in fields:
+            prop = schemas[model]["properties"][name]
+            for option in prop.get("anyOf", [prop]):
+                if option.get("type") == "integer":
+                    option["minimum"] = 0
+    schemas["SeedList"] = {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 0, "maximum": MAX_SEED},
+    }
+    return dict(sorted(schemas.items()))
+
+
+def _json_content(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _responses(ok: dict[str, Any], ok_text: str, errors: tuple[int, ...]) -> dict[str, Any]:
+    responses: dict[str, Any] = {"200": {"description": ok_text, "content": _json_content(ok)}}
+    for status in sorted(errors):
+        responses[str(status)] = {
+            "description": _ERRORS[status],
+            "content": _json_content(dict(_ENVELOPE_REF)),
+        }
+    return responses
+
+
+def _seed_parameter(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "style": "form",
+        "explode": True,
+        "description": f"Repeatable; each value an integer from 0 to {MAX_SEED}.",
+        "schema": {"$ref": "#/components/schemas/SeedList"},
+    }
+
+
+def _ref(model: str) -> dict[str, Any]:
+    return {"$ref": _REF.format(model=model)}
+
+
+def _paths() -> dict[str, Any]:
+    task_info_ok = {
+        "anyOf": [
+            _ref("TaskInfo"),
+            {"type": "array", "items": _ref("TaskInfo")},
+            _ref("TasksetResponse"),
+        ]
+    }
+    return {
+        ROOT_PATH: {
+            "get": {
+                "operationId": "root",
+                "summary": "Unauthenticated liveness and identity.",
+                "security": [],
+                "responses": _responses(_ref("RootResponse"), "The app is up.", ()),
+            }
+        },
+        HEALTH_PATH: {
+            "get": {
+                "operationId": "health",
+                "summary": "Authenticated health; never reveals key material.",
+                "responses": _responses(_ref("HealthResponse"), "Healthy.", _AUTH_ERRORS),
+            }
+        },
+        INFO_PATH: {
+            "get": {
+                "operationId": "info",
+                "summary": "Service, dataset, rubrics, inference and limits.",
+                "responses": _responses(_ref("InfoResponse"), "The app's info.", _AUTH_ERRORS),
+            }
+        },
+        TASK_INFO_PATH: {
+            "get": {
+                "operationId": "task_info",
+                "summary": "No seed: the taskset. One seed: a TaskInfo. Several: a list.",
+                "parameters": [_seed_parameter("seed"), _seed_parameter("seeds")],
+                "responses": _responses(
+                    task_info_ok, "The taskset or the task instances.", (*_AUTH_ERRORS, 422)
+                ),
+            }
+        },
+        ROLLOUT_PATH: {
+            "post": {
+                "operationId": "rollout",
+                "summary": "Play one episode with the policy's inference URL.",
+                "requestBody": {"required": True, "content": _json_content(_ref("RolloutRequest"))},
+                "responses": _responses(
+                    _ref("RolloutResponse"),
+                    "The finished rollout.",
+                    (*_AUTH_ERRORS, 413, 415, 422, 502, 504),
+                ),
+            }
+        },
+    }
+
+
+def openapi_document() -> dict[str, Any]:
+    """The canonical OpenAPI 3.1 document of the task-app contract (a fresh dict each call)."""
+    return copy.deepcopy(
+        {
+            "openapi": OPENAPI_VERSION,
+            "info": {
+                "title": "synth-ai task app contract (canonical)",
+                "version": CONTRACT_VERSION,
+                "description": "The task-app HTTP contract of synth-ai 0.2.14-0.2.24, as "
+                "checked by taskapp-conformance; see task-app-contract §1-§3.",
+            },
+            "x-contract-notes": _NOTES,
+            "security": _SECURITY,
+            "paths": _paths(),
+            "components": {
+                "securitySchemes": {
+                    "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": API_KEY_HEADER},
+                    "BearerAuth": {"type": "http", "scheme": "bearer"},
+                },
+                "schemas": _component_schemas(),
+            },
+        }
+    )
+
+
+def openapi_json() -> str:
+    """The document as stable, pretty-printed JSON (the snapshot's exact text)."""
+    return json.dumps(openapi_document(), indent=2, sort_keys=True) + "\n"
+
+
+def documented_statuses(path: str, method: str) -> list[int]:
+    """The status codes the canonical document allows for `method path`."""
+    operation = openapi_document()["paths"][path][method.lower()]
+    return sorted(int(status) for status in operation["responses"])
+
+
+def _yaml_text() -> str:
+    try:
+        yaml = importlib.import_module("yaml")  # PyYAML ships no type stubs
+    except ImportError:
+        click.echo("--format yaml needs PyYAML (pip install pyyaml); use --format json", err=True)
+        sys.exit(ExitCode.USAGE)
+    return str(yaml.safe_dump(openapi_document(), sort_keys=False, allow_unicode=True))
+
+
+@click.command("openapi")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "yaml"]),
+    default="json",
+    show_default=True,
+    help="Output format.",
+)
+def openapi_command(fmt: str) -> None:
+    """Print the canonical OpenAPI 3.1 document of the task-app contract."""
+    click.echo(openapi_json() if fmt == "json" else _yaml_text(), nl=False)
+
+
+def _main(argv: list[str]) -> int:
+    """`python -m conformance.openapi [--write]`: print the document or refresh the snapshot."""
+    if argv == ["--write"]:
+        SNAPSHOT_PATH.write_text(openapi_json(), encoding="utf-8")
+        print(f"wrote {SNAPSHOT_PATH}")
+        return ExitCode.OK
+    if argv:
+        print("usage: python -m conformance.openapi [--write]", file=sys.stderr)
+        return ExitCode.USAGE
+    sys.stdout.write(openapi_json())
+    return ExitCode.OK
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

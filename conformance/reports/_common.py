@@ -1,0 +1,151 @@
+"""What every report format shares: the failure block, totals, the verdict and redaction."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from conformance.outcomes import FailureDetail, Outcome
+from conformance.redaction import Redactor
+from conformance.runner import CheckResult, RunReport
+
+TOOL_NAME = "taskapp-conformance"
+
+
+def failure_block(result: CheckResult) -> str:
+    """The failure block of STYLE.md for a FAIL or WARN result (no trailing newline).
+
+    The first line is `{id} {name}: {summary}`; each field follows on its own line, labels
+    aligned, continuation lines of multi-line values indented under the value. The layout is
+    `FailureDetail.render`, so the console, JUnit and the pytest plugin show the same block.
+    """
+    check = result.check
+    if result.detail is None:
+        return f"{check.id} {check.name}: {' '.join((result.reason or check.title).splitlines())}"
+    return result.detail.render(f"{check.id} {check.name}")
+
+
+@dataclass(frozen=True)
+class Totals:
+    """How many checks ended in each outcome; baselined failures are counted apart."""
+
+    passed: int
+    failed: int
+    warned: int
+    skipped: int
+    errors: int
+    baselined: int
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.failed + self.warned + self.skipped + self.errors + self.baselined
+
+    def by_outcome(self) -> dict[str, int]:
+        """`{"pass": n, "fail": n, "warn": n, "skip": n, "error": n, "baselined": n}`."""
+        return {
+            Outcome.PASS.value: self.passed,
+            Outcome.FAIL.value: self.failed,
+            Outcome.WARN.value: self.warned,
+            Outcome.SKIP.value: self.skipped,
+            Outcome.ERROR.value: self.errors,
+            "baselined": self.baselined,
+        }
+
+
+def totals(report: RunReport) -> Totals:
+    """Count the results of `report` (a baselined FAIL is not a failure)."""
+    return Totals(
+        passed=report.count(Outcome.PASS),
+        failed=report.count(Outcome.FAIL),
+        warned=report.count(Outcome.WARN),
+        skipped=report.count(Outcome.SKIP),
+        errors=report.count(Outcome.ERROR),
+        baselined=sum(1 for r in report.results if r.baselined),
+    )
+
+
+def headline(report: RunReport) -> str:
+    """`PASS`, `FAIL` or `ERROR`: the one word a CI log line or page title leads with."""
+    counts = totals(report)
+    if counts.failed:
+        return "FAIL"
+    if counts.errors:
+        return "ERROR"
+    return "PASS"
+
+
+def plural(n: int, one: str, many: str) -> str:
+    """`1 request`, `2 requests`."""
+    return f"{n} {one if n == 1 else many}"
+
+
+def totals_line(report: RunReport) -> str:
+    """`FAIL: 2 failed, 30 passed, 1 warned, 3 skipped, 0 errors in 2.31s (148 requests)`."""
+    c = totals(report)
+    parts = [
+        f"{c.failed} failed",
+        f"{c.passed} passed",
+        f"{c.warned} warned",
+        f"{c.skipped} skipped",
+        plural(c.errors, "error", "errors"),
+    ]
+    if c.baselined:
+        parts.append(f"{c.baselined} baselined")
+    requests = plural(report.requests_sent, "request", "requests")
+    return f"{headline(report)}: {', '.join(parts)} in {report.duration_s:.2f}s ({requests})"
+
+
+def verdict(report: RunReport) -> str:
+    """One sentence: does the target conform, why not, and the exit code that says so."""
+    c = totals(report)
+    code = int(report.exit_code())
+    if c.failed:
+        why = plural(c.failed, "required check failed", "required checks failed")
+        return f"Verdict: the target does NOT conform ({why}); exit code {code}."
+    if c.errors:
+        why = plural(c.errors, "check", "checks")
+        return (
+            f"Verdict: inconclusive, {why} could not run because the harness broke "
+            f"(see the errors above); exit code {code}."
+        )
+    notes = []
+    if c.warned:
+        notes.append(plural(c.warned, "warning", "warnings"))
+    if c.baselined:
+        notes.append(plural(c.baselined, "baselined failure", "baselined failures"))
+    extra = f" with {' and '.join(notes)}" if notes else ""
+    return f"Verdict: the target conforms{extra}; exit code {code}."
+
+
+def redact_report(report: RunReport, secrets: Iterable[str | None]) -> RunReport:
+    """A copy of `report` with every secret replaced by `***` in every user-visible string."""
+    redactor = Redactor(secrets)
+    return dataclasses.replace(
+        report,
+        target=redactor.text(report.target),
+        inference=redactor.text(report.inference),
+        stale_baseline=[redactor.text(s) for s in report.stale_baseline],
+        results=[_redact_result(r, redactor) for r in report.results],
+    )
+
+
+def _redact_result(result: CheckResult, redactor: Redactor) -> CheckResult:
+    detail = result.detail
+    if detail is not None:
+        detail = FailureDetail(
+            summary=redactor.text(detail.summary),
+            sent=redactor.text(detail.sent),
+            expected=redactor.text(detail.expected),
+            got=redactor.text(detail.got),
+            fix=redactor.text(detail.fix),
+            spec=redactor.text(detail.spec),
+        )
+    return dataclasses.replace(result, detail=detail, reason=redactor.text(result.reason))
+
+
+def results_in(
+    report: RunReport, outcome: Outcome, *, baselined: bool = False
+) -> list[CheckResult]:
+    """The results that ended in `outcome` (FAIL: only baselined ones when `baselined`)."""
+    return [r for r in report.results if r.outcome is outcome and r.baselined is baselined]

@@ -1,0 +1,135 @@
+"""Console output: one live line per finished check, then failure blocks, totals and the verdict.
+
+Works the same on a terminal and in a CI log: without a TTY (or with `no_color=True` or the
+`NO_COLOR` environment variable) rich emits plain text, and the failure blocks are never
+wrapped, so they read exactly as STYLE.md shows them whatever the width.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import TextIO
+
+from rich.console import Console
+from rich.text import Text
+
+from conformance.outcomes import Outcome
+from conformance.redaction import Redactor
+from conformance.reports._common import (
+    failure_block,
+    headline,
+    redact_report,
+    results_in,
+    totals,
+    totals_line,
+    verdict,
+)
+from conformance.runner import CheckResult, RunReport
+
+OUTCOME_STYLES: dict[Outcome, str] = {
+    Outcome.PASS: "green",
+    Outcome.FAIL: "bold red",
+    Outcome.WARN: "yellow",
+    Outcome.SKIP: "cyan",
+    Outcome.ERROR: "bold magenta",
+}
+_SECTION_STYLES = {**OUTCOME_STYLES, Outcome.SKIP: "bold cyan", Outcome.WARN: "bold yellow"}
+_HEADLINE_STYLES = {"PASS": "bold green", "FAIL": "bold red", "ERROR": "bold magenta"}
+
+
+class ConsoleReporter:
+    """Prints progress while checks finish and a summary when the run ends.
+
+    An instance is a `conformance.runner.ProgressCallback`: pass it (or its `on_result`) as
+    `run_checks(..., progress=reporter)`. `console` wins over `file`, `no_color`, `width` and
+    `force_terminal` (`True` for `--color=always`, `False` for plain text even on a TTY).
+    """
+
+    def __init__(
+        self,
+        console: Console | None = None,
+        *,
+        file: TextIO | None = None,
+        no_color: bool = False,
+        width: int | None = None,
+        force_terminal: bool | None = None,
+        secrets: Iterable[str | None] = (),
+    ) -> None:
+        self.console = console or Console(
+            file=file,
+            no_color=no_color or None,
+            width=width,
+            force_terminal=force_terminal,
+            highlight=False,
+            emoji=False,
+        )
+        self._secrets = tuple(s for s in secrets if s)
+        self._redactor = Redactor(self._secrets)
+        self._lock = threading.Lock()
+
+    def __call__(self, result: CheckResult, done: int, total: int) -> None:
+        self.on_result(result, done, total)
+
+    def on_result(self, result: CheckResult, done: int, total: int) -> None:
+        """Print `[ 3/36] PASS  AUTH-1    <title>  0.12s` for a check that just finished."""
+        digits = len(str(total))
+        line = Text(f"[{done:>{digits}}/{total}] ", style="dim")
+        line.append_text(_badge(result))
+        line.append(f"  {result.check.id:<8} ", style="bold")
+        line.append(self._redactor.text(result.check.title))
+        if result.baselined:
+            line.append("  (baselined)", style="yellow")
+        line.append(f"  {result.duration_s:.2f}s", style="dim")
+        with self._lock:
+            self._print(line, fit=True)
+
+    def summary(self, report: RunReport) -> None:
+        """Print failures, baselined failures, skips, warnings, errors, totals and the verdict."""
+        report = redact_report(report, self._secrets)
+        sections = [
+            ("Failures", "", Outcome.FAIL, False),
+            ("Baselined failures", ": known, not failing the run", Outcome.FAIL, True),
+            ("Skipped", "", Outcome.SKIP, False),
+            ("Warnings", ": SHOULD requirements, not failing the run", Outcome.WARN, False),
+            ("Errors", ": the harness broke, not the target", Outcome.ERROR, False),
+        ]
+        with self._lock:
+            for title, note, outcome, baselined in sections:
+                results = results_in(report, outcome, baselined=baselined)
+                if not results:
+                    continue
+                self._print(Text(""))
+                heading = f"{title} ({len(results)}){note}"
+                self._print(Text(heading, style=_SECTION_STYLES[outcome]))
+                for result in results:
+                    if result.detail is not None:
+                        self._print(Text(""))
+                        self._print(Text(self._redactor.text(failure_block(result))))
+                    else:
+                        self._print(Text(self._redactor.text(_reason_line(result))))
+            if report.stale_baseline:
+                self._print(Text(""))
+                stale = ", ".join(report.stale_baseline)
+                note = f"Stale baseline entries (these checks no longer fail; remove them): {stale}"
+                self._print(Text(note, style="yellow"))
+            self._print(Text(""))
+            self._print(Text(totals_line(report), style=_HEADLINE_STYLES[headline(report)]))
+            self._print(Text(self._redactor.text(verdict(report)), style="bold"))
+            if totals(report).total == 0:
+                self._print(Text("No checks ran: the selection was empty.", style="yellow"))
+
+    def _print(self, text: Text, *, fit: bool = False) -> None:
+        if fit and self.console.is_terminal:
+            text.truncate(self.console.width, overflow="ellipsis")
+        self.console.print(text, soft_wrap=True, highlight=False)
+
+
+def _badge(result: CheckResult) -> Text:
+    style = "dim red" if result.baselined else OUTCOME_STYLES[result.outcome]
+    return Text(f"{result.outcome.upper():<5}", style=style)
+
+
+def _reason_line(result: CheckResult) -> str:
+    reason = (result.reason or "no reason given").replace("\n", "\n    ")
+    return f"{result.check.id} {result.check.name}: {reason}"

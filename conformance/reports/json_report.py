@@ -1,0 +1,85 @@
+"""The machine-readable report: a versioned JSON document, described in JSON_SCHEMA.md.
+
+`report.schema.json` next to this module is the JSON Schema (draft 2020-12) every document
+validates against. Adding an optional key keeps `schema_version`; removing or renaming a key,
+or changing a type or meaning, bumps it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from importlib import resources
+from typing import Any
+
+from conformance.redaction import Redactor
+from conformance.reports._common import TOOL_NAME, redact_report, totals
+from conformance.runner import CheckResult, RunReport
+
+SCHEMA_VERSION = 1
+SCHEMA_FILE = "report.schema.json"
+
+
+def to_json(report: RunReport, *, secrets: Iterable[str | None] = ()) -> dict[str, Any]:
+    """The report as a JSON-ready dict (schema version 1), secrets replaced by `***`."""
+    secrets = tuple(secrets)
+    report = redact_report(report, secrets)
+    document: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": TOOL_NAME,
+        "tool_version": report.tool_version,
+        "target": report.target,
+        "started_at": report.started_at,
+        "duration_s": round(report.duration_s, 3),
+        "requests_sent": report.requests_sent,
+        "strict": report.strict,
+        "inference": report.inference,
+        "totals": {**totals(report).by_outcome(), "total": len(report.results)},
+        "conforms": report.conforms,
+        "exit_code": int(report.exit_code()),
+        "stale_baseline": list(report.stale_baseline),
+        "checks": [_check(r) for r in report.results],
+    }
+    redacted: dict[str, Any] = Redactor(secrets).value(document)
+    return redacted
+
+
+def render_json(report: RunReport, *, secrets: Iterable[str | None] = ()) -> str:
+    """`to_json` serialised: UTF-8 text, two-space indent, keys in schema order, final newline."""
+    return json.dumps(to_json(report, secrets=secrets), indent=2, ensure_ascii=False) + "\n"
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema that every `to_json` document validates against."""
+    text = resources.files("conformance.reports").joinpath(SCHEMA_FILE).read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def _check(result: CheckResult) -> dict[str, Any]:
+    check = result.check
+    detail = result.detail
+    return {
+        "id": check.id,
+        "area": check.area,
+        "name": check.name,
+        "title": check.title,
+        "severity": check.severity.value,
+        "spec": check.spec_ref,
+        "tags": list(check.tags),
+        "depends_on": list(check.depends_on),
+        "outcome": result.outcome.value,
+        "duration_s": round(result.duration_s, 3),
+        "reason": result.reason,
+        "baselined": result.baselined,
+        "detail": None
+        if detail is None
+        else {
+            "summary": detail.summary,
+            "sent": detail.sent,
+            "expected": detail.expected,
+            "got": detail.got,
+            "fix": detail.fix,
+            "spec": detail.spec,
+        },
+    }

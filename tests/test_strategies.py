@@ -1,0 +1,173 @@
+"""The public strategies draw what they promise: valid data validates, invalid data does not."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import jsonschema_rs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel, ValidationError
+
+from conformance import strategies as cst
+from conformance.contract import (
+    RolloutRequest,
+    RolloutResponse,
+    TaskInfo,
+    cid_of,
+    extract_cid,
+    query_params,
+    url_with_cid_first,
+)
+from conformance.openapi import openapi_document
+
+FAST = settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def _validator(component: str) -> Any:
+    doc = openapi_document()
+    schema = {"$ref": f"#/components/schemas/{component}", "components": doc["components"]}
+    return jsonschema_rs.Draft202012Validator(schema)
+
+
+_VALIDATORS = {name: _validator(name) for name in ("RolloutRequest", "RolloutResponse", "TaskInfo")}
+
+
+def _conforms(model: type[BaseModel], value: Any) -> bool:
+    """Valid for the strict model and the canonical document."""
+    try:
+        model.model_validate_json(json.dumps(value), strict=True)
+    except ValidationError:
+        return False
+    return bool(_VALIDATORS[model.__name__].is_valid(value))
+
+
+def test_all_is_sorted_and_complete() -> None:
+    """`__all__` is sorted and names only things the module defines."""
+    assert cst.__all__ == sorted(cst.__all__)
+    assert all(hasattr(cst, name) for name in cst.__all__)
+
+
+@FAST
+@given(cst.rollout_requests())
+def test_rollout_requests_are_valid(body: dict[str, Any]) -> None:
+    """Every drawn rollout request validates strictly and against the canonical document."""
+    assert _conforms(RolloutRequest, body)
+
+
+@FAST
+@given(cst.rollout_requests(mode="rl"))
+def test_rl_requests_carry_a_cid(body: dict[str, Any]) -> None:
+    """An rl-mode request always carries a correlation id the app can extract."""
+    config = body["policy"]["config"]
+    assert extract_cid(config, config["inference_url"])
+
+
+@FAST
+@given(cst.rollout_requests(inference_url="http://127.0.0.1:9", cid="trace_x", mode="rl"))
+def test_rollout_requests_honour_fixed_url_and_cid(body: dict[str, Any]) -> None:
+    """A fixed inference URL and cid are used as given."""
+    config = body["policy"]["config"]
+    assert urlsplit(config["inference_url"]).netloc == "127.0.0.1:9"
+    assert extract_cid(config, config["inference_url"]) == "trace_x"
+
+
+@FAST
+@given(cst.task_infos())
+def test_task_infos_are_valid(info: dict[str, Any]) -> None:
+    """Every drawn TaskInfo validates strictly and against the canonical document."""
+    assert _conforms(TaskInfo, info)
+
+
+@FAST
+@given(cst.rollout_responses())
+def test_rollout_responses_are_valid(body: dict[str, Any]) -> None:
+    """Every drawn RolloutResponse validates strictly and against the canonical document."""
+    assert _conforms(RolloutResponse, body)
+
+
+@pytest.mark.parametrize(
+    ("strategy", "model"),
+    [
+        (cst.invalid_rollout_requests(), RolloutRequest),
+        (cst.invalid_task_infos(), TaskInfo),
+        (cst.invalid_rollout_responses(), RolloutResponse),
+    ],
+    ids=["rollout_request", "task_info", "rollout_response"],
+)
+def test_invalid_values_break_the_contract(
+    strategy: st.SearchStrategy[cst.Invalid], model: type[BaseModel]
+) -> None:
+    """Every drawn invalid value fails the canonical document, whatever field it broke."""
+
+    @FAST
+    @given(strategy)
+    def check(bad: cst.Invalid) -> None:
+        assert not _VALIDATORS[model.__name__].is_valid(bad.value), bad.describe()
+
+    check()
+
+
+@FAST
+@given(cst.invalid_rollout_requests())
+def test_invalid_requests_fail_strict_parsing_or_the_seed_range(bad: cst.Invalid) -> None:
+    """Invalid rollout requests fail strict parsing, except seeds that are only out of range."""
+    if bad.kind != "out_of_range":
+        assert not _conforms(RolloutRequest, bad.value), bad.describe()
+
+
+def test_invalid_mutations_cover_every_kind() -> None:
+    """The invalid strategies include wrong types, missing fields, bools, ranges and oversize."""
+    kinds: set[str] = set()
+
+    @settings(max_examples=200, database=None, derandomize=True, deadline=None)
+    @given(
+        cst.invalid_rollout_requests(
+            base={"run_id": "r", "env": {}, "policy": {}, "ops": [], "mode": "eval"}
+        )
+    )
+    def collect(bad: cst.Invalid) -> None:
+        kinds.add(bad.kind)
+
+    collect()
+    assert {"missing", "wrong_type", "bool_for_int", "out_of_range", "oversize"} <= kinds
+
+
+@FAST
+@given(cst.cids(needs_encoding=True), cst.extra_query_params())
+def test_cids_survive_a_url_round_trip(cid: str, params: list[tuple[str, str]]) -> None:
+    """Any drawn cid, put first into a URL with other parameters, decodes back exactly."""
+    query = urlencode(params)
+    url = url_with_cid_first(f"http://h/v1?{query}" if query else "http://h/v1", cid)
+    assert cid_of(url) == cid
+    assert query_params(url)[1:] == params
+
+
+@FAST
+@given(cst.cids())
+def test_plain_cids_need_no_encoding(cid: str) -> None:
+    """Default cids use only unreserved URL characters."""
+    assert set(cid) <= set(cst.CID_ALPHABET)
+
+
+@FAST
+@given(cst.inference_urls(with_cid=True, cid="c-1%"))
+def test_inference_urls_carry_the_cid(url: str) -> None:
+    """A URL drawn with a fixed cid decodes to that cid."""
+    assert cid_of(url) == "c-1%"
+
+
+@FAST
+@given(cst.seeds())
+def test_seeds_are_in_range(seed: int) -> None:
+    """Seeds are integers from 0 to MAX_SEED."""
+    assert 0 <= seed <= cst.MAX_SEED
