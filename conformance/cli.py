@@ -121,6 +121,10 @@ def _rollout_overrides(raw: Any) -> dict[str, Any]:
 @click.option("--html", type=click.Path(path_type=Path), help="Write a self-contained HTML report here.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path),
               help="TOML file with a [tool.taskapp-conformance] table [./pyproject.toml].")
+@click.option("--fuzz", is_flag=True, default=None, help="Also run FUZZ-1: Schemathesis cases from the canonical OpenAPI document.")
+@click.option("--fuzz-examples", type=click.IntRange(1), help="Fuzz cases per operation and phase [25].")
+@click.option("--fuzz-seed", type=int, help="Fuzz seed; the same seed replays the same cases [0].")
+@click.option("--fuzz-budget", type=click.FloatRange(min=1), help="Time budget of the fuzz phase, seconds [120].")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary, no per-check progress.")
 def check(**options: Any) -> None:
     """Check a task app and exit non-zero when it does not conform.
@@ -158,7 +162,9 @@ def _run_and_report(target: Target, checks: list[CheckSpec], get: Callable[..., 
                             rollout_overrides=_rollout_overrides(get("rollout_config")))
     options = RunOptions(
         settings=Settings(min_seeds=get("min_seeds", 10), parallel_rollouts=get("parallel_rollouts", 8),
-                          request_timeout_s=target.timeouts.read_s),
+                          request_timeout_s=target.timeouts.read_s, fuzz=bool(get("fuzz", False)),
+                          fuzz_examples=get("fuzz_examples", 25), fuzz_seed=get("fuzz_seed", 0),
+                          fuzz_budget_s=get("fuzz_budget", 120.0)),
         strict=bool(get("strict", False)),
         inference_url=get("inference_url"),
         concurrency=get("concurrency", 4),
@@ -242,12 +248,14 @@ def mock_inference(host: str, port: int, accuracy: float) -> None:
 def _register_feature_commands() -> None:
     """Commands that live beside their feature modules."""
     from conformance.jsonl.cli import validate_jsonl_command
+    from conformance.openapi import openapi_command
     from conformance.sft.cli import filter_command, sft_submit_command, validate_sft_config_command
 
     main.add_command(validate_jsonl_command, "validate-jsonl")
     main.add_command(filter_command, "filter")
     main.add_command(validate_sft_config_command, "validate-sft-config")
     main.add_command(sft_submit_command, "sft-submit")
+    main.add_command(openapi_command, "openapi")
 
 
 _register_feature_commands()

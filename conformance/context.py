@@ -32,6 +32,11 @@ class Settings:
     min_seeds: int = 10
     parallel_rollouts: int = 8
     request_timeout_s: float = 30.0
+    fuzz: bool = False
+    fuzz_examples: int = 25
+    """Cases per operation and phase (positive, negative)."""
+    fuzz_seed: int = 0
+    fuzz_budget_s: float = 120.0
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,11 @@ class CheckContext:
             except httpx.HTTPError as exc:
                 raise HarnessError(f"{method} {path} failed: {type(exc).__name__}: {exc}") from exc
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def count_requests(self, n: int) -> None:
+        """Account for requests sent outside `request()` (the fuzzer's)."""
+        with self._lock:
+            self.requests_sent += n
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", path, **kwargs)

@@ -51,6 +51,10 @@ _OPTIONS = (
     _Option("--taskapp-strict", "taskapp_strict", "TASKAPP_STRICT", "Fail on 'should' checks too.", is_flag=True),
     _Option("--taskapp-inference-url", "taskapp_inference_url", "TASKAPP_INFERENCE_URL",
             "An inference URL a remote app can reach (recorder checks then skip)."),
+    _Option("--taskapp-fuzz", "taskapp_fuzz", "TASKAPP_FUZZ", "Run FUZZ-1 (Schemathesis) too.", is_flag=True),
+    _Option("--taskapp-fuzz-examples", "taskapp_fuzz_examples", "TASKAPP_FUZZ_EXAMPLES",
+            "Fuzz cases per operation and phase (default 25)."),
+    _Option("--taskapp-fuzz-seed", "taskapp_fuzz_seed", "TASKAPP_FUZZ_SEED", "Fuzz seed (default 0)."),
 )
 
 
@@ -140,7 +144,14 @@ def _build_state(config: pytest.Config) -> _State:
     if unknown:
         raise pytest.UsageError(f"taskapp-conformance: no check matches {', '.join(unknown)} "
                                 f"(see `taskapp-conformance list-checks`)")
-    options = RunOptions(settings=Settings(), strict=bool(values["taskapp_strict"]),
+    try:
+        settings = Settings(fuzz=bool(values["taskapp_fuzz"]),
+                            fuzz_examples=int(values["taskapp_fuzz_examples"] or 25),
+                            fuzz_seed=int(values["taskapp_fuzz_seed"] or 0))
+    except ValueError:
+        raise pytest.UsageError("taskapp-conformance: --taskapp-fuzz-examples and --taskapp-fuzz-seed "
+                                "take integers") from None
+    options = RunOptions(settings=settings, strict=bool(values["taskapp_strict"]),
                          inference_url=values["taskapp_inference_url"] or None, profile=TargetProfile())
     return _State(target, options, select_checks(checks, select, ignore))
 

@@ -58,6 +58,7 @@ _CHECK_MODULES = (
     "conformance.checks.rollout",
     "conformance.checks.cid",
     "conformance.checks.properties",
+    "conformance.checks.fuzzing",
 )
 
 

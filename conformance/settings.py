@@ -11,6 +11,7 @@ CONFIG_KEYS = frozenset({
     "url", "app", "select", "ignore", "strict", "inference_url", "env_name", "split",
     "rollout_config", "min_seeds", "parallel_rollouts", "timeout", "connect_timeout", "budget",
     "concurrency", "insecure", "baseline", "json", "junit_xml", "markdown", "html",
+    "fuzz", "fuzz_examples", "fuzz_seed", "fuzz_budget",
 })
 
 
