@@ -24,6 +24,7 @@ from conformance.contract import (
     TaskInfo,
 )
 from reference_app import task
+from reference_app.capture import listeners_from_env
 from reference_app.rollout import DEFAULT_MAX_TURNS, DEFAULT_MODEL, ArithmeticRollout, RolloutListener
 
 TASKSET_DESCRIPTION = "Arithmetic word problems solved with a calculator tool."
@@ -119,7 +120,7 @@ def build_config(
     executor = ArithmeticRollout(
         default_inference_url=env.get("TASKAPP_INFERENCE_URL") or None,
         inference_timeout_s=inference_timeout_s,
-        listeners=tuple(listeners),
+        listeners=(*listeners, *listeners_from_env(env)),
     )
     return TaskAppConfig(
         app_id="arithmetic",

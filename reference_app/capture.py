@@ -1,0 +1,36 @@
+"""Data capture switched on by the environment: the trace DB and SFT JSONL batches.
+
+* `TASKAPP_TRACING_ENABLED`: `1,true,t,yes,y,on` store every rollout in the trace DB
+  (default off);
+* `SYNTH_TRACES_DB`, `LIBSQL_URL`, ...: where the trace DB is (the order is documented in
+  `conformance.tracedb.dsn`);
+* `TASKAPP_SFT_OUTPUT_DIR`, then `SFT_OUTPUT_DIR`: write each rollout as an SFT JSONL file.
+
+The resolved trace DB is logged once at start-up, with credentials redacted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from conformance.tracedb import resolve_trace_db
+from reference_app.rollout import RolloutListener
+from reference_app.sft import SftJsonlListener, resolve_sft_output_dir
+from reference_app.tracing import TraceDbListener, tracing_enabled
+
+logger = logging.getLogger("reference_app.capture")
+
+
+def listeners_from_env(environ: Mapping[str, str]) -> list[RolloutListener]:
+    """The capture listeners `environ` asks for (none by default)."""
+    listeners: list[RolloutListener] = []
+    if tracing_enabled(environ):
+        target = resolve_trace_db(environ)
+        logger.info("tracing rollouts to %s", target.describe())
+        listeners.append(TraceDbListener(target))
+    directory = resolve_sft_output_dir(environ)
+    if directory is not None:
+        logger.info("writing SFT JSONL batches to %s", directory)
+        listeners.append(SftJsonlListener(directory))
+    return listeners

@@ -1,0 +1,181 @@
+"""SFT capture: each rollout's conversation as one SFT JSONL batch file (spec §5.1, §5.2, §6).
+
+With `TASKAPP_SFT_OUTPUT_DIR` (or `SFT_OUTPUT_DIR`) set, every rollout writes one file
+holding one record in the `messages` format that synth-ai's validators accept:
+system, user, assistant turns with OpenAI `tool_calls`, `tool` results with their
+`tool_call_id`, flat `tools` (`{name, description, parameters}`; synth-ai rejects the
+OpenAI-nested form) and `metadata`.
+
+The record ends with the assistant's last turn: the tool result that answers the final
+`submit_answer` call (and anything else after the last assistant message) is dropped,
+because that assistant turn is the training target and a trailing tool message would
+teach nothing (our validator's `strict` level requires it, spec §10.1.11).
+
+Unlike synth-ai's `unique_sft_path` (D16): the run id is sanitised to `[A-Za-z0-9_-]`
+(so `../../etc/x` becomes `etc_x` and the file always lands inside the directory),
+names carry a UTC timestamp with microseconds plus a random suffix (unique within one
+second), and files appear atomically: written to a hidden `.part` file, flushed, then
+linked into place without ever overwriting an existing file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from reference_app import task
+from reference_app.rollout import CompletedRollout
+from reference_app.tracing import ENV_NAME
+
+SFT_DIR_VARIABLES = ("TASKAPP_SFT_OUTPUT_DIR", "SFT_OUTPUT_DIR")
+MAX_RUN_ID_CHARS = 64
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+class SftCaptureError(ValueError):
+    """The SFT output directory cannot be used; `str()` is one line for the user."""
+
+
+def resolve_sft_output_dir(environ: Mapping[str, str], *, create: bool = True) -> Path | None:
+    """The first non-empty of `TASKAPP_SFT_OUTPUT_DIR`, `SFT_OUTPUT_DIR` (`~` expanded).
+
+    The directory is created. Unlike synth-ai, which silently disables capture when that
+    fails, a directory that cannot be created raises :class:`SftCaptureError`.
+    """
+    for name in SFT_DIR_VARIABLES:
+        value = environ.get(name, "").strip()
+        if value:
+            directory = Path(value).expanduser().absolute()
+            if create:
+                try:
+                    directory.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise SftCaptureError(
+                        f"{name}={value!r}: cannot create the SFT output directory ({exc.strerror})"
+                    ) from exc
+            return directory
+    return None
+
+
+def sanitise_run_id(run_id: str) -> str:
+    """A file-name-safe form of `run_id`: `[A-Za-z0-9_-]`, at most 64 chars, never empty."""
+    safe = _UNSAFE.sub("_", run_id).strip("_-")[:MAX_RUN_ID_CHARS].strip("_-")
+    return safe or "run"
+
+
+def unique_sft_path(directory: Path, run_id: str, *, now: datetime | None = None) -> Path:
+    """`<dir>/<safe run id>_<UTC time to the microsecond>_<random>.jsonl`, inside `directory`."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    stamp = moment.strftime("%Y-%m-%dT%H-%M-%S-%fZ")
+    path = directory / f"{sanitise_run_id(run_id)}_{stamp}_{secrets.token_hex(4)}.jsonl"
+    if path.resolve().parent != directory.resolve():
+        raise SftCaptureError(f"refusing to write outside {directory}: {path.name}")
+    return path
+
+
+def write_atomically(directory: Path, run_id: str, data: bytes) -> Path:
+    """Write `data` to a new unique file in `directory`; it appears complete or not at all."""
+    for _ in range(8):
+        final = unique_sft_path(directory, run_id)
+        partial = final.with_name(f".{final.name}.part")
+        with partial.open("xb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(partial, final)
+        except FileExistsError:
+            partial.unlink()
+            continue
+        except OSError:  # no hard links on this file system: replace() is still atomic
+            if final.exists():
+                partial.unlink()
+                continue
+            os.replace(partial, final)
+            return final
+        partial.unlink()
+        return final
+    raise SftCaptureError(f"could not find a free file name in {directory}")
+
+
+def flat_tools() -> list[dict[str, Any]]:
+    """The task's tools in the flat `{name, description, parameters}` form synth-ai accepts."""
+    flat = []
+    for tool in task.TOOLS:
+        function = tool.get("function", tool)
+        flat.append(
+            {
+                "name": function["name"],
+                "description": function.get("description", ""),
+                "parameters": function.get("parameters", {"type": "object"}),
+            }
+        )
+    return flat
+
+
+def _sft_message(message: Mapping[str, Any]) -> dict[str, Any]:
+    role = str(message.get("role"))
+    out: dict[str, Any] = {"role": role, "content": message.get("content")}
+    if role == "assistant" and message.get("tool_calls"):
+        out["tool_calls"] = list(message["tool_calls"])
+    if role == "tool":
+        out["tool_call_id"] = str(message.get("tool_call_id", ""))
+        out["content"] = str(message.get("content") or "")
+    return out
+
+
+def sft_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The chat up to and including the last assistant message, in SFT form."""
+    last = max((i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=-1)
+    return [_sft_message(m) for m in messages[: last + 1]]
+
+
+def sft_record(completed: CompletedRollout) -> dict[str, Any]:
+    """One SFT JSONL record (a `messages` list, flat `tools`, `metadata`) for a rollout."""
+    request, response, problem = completed.request, completed.response, completed.problem
+    return {
+        "messages": sft_messages(completed.messages),
+        "tools": flat_tools(),
+        "metadata": {
+            "run_id": request.run_id,
+            "session_id": completed.trace.session_id,
+            "env_name": ENV_NAME,
+            "policy_name": request.policy.policy_name or request.policy.policy_id or "policy",
+            "task_id": problem.task_id,
+            "task_split": problem.split,
+            "seed": problem.seed,
+            "model": completed.model,
+            "total_reward": response.metrics.mean_return,
+            "trace_correlation_id": response.trace_correlation_id,
+            "created_at": datetime.now(UTC).isoformat(),
+        },
+    }
+
+
+def encode_jsonl(records: list[dict[str, Any]]) -> bytes:
+    """UTF-8 JSONL: one compact JSON object per line, each ending in `\\n`."""
+    return b"".join(
+        json.dumps(r, ensure_ascii=False, separators=(",", ":")).encode() + b"\n" for r in records
+    )
+
+
+@dataclass(frozen=True)
+class SftJsonlListener:
+    """A rollout listener writing each rollout's conversation as one SFT JSONL file."""
+
+    directory: Path
+
+    async def __call__(self, completed: CompletedRollout) -> None:
+        record = sft_record(completed)
+        if len(record["messages"]) < 2:
+            return  # nothing to learn from (no assistant turn); never write an invalid line
+        data = encode_jsonl([record])
+        await asyncio.to_thread(write_atomically, self.directory, completed.request.run_id, data)

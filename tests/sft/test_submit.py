@@ -1,0 +1,240 @@
+"""`sft-submit`: upload -> create -> start, errors named, nothing retried, dry run sends nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+from click.testing import CliRunner
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from conformance.serving import ServerThread
+from conformance.sft import BackendError, SubmitPlan, api_base, check_sft_config, plan_submission
+from conformance.sft.cli import sft_submit_command
+from conformance.sft.submit import submit
+
+REPO = Path(__file__).resolve().parents[2]
+SFT_TOML = REPO / "reference_app" / "configs" / "sft.toml"
+BASE = "http://backend.test/api"
+KEY = "sk-synth-test-0123456789abcdef"
+
+
+@pytest.fixture
+def plan() -> SubmitPlan:
+    """A plan from the shipped sft.toml against http://backend.test."""
+    report = check_sft_config(SFT_TOML, environ={}, base_dir=REPO)
+    return plan_submission(report, "http://backend.test")
+
+
+def _ok_routes(mock: respx.MockRouter) -> dict[str, respx.Route]:
+    return {
+        "upload": mock.post(f"{BASE}/learning/files").respond(200, json={"id": "file-1"}),
+        "ready": mock.get(f"{BASE}/learning/files/file-1").respond(200, json={"status": "ready"}),
+        "create": mock.post(f"{BASE}/learning/jobs").respond(201, json={"job_id": "job-9"}),
+        "start": mock.post(f"{BASE}/learning/jobs/job-9/start").respond(200, json={"ok": True}),
+    }
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("http://h", "http://h/api"),
+        ("http://h/api/", "http://h/api"),
+        ("https://h/x", "https://h/x/api"),
+    ],
+)
+def test_api_base(given: str, expected: str) -> None:
+    """The backend URL always ends in exactly one /api."""
+    assert api_base(given) == expected
+
+
+def test_happy_path_sends_the_three_requests(plan: SubmitPlan) -> None:
+    """Upload (multipart, fine-tune), create (payload + file id), start, with the bearer key."""
+    with respx.mock(assert_all_called=True) as mock:
+        routes = _ok_routes(mock)
+        result = submit(plan, api_key=KEY)
+    assert (result.file_id, result.job_id) == ("file-1", "job-9")
+    upload = routes["upload"].calls.last.request
+    assert upload.headers["authorization"] == f"Bearer {KEY}"
+    body = upload.content
+    assert b'name="purpose"' in body
+    assert b"fine-tune" in body
+    assert b"application/jsonl" in body
+    created = json.loads(routes["create"].calls.last.request.content)
+    assert created["training_file_id"] == "file-1"
+    assert created["model"] == "Qwen/Qwen3-0.6B"
+    assert json.loads(routes["start"].calls.last.request.content) == {}
+
+
+def test_upload_rejection_is_named_and_key_redacted(plan: SubmitPlan) -> None:
+    """A 401 says which step failed, hints at the key, and never echoes it."""
+    with respx.mock(assert_all_called=False) as mock:
+        mock.post(f"{BASE}/learning/files").respond(401, json={"detail": f"bad key {KEY}"})
+        jobs = mock.post(f"{BASE}/learning/jobs")
+        with pytest.raises(BackendError) as caught:
+            submit(plan, api_key=KEY)
+    message = str(caught.value)
+    assert message.startswith("upload: POST http://backend.test/api/learning/files answered 401")
+    assert "Check SYNTH_API_KEY" in message
+    assert KEY not in message
+    assert caught.value.exit_code == 1
+    assert not jobs.called
+
+
+def test_create_timeout_is_not_retried(plan: SubmitPlan) -> None:
+    """A timeout creating the job is reported (exit 3) after exactly one attempt."""
+    with respx.mock(assert_all_called=False) as mock:
+        routes = _ok_routes(mock)
+        routes["create"].side_effect = httpx.ReadTimeout("slow")
+        with pytest.raises(BackendError, match="may have been created") as caught:
+            submit(plan, api_key=KEY)
+    assert routes["create"].call_count == 1
+    assert not routes["start"].called
+    assert caught.value.exit_code == 3
+
+
+def test_start_failure_names_the_created_job(plan: SubmitPlan) -> None:
+    """A failed start says the job exists and how to start it; it is not retried."""
+    with respx.mock(assert_all_called=False) as mock:
+        routes = _ok_routes(mock)
+        routes["start"].respond(500, text="boom")
+        with pytest.raises(BackendError, match="Job job-9 was created") as caught:
+            submit(plan, api_key=KEY)
+    assert routes["start"].call_count == 1
+    assert "answered 500" in str(caught.value)
+
+
+def test_upload_without_id_and_unreachable_backend(plan: SubmitPlan) -> None:
+    """A response without id is an error; a refused connection exits 3."""
+    with respx.mock(assert_all_called=False) as mock:
+        mock.post(f"{BASE}/learning/files").respond(200, json={"ok": True})
+        with pytest.raises(BackendError, match="without a file id"):
+            submit(plan, api_key=KEY)
+    with respx.mock(assert_all_called=False) as mock:
+        mock.post(f"{BASE}/learning/files").side_effect = httpx.ConnectError("refused")
+        with pytest.raises(BackendError, match="cannot reach the backend") as caught:
+            submit(plan, api_key=KEY)
+    assert caught.value.exit_code == 3
+
+
+def test_readiness_polls_through_404_then_warns(plan: SubmitPlan) -> None:
+    """404 keeps polling; still not ready at the deadline only warns."""
+    with respx.mock(assert_all_called=False) as mock:
+        routes = _ok_routes(mock)
+        routes["ready"].respond(404)
+        result = submit(plan, api_key=KEY, ready_timeout=0.05, poll_interval=0.01)
+    assert routes["ready"].call_count >= 2
+    assert result.warnings == ["file not reported ready after 0.05s; creating the job anyway"]
+
+
+def test_dry_run_sends_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--dry-run prints the requests, naming the file, and makes no HTTP call (D18)."""
+    monkeypatch.chdir(REPO)
+    monkeypatch.setenv("SYNTH_API_KEY", KEY)
+    with respx.mock(assert_all_mocked=True) as mock:
+        result = CliRunner().invoke(
+            sft_submit_command,
+            ["--config", str(SFT_TOML), "--backend", "http://backend.test", "--dry-run"],
+        )
+    assert result.exit_code == 0, result.output
+    assert not mock.calls
+    plan = json.loads(result.stdout)
+    assert plan["upload"]["file"].endswith("example_sft.jsonl")
+    assert plan["create_job"]["url"] == f"{BASE}/learning/jobs"
+    assert KEY not in result.output
+
+
+def test_missing_key_and_invalid_config_exit_codes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No SYNTH_API_KEY exits 2; an invalid config exits 1 before anything is sent."""
+    monkeypatch.chdir(REPO)
+    monkeypatch.delenv("SYNTH_API_KEY", raising=False)
+    runner = CliRunner()
+    args = ["--config", str(SFT_TOML), "--backend", "http://127.0.0.1:9"]
+    result = runner.invoke(sft_submit_command, args)
+    assert result.exit_code == 2
+    assert "SYNTH_API_KEY is not set" in result.stderr
+    bad = tmp_path / "bad.toml"
+    bad.write_text(SFT_TOML.read_text().replace('variety = "lora"', 'variety = "qlora"'))
+    monkeypatch.setenv("SYNTH_API_KEY", KEY)
+    result = runner.invoke(
+        sft_submit_command, ["--config", str(bad), "--backend", "http://127.0.0.1:9"]
+    )
+    assert result.exit_code == 1
+    assert "qlora" in result.stderr
+
+
+class _FakeBackend:
+    """A minimal training backend recording what it receives."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str, str]] = []
+        self.app = Starlette(
+            routes=[
+                Route("/api/learning/files", self.upload, methods=["POST"]),
+                Route("/api/learning/files/{fid}", self.file, methods=["GET"]),
+                Route("/api/learning/jobs", self.create, methods=["POST"]),
+                Route("/api/learning/jobs/{jid}/start", self.start, methods=["POST"]),
+            ]
+        )
+
+    def _log(self, request: Request) -> None:
+        self.requests.append(
+            (request.method, request.url.path, request.headers.get("authorization", ""))
+        )
+
+    async def upload(self, request: Request) -> JSONResponse:
+        self._log(request)
+        body = await request.body()  # multipart; counting records needs no parser
+        assert b'name="purpose"' in body
+        records = body.count(b'{"messages"')
+        return JSONResponse({"id": f"file-{records}"})
+
+    async def file(self, request: Request) -> JSONResponse:
+        self._log(request)
+        return JSONResponse({"status": "uploaded"})
+
+    async def create(self, request: Request) -> JSONResponse:
+        self._log(request)
+        body = await request.json()
+        return JSONResponse({"id": f"job-for-{body['training_file_id']}"}, status_code=201)
+
+    async def start(self, request: Request) -> JSONResponse:
+        self._log(request)
+        return JSONResponse({"status": "running"})
+
+
+def test_cli_against_a_local_fake_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole flow over real HTTP on 127.0.0.1: four requests, each with the bearer key."""
+    backend = _FakeBackend()
+    monkeypatch.chdir(REPO)
+    monkeypatch.setenv("SYNTH_API_KEY", KEY)
+    with ServerThread(backend.app) as server:
+        result = CliRunner().invoke(
+            sft_submit_command, ["--config", str(SFT_TOML), "--backend", server.url]
+        )
+    assert result.exit_code == 0, result.output
+    assert "Created and started SFT job job-for-file-4" in result.stdout
+    assert [(m, p) for m, p, _ in backend.requests] == [
+        ("POST", "/api/learning/files"),
+        ("GET", "/api/learning/files/file-4"),
+        ("POST", "/api/learning/jobs"),
+        ("POST", "/api/learning/jobs/job-for-file-4/start"),
+    ]
+    assert {auth for _, _, auth in backend.requests} == {f"Bearer {KEY}"}
+    assert KEY not in result.output
+
+
+def test_help_teaches_examples_and_exit_codes() -> None:
+    """--help shows examples, the steps and the exit codes."""
+    result = CliRunner().invoke(sft_submit_command, ["--help"])
+    assert result.exit_code == 0
+    for needle in ("Examples:", "--dry-run", "Exit codes:", "/api/learning/jobs"):
+        assert needle in result.output
