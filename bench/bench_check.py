@@ -32,7 +32,9 @@ def _timed(run: object) -> tuple[float, RunReport]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeat", type=int, default=5, help="runs of each variant (default 5)")
     args = parser.parse_args()
     checks = catalogue()
@@ -40,16 +42,21 @@ def main() -> None:
     requests: dict[str, int] = {}
     with ServerThread(_app()) as server:
         for _ in range(args.repeat):
-            for name, target in (("in-process", asgi_target(_app(), KEY, "bench")),
-                                 ("loopback", url_target(server.url, KEY))):
+            for name, target in (
+                ("in-process", asgi_target(_app(), KEY, "bench")),
+                ("loopback", url_target(server.url, KEY)),
+            ):
                 elapsed, report = _timed(lambda t=target: run_checks(t, checks))
                 assert report.conforms, f"{name}: the reference app must conform"
                 times[name].append(elapsed)
                 requests[name] = report.requests_sent
     print(f"full default run, {len(checks)} checks, median of {args.repeat} (min..max):")
     for name, values in times.items():
-        print(f"  {name:<11} {statistics.median(values):6.2f} s  ({min(values):.2f}..{max(values):.2f})"
-              f"  {requests[name]} requests")
+        print(
+            f"  {name:<11} {statistics.median(values):6.2f} s"
+            f"  ({min(values):.2f}..{max(values):.2f})"
+            f"  {requests[name]} requests"
+        )
     ratio = statistics.median(times["loopback"]) / statistics.median(times["in-process"])
     print(f"  loopback / in-process: {ratio:.2f}x")
 

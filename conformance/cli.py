@@ -17,7 +17,15 @@ from conformance.exitcodes import ExitCode
 from conformance.profile import TargetProfile
 from conformance.registry import CheckSpec, catalogue, select_checks, unknown_patterns
 from conformance.settings import ConfigError, load_baseline, load_config
-from conformance.target import Target, TargetError, Timeouts, asgi_target, embedded_target, load_app, url_target
+from conformance.target import (
+    Target,
+    TargetError,
+    Timeouts,
+    asgi_target,
+    embedded_target,
+    load_app,
+    url_target,
+)
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -54,8 +62,9 @@ def _pick(flag: Any, config: dict[str, Any], key: str, default: Any = None) -> A
     return flag if flag not in (None, ()) else config.get(key, default)
 
 
-def _build_target(url: str | None, app: str | None, api_key: str | None, insecure: bool,
-                  timeouts: Timeouts) -> Target:
+def _build_target(
+    url: str | None, app: str | None, api_key: str | None, insecure: bool, timeouts: Timeouts
+) -> Target:
     if url and app:
         _usage_error("give either a URL or --app, not both")
     try:
@@ -91,40 +100,93 @@ def _rollout_overrides(raw: Any) -> dict[str, Any]:
     except ValueError as exc:
         _usage_error(f"--rollout-config is not valid JSON: {exc}")
     if not isinstance(value, dict):
-        _usage_error("--rollout-config must be a JSON object, e.g. '{\"env\": {\"config\": {\"difficulty\": 2}}}'")
+        _usage_error(
+            "--rollout-config must be a JSON object, e.g."
+            ' \'{"env": {"config": {"difficulty": 2}}}\''
+        )
     return value
 
 
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("url", required=False, envvar="TASKAPP_URL")
-@click.option("--app", "app", metavar="MODULE:ATTR", help="Check an ASGI app in-process (an app or a factory).")
-@click.option("--api-key", envvar="ENVIRONMENT_API_KEY", show_envvar=True, help="The task app's key.")
-@click.option("--select", multiple=True, metavar="IDS", help="Run only these checks: IDs, prefixes (AUTH) or tags; comma lists allowed.")
-@click.option("--ignore", multiple=True, metavar="IDS", help="Skip these checks (IDs, prefixes or tags).")
+@click.option(
+    "--app",
+    "app",
+    metavar="MODULE:ATTR",
+    help="Check an ASGI app in-process (an app or a factory).",
+)
+@click.option(
+    "--api-key", envvar="ENVIRONMENT_API_KEY", show_envvar=True, help="The task app's key."
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="IDS",
+    help="Run only these checks: IDs, prefixes (AUTH) or tags; comma lists allowed.",
+)
+@click.option(
+    "--ignore", multiple=True, metavar="IDS", help="Skip these checks (IDs, prefixes or tags)."
+)
 @click.option("--strict", is_flag=True, default=None, help="Turn 'should' warnings into failures.")
-@click.option("--inference-url", envvar="TASKAPP_INFERENCE_URL", show_envvar=True,
-              help="An inference endpoint a remote target can reach; recorder-based checks then SKIP.")
+@click.option(
+    "--inference-url",
+    envvar="TASKAPP_INFERENCE_URL",
+    show_envvar=True,
+    help="An inference endpoint a remote target can reach; recorder-based checks then SKIP.",
+)
 @click.option("--env-name", help="env.env_name for rollouts (default: learned from /task_info).")
 @click.option("--split", help="env.config.split for rollouts (default: learned from /info).")
 @click.option("--rollout-config", metavar="JSON", help="JSON merged into every rollout request.")
-@click.option("--min-seeds", type=click.IntRange(1), help="Consecutive seeds from 0 that must answer [10].")
-@click.option("--parallel", "parallel_rollouts", type=click.IntRange(1, 64), help="Rollouts sent at once by CID-5 [8].")
-@click.option("--timeout", type=click.FloatRange(min=0.1), help="Read timeout per request, seconds [30].")
-@click.option("--connect-timeout", type=click.FloatRange(min=0.1), help="Connect timeout, seconds [5].")
+@click.option(
+    "--min-seeds", type=click.IntRange(1), help="Consecutive seeds from 0 that must answer [10]."
+)
+@click.option(
+    "--parallel",
+    "parallel_rollouts",
+    type=click.IntRange(1, 64),
+    help="Rollouts sent at once by CID-5 [8].",
+)
+@click.option(
+    "--timeout", type=click.FloatRange(min=0.1), help="Read timeout per request, seconds [30]."
+)
+@click.option(
+    "--connect-timeout", type=click.FloatRange(min=0.1), help="Connect timeout, seconds [5]."
+)
 @click.option("--budget", type=click.FloatRange(min=1), help="Global time budget, seconds [300].")
 @click.option("--concurrency", type=click.IntRange(1, 32), help="Checks run at once [4].")
 @click.option("--insecure", is_flag=True, default=None, help="Do not verify TLS certificates.")
-@click.option("--baseline", type=click.Path(path_type=Path), help="File of check IDs accepted as known failures.")
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path),
+    help="File of check IDs accepted as known failures.",
+)
 @click.option("--json", "json", type=click.Path(path_type=Path), help="Write the JSON report here.")
 @click.option("--junit-xml", type=click.Path(path_type=Path), help="Write a JUnit XML report here.")
 @click.option("--markdown", type=click.Path(path_type=Path), help="Write a Markdown summary here.")
-@click.option("--html", type=click.Path(path_type=Path), help="Write a self-contained HTML report here.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path),
-              help="TOML file with a [tool.taskapp-conformance] table [./pyproject.toml].")
-@click.option("--fuzz", is_flag=True, default=None, help="Also run FUZZ-1: Schemathesis cases from the canonical OpenAPI document.")
-@click.option("--fuzz-examples", type=click.IntRange(1), help="Fuzz cases per operation and phase [25].")
+@click.option(
+    "--html", type=click.Path(path_type=Path), help="Write a self-contained HTML report here."
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="TOML file with a [tool.taskapp-conformance] table [./pyproject.toml].",
+)
+@click.option(
+    "--fuzz",
+    is_flag=True,
+    default=None,
+    help="Also run FUZZ-1: Schemathesis cases from the canonical OpenAPI document.",
+)
+@click.option(
+    "--fuzz-examples", type=click.IntRange(1), help="Fuzz cases per operation and phase [25]."
+)
 @click.option("--fuzz-seed", type=int, help="Fuzz seed; the same seed replays the same cases [0].")
-@click.option("--fuzz-budget", type=click.FloatRange(min=1), help="Time budget of the fuzz phase, seconds [120].")
+@click.option(
+    "--fuzz-budget",
+    type=click.FloatRange(min=1),
+    help="Time budget of the fuzz phase, seconds [120].",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary, no per-check progress.")
 def check(**options: Any) -> None:
     """Check a task app and exit non-zero when it does not conform.
@@ -146,25 +208,44 @@ def check(**options: Any) -> None:
         baseline = load_baseline(Path(baseline_path)) if baseline_path else frozenset()
     except ConfigError as exc:
         _usage_error(str(exc))
-    get: Callable[..., Any] = lambda key, default=None: _pick(options.get(key), config, key, default)  # noqa: E731
+
+    def get(key: str, default: Any = None) -> Any:
+        return _pick(options.get(key), config, key, default)
+
     timeouts = Timeouts(connect_s=get("connect_timeout", 5.0), read_s=get("timeout", 30.0))
-    target = _build_target(get("url"), get("app"), options["api_key"], bool(get("insecure", False)), timeouts)
+    target = _build_target(
+        get("url"), get("app"), options["api_key"], bool(get("insecure", False)), timeouts
+    )
     checks = _selection(_split_patterns(get("select")), _split_patterns(get("ignore")))
     _run_and_report(target, checks, get, baseline, quiet=options["quiet"])
 
 
-def _run_and_report(target: Target, checks: list[CheckSpec], get: Callable[..., Any],
-                    baseline: frozenset[str], *, quiet: bool) -> NoReturn:
+def _run_and_report(
+    target: Target,
+    checks: list[CheckSpec],
+    get: Callable[..., Any],
+    baseline: frozenset[str],
+    *,
+    quiet: bool,
+) -> NoReturn:
     from conformance.reports import ConsoleReporter, ReportWriteError, write_reports
     from conformance.runner import RunOptions, TargetUnreachable, run_checks
 
-    profile = TargetProfile(env_name=get("env_name"), split=get("split"),
-                            rollout_overrides=_rollout_overrides(get("rollout_config")))
+    profile = TargetProfile(
+        env_name=get("env_name"),
+        split=get("split"),
+        rollout_overrides=_rollout_overrides(get("rollout_config")),
+    )
     options = RunOptions(
-        settings=Settings(min_seeds=get("min_seeds", 10), parallel_rollouts=get("parallel_rollouts", 8),
-                          request_timeout_s=target.timeouts.read_s, fuzz=bool(get("fuzz", False)),
-                          fuzz_examples=get("fuzz_examples", 25), fuzz_seed=get("fuzz_seed", 0),
-                          fuzz_budget_s=get("fuzz_budget", 120.0)),
+        settings=Settings(
+            min_seeds=get("min_seeds", 10),
+            parallel_rollouts=get("parallel_rollouts", 8),
+            request_timeout_s=target.timeouts.read_s,
+            fuzz=bool(get("fuzz", False)),
+            fuzz_examples=get("fuzz_examples", 25),
+            fuzz_seed=get("fuzz_seed", 0),
+            fuzz_budget_s=get("fuzz_budget", 120.0),
+        ),
         strict=bool(get("strict", False)),
         inference_url=get("inference_url"),
         concurrency=get("concurrency", 4),
@@ -174,8 +255,11 @@ def _run_and_report(target: Target, checks: list[CheckSpec], get: Callable[..., 
     )
     secrets = [target.api_key or ""]
     reporter = ConsoleReporter(secrets=secrets)
-    reporter.console.print(f"taskapp-conformance {__version__}: {len(checks)} checks against {target.label}",
-                           highlight=False, soft_wrap=True)
+    reporter.console.print(
+        f"taskapp-conformance {__version__}: {len(checks)} checks against {target.label}",
+        highlight=False,
+        soft_wrap=True,
+    )
     try:
         report = run_checks(target, checks, options, progress=None if quiet else reporter.on_result)
     except TargetUnreachable as exc:
@@ -184,16 +268,27 @@ def _run_and_report(target: Target, checks: list[CheckSpec], get: Callable[..., 
     reporter.summary(report)
     paths = {k: get(k) for k in ("json", "junit_xml", "markdown", "html")}
     try:
-        write_reports(report, json_path=paths["json"], junit_path=paths["junit_xml"],
-                      markdown_path=paths["markdown"], html_path=paths["html"], secrets=secrets)
+        write_reports(
+            report,
+            json_path=paths["json"],
+            junit_path=paths["junit_xml"],
+            markdown_path=paths["markdown"],
+            html_path=paths["html"],
+            secrets=secrets,
+        )
     except ReportWriteError as exc:
         _usage_error(str(exc))
     sys.exit(report.exit_code())
 
 
 @main.command("list-checks")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown"]),
+    default="table",
+    show_default=True,
+)
 def list_checks(fmt: str) -> None:
     """Print the check catalogue (ID, severity, spec section, title)."""
     from conformance.catalogue_doc import catalogue_json, catalogue_markdown, catalogue_table
@@ -222,7 +317,8 @@ def serve(host: str, port: int) -> None:
     if not allowed_keys(os.environ):
         _usage_error(
             "no API key configured: set ENVIRONMENT_API_KEY, e.g. "
-            "export ENVIRONMENT_API_KEY=\"$(python -c 'import secrets; print(secrets.token_hex(16))')\""
+            "export ENVIRONMENT_API_KEY="
+            "\"$(python -c 'import secrets; print(secrets.token_hex(16))')\""
         )
     uvicorn.run(create_app(), host=host, port=port, log_level="info")
 
@@ -230,8 +326,13 @@ def serve(host: str, port: int) -> None:
 @main.command("mock-inference")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8002, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--accuracy", default=1.0, show_default=True, type=click.FloatRange(0, 1),
-              help="Share of episodes the scripted policy answers correctly (deterministic per cid).")
+@click.option(
+    "--accuracy",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Share of episodes the scripted policy answers correctly (deterministic per cid).",
+)
 def mock_inference(host: str, port: int, accuracy: float) -> None:
     """Serve the recording mock inference server (OpenAI-compatible chat completions).
 
@@ -242,7 +343,9 @@ def mock_inference(host: str, port: int, accuracy: float) -> None:
 
     from conformance.inference import create_mock_inference_app
 
-    uvicorn.run(create_mock_inference_app(accuracy=accuracy), host=host, port=port, log_level="info")
+    uvicorn.run(
+        create_mock_inference_app(accuracy=accuracy), host=host, port=port, log_level="info"
+    )
 
 
 def _register_feature_commands() -> None:

@@ -104,7 +104,9 @@ class CheckContext:
         content: bytes | str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
-        """Send one request. `auth=True` adds X-API-Key, `False` sends none, a mapping is used as is."""
+        """Send one request. `auth=True` adds X-API-Key, `False` sends none, a mapping is used
+        as is.
+        """
         all_headers: dict[str, str] = {}
         if auth is True:
             all_headers.update(self.auth_headers())
@@ -233,9 +235,12 @@ class CheckContext:
         RO-1 reports that failure itself, once.
         """
         rollout = self.memo("baseline_rollout", lambda: self.rollout(seed=0))
-        if rollout.response.status_code != 200 or not isinstance(_json_or_none(rollout.response), dict):
+        if rollout.response.status_code != 200 or not isinstance(
+            _json_or_none(rollout.response), dict
+        ):
             raise CheckSkipped(
-                f"the baseline rollout did not succeed ({self.describe(rollout.response)}); see RO-1"
+                "the baseline rollout did not succeed"
+                f" ({self.describe(rollout.response)}); see RO-1"
             )
         return rollout
 
@@ -264,7 +269,9 @@ class CheckContext:
 
     def short_json(self, value: Any) -> str:
         text = json.dumps(value, default=str)
-        return self.redactor.text(text if len(text) <= _BODY_PREVIEW else text[:_BODY_PREVIEW] + "...")
+        return self.redactor.text(
+            text if len(text) <= _BODY_PREVIEW else text[:_BODY_PREVIEW] + "..."
+        )
 
 
 def _json_or_none(response: httpx.Response) -> Any:

@@ -28,7 +28,7 @@ class CheckFailure(AssertionError):
         self.fix = fix
 
 
-class CheckSkipped(Exception):  # noqa: N818 (a signal, not an error)
+class CheckSkipped(Exception):
     """The check does not apply to this target; the reason is shown to the user."""
 
     def __init__(self, reason: str) -> None:
@@ -54,8 +54,13 @@ class FailureDetail:
     def render(self, heading: str) -> str:
         """The block of STYLE.md: `heading: summary`, then aligned Sent/Expected/Got/Fix/Spec."""
         lines = [f"{heading}: {' '.join(self.summary.splitlines())}"]
-        for label, value in (("Sent", self.sent), ("Expected", self.expected), ("Got", self.got),
-                             ("Fix", self.fix), ("Spec", self.spec)):
+        for label, value in (
+            ("Sent", self.sent),
+            ("Expected", self.expected),
+            ("Got", self.got),
+            ("Fix", self.fix),
+            ("Spec", self.spec),
+        ):
             head = f"  {label + ':':<10}"
             first, *rest = (value or "-").splitlines() or ["-"]
             lines.append(head + first)

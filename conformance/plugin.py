@@ -11,7 +11,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -20,12 +20,20 @@ from conformance.inference import MockInferenceServer
 from conformance.outcomes import Outcome
 from conformance.profile import TargetProfile
 from conformance.registry import CheckSpec, catalogue, select_checks, unknown_patterns
-from conformance.runner import CheckResult, RunOptions, RunSession, TargetUnreachable, dependency_skip
+from conformance.runner import (
+    CheckResult,
+    RunOptions,
+    RunSession,
+    TargetUnreachable,
+    dependency_skip,
+)
 from conformance.target import Target, TargetError, asgi_target, load_app, url_target
 from conformance.testing import TaskAppClient
 
 GROUP = "taskapp-conformance"
-_TARGET_HINT = "set --taskapp-url URL (ini taskapp_url, env TASKAPP_URL) or --taskapp-app MODULE:ATTR"
+_TARGET_HINT = (
+    "set --taskapp-url URL (ini taskapp_url, env TASKAPP_URL) or --taskapp-app MODULE:ATTR"
+)
 
 
 @dataclass(frozen=True)
@@ -43,33 +51,78 @@ class _Option:
 
 _OPTIONS = (
     _Option("--taskapp-url", "taskapp_url", "TASKAPP_URL", "Base URL of the task app to check."),
-    _Option("--taskapp-api-key", None, "ENVIRONMENT_API_KEY",
-            "The app's key (never from ini: secrets stay out of files)."),
-    _Option("--taskapp-app", "taskapp_app", "TASKAPP_APP", "An ASGI app or factory, MODULE:ATTR, checked in-process."),
-    _Option("--taskapp-select", "taskapp_select", "TASKAPP_SELECT", "Check IDs, areas or tags to run (comma list)."),
-    _Option("--taskapp-ignore", "taskapp_ignore", "TASKAPP_IGNORE", "Check IDs, areas or tags to skip (comma list)."),
-    _Option("--taskapp-strict", "taskapp_strict", "TASKAPP_STRICT", "Fail on 'should' checks too.", is_flag=True),
-    _Option("--taskapp-inference-url", "taskapp_inference_url", "TASKAPP_INFERENCE_URL",
-            "An inference URL a remote app can reach (recorder checks then skip)."),
-    _Option("--taskapp-fuzz", "taskapp_fuzz", "TASKAPP_FUZZ", "Run FUZZ-1 (Schemathesis) too.", is_flag=True),
-    _Option("--taskapp-fuzz-examples", "taskapp_fuzz_examples", "TASKAPP_FUZZ_EXAMPLES",
-            "Fuzz cases per operation and phase (default 25)."),
-    _Option("--taskapp-fuzz-seed", "taskapp_fuzz_seed", "TASKAPP_FUZZ_SEED", "Fuzz seed (default 0)."),
+    _Option(
+        "--taskapp-api-key",
+        None,
+        "ENVIRONMENT_API_KEY",
+        "The app's key (never from ini: secrets stay out of files).",
+    ),
+    _Option(
+        "--taskapp-app",
+        "taskapp_app",
+        "TASKAPP_APP",
+        "An ASGI app or factory, MODULE:ATTR, checked in-process.",
+    ),
+    _Option(
+        "--taskapp-select",
+        "taskapp_select",
+        "TASKAPP_SELECT",
+        "Check IDs, areas or tags to run (comma list).",
+    ),
+    _Option(
+        "--taskapp-ignore",
+        "taskapp_ignore",
+        "TASKAPP_IGNORE",
+        "Check IDs, areas or tags to skip (comma list).",
+    ),
+    _Option(
+        "--taskapp-strict",
+        "taskapp_strict",
+        "TASKAPP_STRICT",
+        "Fail on 'should' checks too.",
+        is_flag=True,
+    ),
+    _Option(
+        "--taskapp-inference-url",
+        "taskapp_inference_url",
+        "TASKAPP_INFERENCE_URL",
+        "An inference URL a remote app can reach (recorder checks then skip).",
+    ),
+    _Option(
+        "--taskapp-fuzz",
+        "taskapp_fuzz",
+        "TASKAPP_FUZZ",
+        "Run FUZZ-1 (Schemathesis) too.",
+        is_flag=True,
+    ),
+    _Option(
+        "--taskapp-fuzz-examples",
+        "taskapp_fuzz_examples",
+        "TASKAPP_FUZZ_EXAMPLES",
+        "Fuzz cases per operation and phase (default 25).",
+    ),
+    _Option(
+        "--taskapp-fuzz-seed", "taskapp_fuzz_seed", "TASKAPP_FUZZ_SEED", "Fuzz seed (default 0)."
+    ),
 )
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup(GROUP, "taskapp-conformance: check a synth-ai task app")
     for option in _OPTIONS:
-        fallbacks = ", ".join(f for f in (option.ini and f"ini {option.ini}", option.env and f"env {option.env}") if f)
+        fallbacks = ", ".join(
+            f for f in (option.ini and f"ini {option.ini}", option.env and f"env {option.env}") if f
+        )
         text = f"{option.help} [{fallbacks}]"
         if option.is_flag:
-            group.addoption(option.flag, action="store_true", default=None, dest=option.dest, help=text)
+            group.addoption(
+                option.flag, action="store_true", default=None, dest=option.dest, help=text
+            )
         else:
             group.addoption(option.flag, dest=option.dest, metavar="VALUE", help=text)
         if option.ini:
-            parser.addini(option.ini, help=text, type="bool" if option.is_flag else "string",
-                          default=None)
+            ini_type: Literal["bool", "string"] = "bool" if option.is_flag else "string"
+            parser.addini(option.ini, help=text, type=ini_type, default=None)
 
 
 def _value(config: pytest.Config, option: _Option) -> Any:
@@ -129,30 +182,51 @@ def _build_state(config: pytest.Config) -> _State:
     tuning = [o.flag for o in _OPTIONS[3:] if values[o.dest]]
     if not url and not app:
         if tuning:
-            raise pytest.UsageError(f"taskapp-conformance: {tuning[0]} needs a target: {_TARGET_HINT}")
+            raise pytest.UsageError(
+                f"taskapp-conformance: {tuning[0]} needs a target: {_TARGET_HINT}"
+            )
         return _State(None, RunOptions(), [])
     if url and app:
-        raise pytest.UsageError("taskapp-conformance: give --taskapp-url or --taskapp-app, not both")
+        raise pytest.UsageError(
+            "taskapp-conformance: give --taskapp-url or --taskapp-app, not both"
+        )
     if url and not key:
-        raise pytest.UsageError("taskapp-conformance: no API key: set --taskapp-api-key or ENVIRONMENT_API_KEY")
+        raise pytest.UsageError(
+            "taskapp-conformance: no API key: set --taskapp-api-key or ENVIRONMENT_API_KEY"
+        )
     try:
-        target = url_target(url, key) if url else asgi_target(load_app(app), key, f"{app} (in-process)")
+        target = (
+            url_target(url, key) if url else asgi_target(load_app(app), key, f"{app} (in-process)")
+        )
     except TargetError as exc:
         raise pytest.UsageError(f"taskapp-conformance: {exc}") from None
-    checks, select, ignore = catalogue(), _patterns(values["taskapp_select"]), _patterns(values["taskapp_ignore"])
+    checks, select, ignore = (
+        catalogue(),
+        _patterns(values["taskapp_select"]),
+        _patterns(values["taskapp_ignore"]),
+    )
     unknown = unknown_patterns(checks, select + ignore)
     if unknown:
-        raise pytest.UsageError(f"taskapp-conformance: no check matches {', '.join(unknown)} "
-                                f"(see `taskapp-conformance list-checks`)")
+        raise pytest.UsageError(
+            f"taskapp-conformance: no check matches {', '.join(unknown)} "
+            f"(see `taskapp-conformance list-checks`)"
+        )
     try:
-        settings = Settings(fuzz=bool(values["taskapp_fuzz"]),
-                            fuzz_examples=int(values["taskapp_fuzz_examples"] or 25),
-                            fuzz_seed=int(values["taskapp_fuzz_seed"] or 0))
+        settings = Settings(
+            fuzz=bool(values["taskapp_fuzz"]),
+            fuzz_examples=int(values["taskapp_fuzz_examples"] or 25),
+            fuzz_seed=int(values["taskapp_fuzz_seed"] or 0),
+        )
     except ValueError:
-        raise pytest.UsageError("taskapp-conformance: --taskapp-fuzz-examples and --taskapp-fuzz-seed "
-                                "take integers") from None
-    options = RunOptions(settings=settings, strict=bool(values["taskapp_strict"]),
-                         inference_url=values["taskapp_inference_url"] or None, profile=TargetProfile())
+        raise pytest.UsageError(
+            "taskapp-conformance: --taskapp-fuzz-examples and --taskapp-fuzz-seed take integers"
+        ) from None
+    options = RunOptions(
+        settings=settings,
+        strict=bool(values["taskapp_strict"]),
+        inference_url=values["taskapp_inference_url"] or None,
+        profile=TargetProfile(),
+    )
     return _State(target, options, select_checks(checks, select, ignore))
 
 
@@ -172,7 +246,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         with RunSession(state.target, state.options):
             pass
     except TargetUnreachable as exc:
-        raise pytest.UsageError(f"taskapp-conformance: cannot reach the target: {exc} ({_TARGET_HINT})") from None
+        raise pytest.UsageError(
+            f"taskapp-conformance: cannot reach the target: {exc} ({_TARGET_HINT})"
+        ) from None
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -180,7 +256,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         config.stash[_STATE].close()
 
 
-class CheckFailed(Exception):  # noqa: N818 (reported through repr_failure, like pytest's own outcomes)
+class CheckFailed(Exception):
     """A check ended FAIL or ERROR; the message is the failure block."""
 
 
@@ -203,7 +279,9 @@ class CheckItem(pytest.Item):
         if result.outcome is Outcome.FAIL and result.detail is not None:
             raise CheckFailed(result.detail.render(heading))
         if result.outcome is Outcome.ERROR:
-            raise CheckFailed(f"{heading}: ERROR (the harness or the network, not the app): {result.reason}")
+            raise CheckFailed(
+                f"{heading}: ERROR (the harness or the network, not the app): {result.reason}"
+            )
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, CheckFailed):
@@ -223,7 +301,9 @@ class CatalogueCollector(pytest.Collector):
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
     if config.stash[_STATE].target is not None:
         items.extend(CatalogueCollector.from_parent(session, name=GROUP, nodeid=GROUP).collect())
 
@@ -236,8 +316,10 @@ def taskapp_target(pytestconfig: pytest.Config) -> Target:
     """The configured target; override this fixture to point at your own in-process app."""
     target = pytestconfig.stash[_STATE].target
     if target is None:
-        pytest.fail(f"no task app configured: {_TARGET_HINT}, or override the taskapp_target fixture",
-                    pytrace=False)
+        pytest.fail(
+            f"no task app configured: {_TARGET_HINT}, or override the taskapp_target fixture",
+            pytrace=False,
+        )
     return target
 
 
@@ -250,7 +332,9 @@ def taskapp_client(taskapp_target: Target) -> Iterator[TaskAppClient]:
 
 @pytest.fixture
 def inference_recorder() -> Iterator[MockInferenceServer]:
-    """The recording mock inference server on 127.0.0.1 (`.url`, `.recorder`), stopped after the test."""
+    """The recording mock inference server on 127.0.0.1 (`.url`, `.recorder`), stopped after
+    the test.
+    """
     with MockInferenceServer() as server:
         yield server
 
@@ -267,14 +351,24 @@ def rollout_request(
 ) -> Callable[..., RolloutRequestBody]:
     """A factory of valid rollout requests, each with a fresh cid, aimed at `inference_recorder`."""
     profile = TargetProfile()
-    info, instance = taskapp_client.get("/info"), taskapp_client.get("/task_info", params={"seed": 0})
+    info, instance = (
+        taskapp_client.get("/info"),
+        taskapp_client.get("/task_info", params={"seed": 0}),
+    )
     profile.learn(_json(info), _json(instance))
 
-    def make(*, seed: int = 0, mode: str = "rl", cid: str | None = None,
-             inference_url: str | None = None) -> RolloutRequestBody:
+    def make(
+        *, seed: int = 0, mode: str = "rl", cid: str | None = None, inference_url: str | None = None
+    ) -> RolloutRequestBody:
         issued = cid or f"trace_{uuid.uuid4().hex}"
-        body = RolloutRequestBody(profile.rollout_request(
-            cid=issued, inference_url=inference_url or inference_recorder.url, seed=seed, mode=mode))
+        body = RolloutRequestBody(
+            profile.rollout_request(
+                cid=issued,
+                inference_url=inference_url or inference_recorder.url,
+                seed=seed,
+                mode=mode,
+            )
+        )
         body.cid = issued
         return body
 

@@ -23,7 +23,9 @@ class TargetProfile:
     learned_from: list[str] = field(default_factory=list)
 
     def learn(self, info: Any, instance: Any) -> None:
-        """Fill the gaps from an `/info` body and a `/task_info?seed=0` body (either may be junk)."""
+        """Fill the gaps from an `/info` body and a `/task_info?seed=0` body (either may be
+        junk).
+        """
         info = info if isinstance(info, dict) else {}
         instance = instance if isinstance(instance, dict) else {}
         dataset = _obj(instance.get("dataset")) or _obj(info.get("dataset"))
@@ -37,7 +39,9 @@ class TargetProfile:
             self.splits = [s for s in splits if isinstance(s, str)]
         if self.split is None:
             default = dataset.get("default_split")
-            self.split = default if isinstance(default, str) else (self.splits or [None])[0]
+            self.split = (
+                default if isinstance(default, str) else (self.splits[0] if self.splits else None)
+            )
         if self.model is None and isinstance(inference.get("model"), str):
             self.model = inference["model"]
         if self.inference_url is None and isinstance(inference.get("inference_url"), str):

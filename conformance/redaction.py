@@ -6,7 +6,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 REDACTED = "***"
-SECRET_HEADERS = frozenset({"x-api-key", "x-api-keys", "authorization", "cookie", "proxy-authorization"})
+SECRET_HEADERS = frozenset(
+    {"x-api-key", "x-api-keys", "authorization", "cookie", "proxy-authorization"}
+)
 
 
 def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:

@@ -70,7 +70,9 @@ def check(
     tags: Iterable[str] = (),
     depends_on: Iterable[str] = (),
 ) -> Callable[[Callable[[CheckContext], None]], Callable[[CheckContext], None]]:
-    """Register the decorated function as check `check_id`; its docstring's first line is the title."""
+    """Register the decorated function as check `check_id`; its docstring's first line is the
+    title.
+    """
 
     def register(func: Callable[[CheckContext], None]) -> Callable[[CheckContext], None]:
         if check_id in _CATALOGUE:
@@ -96,8 +98,13 @@ def check(
 def _id_key(check_id: str) -> tuple[int, str, int]:
     area, _, number = check_id.rpartition("-")
     order = [m.rsplit(".", 1)[1].upper() for m in _CHECK_MODULES]
-    prefix = {"EP": "ENDPOINTS", "TI": "TASK_INFO", "SEC": "SECURITY", "RO": "ROLLOUT",
-              "PROP": "PROPERTIES"}.get(area, area)
+    prefix = {
+        "EP": "ENDPOINTS",
+        "TI": "TASK_INFO",
+        "SEC": "SECURITY",
+        "RO": "ROLLOUT",
+        "PROP": "PROPERTIES",
+    }.get(area, area)
     rank = order.index(prefix) if prefix in order else len(order)
     return rank, area, int(number) if number.isdigit() else 0
 
@@ -118,11 +125,7 @@ def select_checks(
 
     def matches(spec: CheckSpec, pattern: str) -> bool:
         p = pattern.strip().upper()
-        return (
-            spec.id == p
-            or spec.area == p.rstrip("-")
-            or pattern.strip().lower() in spec.tags
-        )
+        return spec.id == p or spec.area == p.rstrip("-") or pattern.strip().lower() in spec.tags
 
     return [
         c

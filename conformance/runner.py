@@ -120,8 +120,14 @@ class RunSession:
             recorder, inference_url = mock.recorder, mock.url
             self.inference_label = f"recording mock on {mock.url}"
         self.ctx = CheckContext(
-            self.target, loop, client, profile=self.options.profile, recorder=recorder,
-            inference_url=inference_url, settings=self.options.settings, redactor=self.redactor,
+            self.target,
+            loop,
+            client,
+            profile=self.options.profile,
+            recorder=recorder,
+            inference_url=inference_url,
+            settings=self.options.settings,
+            redactor=self.redactor,
         )
         _preflight(self.ctx)
         if self.ctx.inference_url is None and self.options.profile.inference_url:
@@ -147,7 +153,8 @@ def run_checks(
     with RunSession(target, opts) as session:
         results = _execute(session.ctx, selected, opts, started, progress)
     stale = sorted(
-        i for i in opts.baseline
+        i
+        for i in opts.baseline
         if not any(r.check.id == i and r.outcome is Outcome.FAIL for r in results)
     )
     return RunReport(
@@ -229,12 +236,15 @@ BLOCKING_OUTCOMES = (Outcome.FAIL, Outcome.ERROR, Outcome.SKIP)
 def dependency_skip(spec: CheckSpec, done: dict[str, CheckResult]) -> CheckResult | None:
     """A SKIP result naming the first dependency of `spec` that did not pass, if any."""
     blocked = next(
-        (done[d] for d in spec.depends_on if d in done and done[d].outcome in BLOCKING_OUTCOMES), None
+        (done[d] for d in spec.depends_on if d in done and done[d].outcome in BLOCKING_OUTCOMES),
+        None,
     )
     if blocked is None:
         return None
-    reason = (f"depends on {blocked.check.id} ({blocked.check.title}), "
-              f"which ended {blocked.outcome.upper()}")
+    reason = (
+        f"depends on {blocked.check.id} ({blocked.check.title}), "
+        f"which ended {blocked.outcome.upper()}"
+    )
     return _skipped(spec, reason)
 
 
@@ -270,5 +280,7 @@ def _run_one(ctx: CheckContext, spec: CheckSpec, opts: RunOptions) -> CheckResul
     except HarnessError as exc:
         return result(Outcome.ERROR, reason=ctx.redactor.text(str(exc)))
     except Exception as exc:  # a bug in the check or the harness, never the target's fault
-        return result(Outcome.ERROR, reason=ctx.redactor.text(f"harness error: {type(exc).__name__}: {exc}"))
+        return result(
+            Outcome.ERROR, reason=ctx.redactor.text(f"harness error: {type(exc).__name__}: {exc}")
+        )
     return result(Outcome.PASS)

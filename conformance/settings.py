@@ -7,12 +7,35 @@ from pathlib import Path
 from typing import Any
 
 CONFIG_TABLE = ("tool", "taskapp-conformance")
-CONFIG_KEYS = frozenset({
-    "url", "app", "select", "ignore", "strict", "inference_url", "env_name", "split",
-    "rollout_config", "min_seeds", "parallel_rollouts", "timeout", "connect_timeout", "budget",
-    "concurrency", "insecure", "baseline", "json", "junit_xml", "markdown", "html",
-    "fuzz", "fuzz_examples", "fuzz_seed", "fuzz_budget",
-})
+CONFIG_KEYS = frozenset(
+    {
+        "url",
+        "app",
+        "select",
+        "ignore",
+        "strict",
+        "inference_url",
+        "env_name",
+        "split",
+        "rollout_config",
+        "min_seeds",
+        "parallel_rollouts",
+        "timeout",
+        "connect_timeout",
+        "budget",
+        "concurrency",
+        "insecure",
+        "baseline",
+        "json",
+        "junit_xml",
+        "markdown",
+        "html",
+        "fuzz",
+        "fuzz_examples",
+        "fuzz_seed",
+        "fuzz_budget",
+    }
+)
 
 
 class ConfigError(Exception):

@@ -72,8 +72,9 @@ class Target:
         )
 
 
-def url_target(url: str, api_key: str | None, *, verify_tls: bool = True,
-               timeouts: Timeouts | None = None) -> Target:
+def url_target(
+    url: str, api_key: str | None, *, verify_tls: bool = True, timeouts: Timeouts | None = None
+) -> Target:
     """A deployed app at `url` (http or https)."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:

@@ -59,8 +59,14 @@ class TaskAppClient:
 
 
 def _fail(heading: str, *, sent: str, expected: str, got: str, fix: str, spec: str) -> None:
-    detail = FailureDetail(summary=expected, sent=sent, expected=expected, got=got, fix=fix,
-                           spec=f"task-app-contract {spec}")
+    detail = FailureDetail(
+        summary=expected,
+        sent=sent,
+        expected=expected,
+        got=got,
+        fix=fix,
+        spec=f"task-app-contract {spec}",
+    )
     raise ConformanceAssertionError(detail.render(heading))
 
 
@@ -79,9 +85,14 @@ def assert_conforming_rollout(
     redact = Redactor(secrets).text
     if isinstance(response, httpx.Response):
         if response.status_code != 200:
-            _fail("assert_conforming_rollout", sent="POST /rollout", expected="200",
-                  got=redact(f"{response.status_code}, body={response.text[:200]!r}"),
-                  fix="Answer a valid rollout with 200.", spec="§1.6")
+            _fail(
+                "assert_conforming_rollout",
+                sent="POST /rollout",
+                expected="200",
+                got=redact(f"{response.status_code}, body={response.text[:200]!r}"),
+                fix="Answer a valid rollout with 200.",
+                spec="§1.6",
+            )
         body: Any = response.json()
     else:
         body = response
@@ -92,25 +103,43 @@ def assert_conforming_rollout(
         problem = "no trajectories"
     problem = problem or length_problem(body) or metrics_problem(body)
     if problem is not None:
-        _fail("assert_conforming_rollout", sent="POST /rollout", expected="a consistent RolloutResponse",
-              got=redact(problem), fix="Return RolloutResponse.model_dump() built from the episode.",
-              spec="§3.3")
+        _fail(
+            "assert_conforming_rollout",
+            sent="POST /rollout",
+            expected="a consistent RolloutResponse",
+            got=redact(problem),
+            fix="Return RolloutResponse.model_dump() built from the episode.",
+            spec="§3.3",
+        )
     mismatch = cid_mismatch(body, cid)
     if mismatch is not None:
         where, value = mismatch
-        _fail("assert_conforming_rollout", sent=f"POST /rollout with cid {cid!r}",
-              expected=f"{where} carrying exactly that cid", got=f"{where} carries {value!r}",
-              fix="Write the request's cid into every URL and id you return.", spec="§4.6")
+        _fail(
+            "assert_conforming_rollout",
+            sent=f"POST /rollout with cid {cid!r}",
+            expected=f"{where} carrying exactly that cid",
+            got=f"{where} carries {value!r}",
+            fix="Write the request's cid into every URL and id you return.",
+            spec="§4.6",
+        )
 
 
 def assert_valid_sft_jsonl(
-    path: str | os.PathLike[str], *, level: str = "strict", min_messages: int = 2, max_errors: int = 20
+    path: str | os.PathLike[str],
+    *,
+    level: str = "strict",
+    min_messages: int = 2,
+    max_errors: int = 20,
 ) -> None:
     """Assert every line of an SFT JSONL file passes the validator (see `validate-jsonl`)."""
     from conformance.jsonl import validate_file
     from conformance.jsonl.report import render_text
 
-    report = validate_file(path, level=level,  # type: ignore[arg-type]
-                           min_messages=min_messages, max_errors=max_errors)
+    report = validate_file(
+        path,
+        level=level,  # type: ignore[arg-type]
+        min_messages=min_messages,
+        max_errors=max_errors,
+    )
     if not report.ok:
         raise ConformanceAssertionError(render_text([report], max_errors))

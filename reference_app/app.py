@@ -43,8 +43,9 @@ def create_app(config: TaskAppConfig | None = None) -> FastAPI:
     cfg = config if config is not None else build_config()
     authenticator = Authenticator(cfg.environ)
     # No /docs, /redoc or /openapi.json: unauthenticated API surface is a leak (D23).
-    app = FastAPI(title=cfg.name, description=cfg.description, docs_url=None, redoc_url=None,
-                  openapi_url=None)
+    app = FastAPI(
+        title=cfg.name, description=cfg.description, docs_url=None, redoc_url=None, openapi_url=None
+    )
 
     def require_key(request: Request) -> None:
         verdict = authenticator.verdict(request.headers)
@@ -101,7 +102,9 @@ def create_app(config: TaskAppConfig | None = None) -> FastAPI:
         except ValidationError as exc:
             raise _validation_error(exc) from None
         response = await cfg.rollout(parsed)
-        logger.info("rollout %s finished with %d step(s)", parsed.run_id, response.metrics.num_steps)
+        logger.info(
+            "rollout %s finished with %d step(s)", parsed.run_id, response.metrics.num_steps
+        )
         return response.model_dump(mode="json")
 
     @app.exception_handler(TaskAppError)
@@ -178,5 +181,3 @@ class _InternalErrorEnvelope:
                 raise
             response = JSONResponse(error_envelope("internal_error", "internal error"), 500)
             await response(scope, receive, send)
-
-

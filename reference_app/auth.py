@@ -38,7 +38,9 @@ def allowed_keys(environ: Mapping[str, str]) -> tuple[str, ...]:
 
 
 def presented_keys(headers: Mapping[str, str]) -> list[str]:
-    """Candidates from `X-API-Key`, `X-API-Keys` (comma lists) and `Authorization: Bearer` (§2.2)."""
+    """Candidates from `X-API-Key`, `X-API-Keys` (comma lists) and `Authorization: Bearer`
+    (§2.2).
+    """
     candidates: list[str] = []
     for name in (API_KEY_HEADER, API_KEYS_HEADER):
         candidates.extend(headers.get(name, "").split(","))

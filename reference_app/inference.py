@@ -23,7 +23,9 @@ async def chat_completion(
         raise TaskAppError(504, "inference_timeout", "the inference URL timed out") from exc
     except httpx.HTTPError as exc:
         raise TaskAppError(
-            502, "inference_unreachable", f"could not reach the inference URL ({type(exc).__name__})"
+            502,
+            "inference_unreachable",
+            f"could not reach the inference URL ({type(exc).__name__})",
         ) from exc
     if response.status_code >= 400:
         raise TaskAppError(

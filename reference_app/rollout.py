@@ -77,7 +77,9 @@ class ArithmeticRollout:
         async with httpx.AsyncClient(timeout=timeout) as client:
             await episode.play(client, call_url, policy_config)
         response = episode.response(request, call_url, cid)
-        completed = CompletedRollout(request, response, problem, model, episode.messages, episode.trace)
+        completed = CompletedRollout(
+            request, response, problem, model, episode.messages, episode.trace
+        )
         if request.record.return_trace:
             response.trace = episode.trace.as_dict(request.record.trace_format, response)
         for listener in self.listeners:
@@ -122,7 +124,9 @@ class _Episode:
         self.steps: list[RolloutStep] = []
         self.total_reward = 0.0
         self.completion = ""
-        self.trace = TraceBuilder(session_id=f"arith-{problem.split}-{problem.seed}-{time.time_ns()}")
+        self.trace = TraceBuilder(
+            session_id=f"arith-{problem.split}-{problem.seed}-{time.time_ns()}"
+        )
 
     async def play(
         self, client: httpx.AsyncClient, url: str, policy_config: Mapping[str, Any]
@@ -231,7 +235,9 @@ class _Episode:
         )
 
 
-def _payload(model: str, messages: list[dict[str, Any]], config: Mapping[str, Any]) -> dict[str, Any]:
+def _payload(
+    model: str, messages: list[dict[str, Any]], config: Mapping[str, Any]
+) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "model": model,
         "messages": messages,
@@ -255,7 +261,8 @@ def _parse_tool_call(call: Any) -> tuple[str, dict[str, Any], str]:
     """(name, arguments, id) of an OpenAI tool call; malformed parts become empty values."""
     if not isinstance(call, dict):
         return "", {}, ""
-    function = call.get("function") if isinstance(call.get("function"), dict) else {}
+    raw_function = call.get("function")
+    function: dict[Any, Any] = raw_function if isinstance(raw_function, dict) else {}
     raw_arguments = function.get("arguments", {})
     if isinstance(raw_arguments, str):
         try:

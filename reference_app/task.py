@@ -11,7 +11,7 @@ import ast
 import operator
 import random
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, cast
 
 SPLITS: Final = ("train", "val", "test")
 DEFAULT_SPLIT: Final = "train"
@@ -54,8 +54,7 @@ TOOLS: Final[list[dict[str, Any]]] = [
 
 _TEMPLATES: Final = (
     (
-        "A bakery bakes {a} trays of {b} muffins and sells {c} muffins. "
-        "How many muffins are left?",
+        "A bakery bakes {a} trays of {b} muffins and sells {c} muffins. How many muffins are left?",
         "{a} * {b} - {c}",
     ),
     (
@@ -142,7 +141,8 @@ def evaluate(expression: str) -> float:
 
 def _eval_node(node: ast.AST) -> float:
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return float(node.value)
+        # The exact-type test (which rejects bool) does not narrow; the value is an int or float.
+        return float(cast("int | float", node.value))
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         value = _eval_node(node.operand)
         return -value if isinstance(node.op, ast.USub) else value

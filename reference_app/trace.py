@@ -33,8 +33,12 @@ def message_record(message: dict[str, Any], event_time: float, step_id: str) -> 
     content = message.get("content")
     has_tool_calls = bool(message.get("tool_calls"))
     text = content if isinstance(content, str) and not has_tool_calls else None
-    payload = None if text is not None else json.dumps(
-        {"content": content, "tool_calls": message.get("tool_calls")}, separators=(",", ":")
+    payload = (
+        None
+        if text is not None
+        else json.dumps(
+            {"content": content, "tool_calls": message.get("tool_calls")}, separators=(",", ":")
+        )
     )
     return {
         "content": {"text": text, "json_payload": payload},
@@ -65,7 +69,9 @@ class TraceBuilder:
     def _step(self, turn: int) -> _Step:
         while len(self.steps) <= turn:
             index = len(self.steps)
-            self.steps.append(_Step(step_id=f"decision_{index}", step_index=index, started=time.time()))
+            self.steps.append(
+                _Step(step_id=f"decision_{index}", step_index=index, started=time.time())
+            )
         return self.steps[turn]
 
     def record_llm_call(
@@ -129,9 +135,13 @@ class TraceBuilder:
                 "events_count": len(events),
                 "messages_count": len(messages),
                 "lm_calls": [
-                    {"turn": e["time_record"]["message_time"], "model": e["model_name"],
-                     "provider": e["provider"], "latency_ms": e["latency_ms"],
-                     "tool_calls": e["tool_calls"]}
+                    {
+                        "turn": e["time_record"]["message_time"],
+                        "model": e["model_name"],
+                        "provider": e["provider"],
+                        "latency_ms": e["latency_ms"],
+                        "tool_calls": e["tool_calls"],
+                    }
                     for e in events
                     if "model_name" in e
                 ],

@@ -33,7 +33,10 @@ def rollout_body(inference_url: str, cid: str, **overrides: Any) -> dict[str, An
     body: dict[str, Any] = {
         "run_id": "run-1",
         "env": {"env_name": "arithmetic", "seed": 7, "config": {"split": "train"}},
-        "policy": {"policy_name": "test", "config": {"inference_url": f"{inference_url}?cid={cid}"}},
+        "policy": {
+            "policy_name": "test",
+            "config": {"inference_url": f"{inference_url}?cid={cid}"},
+        },
         "ops": ["agent", "env"],
         "mode": "rl",
     }

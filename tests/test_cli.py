@@ -44,7 +44,8 @@ def test_check_without_arguments_passes() -> None:
     """`check` with no target checks the embedded reference app and exits 0."""
     result = _run("check", "--quiet")
     assert result.exit_code == 0, result.output
-    assert "45 passed, 0 warned, 1 skipped" in result.output and "the target conforms" in result.output
+    assert "45 passed, 0 warned, 1 skipped" in result.output
+    assert "the target conforms" in result.output
 
 
 def test_check_passes_against_reference_over_loopback(served_reference: str) -> None:
@@ -58,7 +59,10 @@ def test_cid_dropped_from_last_step_exits_1_and_names_the_step() -> None:
     with _served_fault("last_step_drops_cid") as server:
         result = _run("check", server.url, "--api-key", KEY, "--quiet")
     assert result.exit_code == 1
-    assert "CID-2 every_step_meta_url_carries_cid: trajectories[0].steps[1].info.meta.inference_url" in result.output
+    assert (
+        "CID-2 every_step_meta_url_carries_cid: trajectories[0].steps[1].info.meta.inference_url"
+        in result.output
+    )
     assert KEY not in result.output
 
 
@@ -69,15 +73,31 @@ def test_cid_dropped_from_last_step_exits_1_and_names_the_step() -> None:
         (["check", "--rollout-config", "{bad"], "--rollout-config is not valid JSON"),
         (["check", "--rollout-config", "[1]"], "--rollout-config must be a JSON object"),
         (["check", "ftp://host", "--api-key", "k"], "not an http(s) URL: 'ftp://host'"),
-        (["check", "http://127.0.0.1:9"], "no API key for the target: pass --api-key or set ENVIRONMENT_API_KEY"),
-        (["check", "http://h", "--app", "x:y", "--api-key", "k"], "give either a URL or --app, not both"),
+        (
+            ["check", "http://127.0.0.1:9"],
+            "no API key for the target: pass --api-key or set ENVIRONMENT_API_KEY",
+        ),
+        (
+            ["check", "http://h", "--app", "x:y", "--api-key", "k"],
+            "give either a URL or --app, not both",
+        ),
         (["check", "--app", "no_colon"], "--app must look like module:attr"),
         (["check", "--app", "no_such_module_xyz:app"], "cannot import 'no_such_module_xyz'"),
         (["check", "--config", "missing.toml"], "config file not found: missing.toml"),
         (["check", "--select", "EP", "--ignore", "EP"], "the selection is empty"),
     ],
-    ids=["unknown-select", "bad-json", "json-not-object", "bad-scheme", "no-key", "url-and-app",
-         "app-spec", "app-import", "missing-config", "empty-selection"],
+    ids=[
+        "unknown-select",
+        "bad-json",
+        "json-not-object",
+        "bad-scheme",
+        "no-key",
+        "url-and-app",
+        "app-spec",
+        "app-import",
+        "missing-config",
+        "empty-selection",
+    ],
 )
 def test_usage_errors_exit_2_with_one_clear_line(args: list[str], message: str) -> None:
     """User mistakes exit 2 with a specific message and no traceback."""
@@ -104,25 +124,43 @@ def test_non_json_answer_exits_3() -> None:
     with ServerThread(Starlette(routes=[Route("/", page)])) as server:
         result = _run("check", server.url, "--api-key", "k")
     assert result.exit_code == 3
-    assert "non-JSON body (text/html; charset=utf-8); is this the base URL of a task app?" in result.output
+    assert (
+        "non-JSON body (text/html; charset=utf-8); is this the base URL of a task app?"
+        in result.output
+    )
 
 
 def test_reports_are_written_without_secrets(tmp_path: Path) -> None:
     """--json, --junit-xml, --markdown and --html write complete reports with no key inside."""
     paths = {name: tmp_path / "out" / name for name in ("r.json", "r.xml", "r.md", "r.html")}
     with _served_fault("rejection_leaks_allowed_first15") as server:
-        result = _run("check", server.url, "--api-key", KEY, "--quiet", "--json", str(paths["r.json"]),
-                      "--junit-xml", str(paths["r.xml"]), "--markdown", str(paths["r.md"]),
-                      "--html", str(paths["r.html"]))
+        result = _run(
+            "check",
+            server.url,
+            "--api-key",
+            KEY,
+            "--quiet",
+            "--json",
+            str(paths["r.json"]),
+            "--junit-xml",
+            str(paths["r.xml"]),
+            "--markdown",
+            str(paths["r.md"]),
+            "--html",
+            str(paths["r.html"]),
+        )
     assert result.exit_code == 1
     report = json.loads(paths["r.json"].read_text())
     assert {c["id"]: c["outcome"] for c in report["checks"]}["SEC-1"] == "fail"
     assert len(ET.parse(paths["r.xml"]).getroot().iter("testcase").__next__().attrib) > 0
     for path in paths.values():
-        assert KEY not in path.read_text() and KEY[:6] not in path.read_text()
+        assert KEY not in path.read_text()
+        assert KEY[:6] not in path.read_text()
 
 
-def test_config_table_is_used_and_flags_win(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_config_table_is_used_and_flags_win(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """[tool.taskapp-conformance] in ./pyproject.toml selects checks; a flag overrides it."""
     (tmp_path / "pyproject.toml").write_text('[tool.taskapp-conformance]\nselect = ["EP"]\n')
     monkeypatch.chdir(tmp_path)
@@ -132,7 +170,10 @@ def test_config_table_is_used_and_flags_win(tmp_path: Path, monkeypatch: pytest.
 
 @pytest.mark.parametrize(
     ("table", "message"),
-    [('api_key = "k"', "never store the API key in a file"), ("selcet = []", "unknown key(s) selcet")],
+    [
+        ('api_key = "k"', "never store the API key in a file"),
+        ("selcet = []", "unknown key(s) selcet"),
+    ],
     ids=["api-key", "typo"],
 )
 def test_bad_config_exits_2(tmp_path: Path, table: str, message: str) -> None:
@@ -140,24 +181,31 @@ def test_bad_config_exits_2(tmp_path: Path, table: str, message: str) -> None:
     config = tmp_path / "c.toml"
     config.write_text(f"[tool.taskapp-conformance]\n{table}\n")
     result = _run("check", "--config", str(config))
-    assert result.exit_code == 2 and message in result.output
+    assert result.exit_code == 2
+    assert message in result.output
 
 
 def test_baseline_accepts_known_failures_and_reports_stale_entries(tmp_path: Path) -> None:
-    """A baselined failure does not fail the run; an entry that no longer fails is reported stale."""
+    """A baselined failure does not fail the run; an entry that no longer fails is reported
+    stale.
+    """
     baseline = tmp_path / "baseline.txt"
     baseline.write_text("CID-2  # known, tracked in #12\nAUTH-3\n")
     with _served_fault("last_step_drops_cid") as server:
         result = _run("check", server.url, "--api-key", KEY, "--quiet", "--baseline", str(baseline))
     assert result.exit_code == 0, result.output
-    assert "Stale baseline entries (these checks no longer fail; remove them): AUTH-3" in result.output
+    assert (
+        "Stale baseline entries (these checks no longer fail; remove them): AUTH-3" in result.output
+    )
 
 
 def test_strict_turns_warnings_into_failures() -> None:
     """A should-level violation warns by default and fails with --strict."""
     with _served_fault("rejects_with_400") as server:
         default = _run("check", server.url, "--api-key", KEY, "--quiet", "--select", "AUTH")
-        strict = _run("check", server.url, "--api-key", KEY, "--quiet", "--select", "AUTH", "--strict")
+        strict = _run(
+            "check", server.url, "--api-key", KEY, "--quiet", "--select", "AUTH", "--strict"
+        )
     assert (default.exit_code, strict.exit_code) == (0, 1)
 
 
@@ -166,22 +214,33 @@ def test_list_checks_formats() -> None:
     ids = [c.id for c in catalogue()]
     assert [c["id"] for c in json.loads(_run("list-checks", "--format", "json").output)] == ids
     assert all(i in _run("list-checks").output for i in ids)
-    assert _run("list-checks", "--format", "markdown").output.strip() == catalogue_markdown(catalogue())
+    assert _run("list-checks", "--format", "markdown").output.strip() == catalogue_markdown(
+        catalogue()
+    )
 
 
 def test_readme_table_matches_the_catalogue() -> None:
-    """The README's check table is the generated one (regenerate with list-checks --format markdown)."""
+    """The README's check table is the generated one (regenerate with list-checks --format
+    markdown).
+    """
     readme = (ROOT / "README.md").read_text()
-    table = readme[readme.index(README_BEGIN) + len(README_BEGIN):readme.index(README_END)].strip()
+    table = readme[
+        readme.index(README_BEGIN) + len(README_BEGIN) : readme.index(README_END)
+    ].strip()
     assert table == catalogue_markdown(catalogue())
 
 
 def test_serve_refuses_without_key(monkeypatch: pytest.MonkeyPatch) -> None:
     """`serve` with no key configured exits 2 and says how to set one."""
-    for name in ("ENVIRONMENT_API_KEY_ALIASES", "DEV_ENVIRONMENT_API_KEY", "dev_environment_api_key"):
+    for name in (
+        "ENVIRONMENT_API_KEY_ALIASES",
+        "DEV_ENVIRONMENT_API_KEY",
+        "dev_environment_api_key",
+    ):
         monkeypatch.delenv(name, raising=False)
     result = _run("serve")
-    assert result.exit_code == 2 and "export ENVIRONMENT_API_KEY=" in result.output
+    assert result.exit_code == 2
+    assert "export ENVIRONMENT_API_KEY=" in result.output
 
 
 def test_help_documents_exit_codes() -> None:

@@ -16,8 +16,15 @@ def test_author_repo_tests_pass() -> None:
     """examples/author_repo's own test suite passes with the plugin's fixtures."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TASKAPP_", "PYTEST_"))}
     env["PYTHONPATH"] = str(ROOT / "examples" / "author_repo")
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q"], cwd=ROOT / "examples" / "author_repo",
-                            env=env, capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q"],
+        cwd=ROOT / "examples" / "author_repo",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 passed" in result.stdout
 
@@ -25,10 +32,28 @@ def test_author_repo_tests_pass() -> None:
 def test_author_repo_passes_the_whole_catalogue() -> None:
     """`pytest --taskapp-app my_task_app:create_app -m taskapp` passes every check."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TASKAPP_", "PYTEST_"))}
-    env.update(PYTHONPATH=str(ROOT / "examples" / "author_repo"), ENVIRONMENT_API_KEY="example-key-0123456789")
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "--taskapp-app", "my_task_app:create_app",
-                             "-m", "taskapp"], cwd=ROOT / "examples" / "author_repo", env=env,
-                            capture_output=True, text=True, timeout=300, check=False)
+    env.update(
+        PYTHONPATH=str(ROOT / "examples" / "author_repo"),
+        ENVIRONMENT_API_KEY="example-key-0123456789",
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "--taskapp-app",
+            "my_task_app:create_app",
+            "-m",
+            "taskapp",
+        ],
+        cwd=ROOT / "examples" / "author_repo",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "45 passed, 1 skipped" in result.stdout
 
@@ -45,7 +70,9 @@ def test_action_declares_inputs_and_outputs() -> None:
 
 def test_example_workflow_uploads_reports() -> None:
     """The example workflow runs the CLI gate and uploads the reports."""
-    workflow = yaml.safe_load((ROOT / "examples" / "workflows" / "taskapp-conformance.yml").read_text())
+    workflow = yaml.safe_load(
+        (ROOT / "examples" / "workflows" / "taskapp-conformance.yml").read_text()
+    )
     steps = workflow["jobs"]["conformance"]["steps"]
     assert any("taskapp-conformance check" in str(s.get("run", "")) for s in steps)
     assert any(str(s.get("uses", "")).startswith("actions/upload-artifact") for s in steps)

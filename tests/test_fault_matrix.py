@@ -22,16 +22,18 @@ def _flagged(app: object, concurrency: int = 4) -> dict[str, str]:
 
 
 OPT_IN = {"FUZZ-1": "huge_seed_500"}
-"""Opt-in checks (skipped by default) and the fault that tests/test_fuzz_check.py proves they catch."""
+"""Opt-in checks (skipped by default) and the fault that tests/test_fuzz_check.py proves they
+catch.
+"""
 
 
 def test_reference_app_passes_every_check() -> None:
     """The unmodified reference app passes every check; only opt-in checks skip, saying why."""
     app = create_app(build_config(environ={"ENVIRONMENT_API_KEY": KEY}))
     report = run_checks(asgi_target(app, KEY, "reference"), catalogue(), RunOptions(strict=True))
-    assert {r.check.id: r.outcome for r in report.results if r.outcome is not Outcome.PASS} == dict.fromkeys(
-        OPT_IN, Outcome.SKIP
-    )
+    assert {
+        r.check.id: r.outcome for r in report.results if r.outcome is not Outcome.PASS
+    } == dict.fromkeys(OPT_IN, Outcome.SKIP)
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.name)

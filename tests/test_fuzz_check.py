@@ -30,6 +30,9 @@ def test_fuzzing_catches_its_fault_with_seed_and_reproduction() -> None:
     result = _fuzz_result(fault.app())
     assert result.outcome is Outcome.FAIL  # type: ignore[attr-defined]
     detail = result.detail  # type: ignore[attr-defined]
-    assert "(seed 3)" in detail.sent and "curl " in detail.sent
-    assert "$ENVIRONMENT_API_KEY" in detail.sent and KEY not in detail.sent + detail.got
-    assert "not_a_server_error" in detail.got and "def test_" in detail.got
+    assert "(seed 3)" in detail.sent
+    assert "curl " in detail.sent
+    assert "$ENVIRONMENT_API_KEY" in detail.sent
+    assert KEY not in detail.sent + detail.got
+    assert "not_a_server_error" in detail.got
+    assert "def test_" in detail.got

@@ -19,8 +19,15 @@ def pytester_env(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> 
     """A pytester whose runs can import the tests package and see no stray taskapp settings."""
     monkeypatch.setenv("PYTHONPATH", ROOT)
     monkeypatch.syspath_prepend(ROOT)
-    for name in ("TASKAPP_URL", "TASKAPP_APP", "TASKAPP_SELECT", "TASKAPP_IGNORE", "TASKAPP_STRICT",
-                 "TASKAPP_INFERENCE_URL", "ENVIRONMENT_API_KEY"):
+    for name in (
+        "TASKAPP_URL",
+        "TASKAPP_APP",
+        "TASKAPP_SELECT",
+        "TASKAPP_IGNORE",
+        "TASKAPP_STRICT",
+        "TASKAPP_INFERENCE_URL",
+        "ENVIRONMENT_API_KEY",
+    ):
         monkeypatch.delenv(name, raising=False)
     return pytester
 
@@ -31,7 +38,9 @@ def _outcomes(result: pytest.RunResult) -> dict[str, int]:
 
 def test_collects_one_item_per_check_with_the_id(pytester_env: pytest.Pytester) -> None:
     """Every check becomes one item whose id holds the check ID."""
-    result = pytester_env.runpytest("--taskapp-app", APP, "--taskapp-api-key", KEY, "--collect-only", "-q")
+    result = pytester_env.runpytest(
+        "--taskapp-app", APP, "--taskapp-api-key", KEY, "--collect-only", "-q"
+    )
     ids = [line for line in result.outlines if line.startswith("taskapp-conformance::")]
     assert ids == [f"taskapp-conformance::{c.id}_{c.name}" for c in catalogue()]
 
@@ -42,33 +51,63 @@ def test_reference_app_passes_every_item(pytester_env: pytest.Pytester) -> None:
     assert _outcomes(result) == {"passed": len(catalogue()) - 1, "skipped": 1}  # FUZZ-1 is opt-in
 
 
-def test_broken_variant_fails_exactly_its_items_with_the_block(pytester_env: pytest.Pytester) -> None:
-    """The cid-dropping variant fails CID-2 only, printed as the failure block without a traceback."""
-    result = pytester_env.runpytest("--taskapp-app", "tests.faults.apps:last_step_drops_cid",
-                                    "--taskapp-api-key", KEY, "-rfs")
+def test_broken_variant_fails_exactly_its_items_with_the_block(
+    pytester_env: pytest.Pytester,
+) -> None:
+    """The cid-dropping variant fails CID-2 only, printed as the failure block without a
+    traceback.
+    """
+    result = pytester_env.runpytest(
+        "--taskapp-app", "tests.faults.apps:last_step_drops_cid", "--taskapp-api-key", KEY, "-rfs"
+    )
     assert _outcomes(result) == {"failed": 1, "passed": len(catalogue()) - 3, "skipped": 2}
     out = result.stdout.str()
-    block = out[out.index("CID-2 every_step_meta_url_carries_cid: "):].splitlines()
-    assert block[0].endswith("trajectories[0].steps[1].info.meta.inference_url does not carry the issued cid")
-    assert [line[:12] for line in block[1:6]] == ["  Sent:     ", "  Expected: ", "  Got:      ",
-                                                  "  Fix:      ", "  Spec:     "]
-    assert "depends on CID-2 (Every step's `info.meta.inference_url` carries the issued cid.), which ended FAIL" in out
-    assert "def runtest" not in out and "Traceback" not in out and KEY not in out
+    block = out[out.index("CID-2 every_step_meta_url_carries_cid: ") :].splitlines()
+    assert block[0].endswith(
+        "trajectories[0].steps[1].info.meta.inference_url does not carry the issued cid"
+    )
+    assert [line[:12] for line in block[1:6]] == [
+        "  Sent:     ",
+        "  Expected: ",
+        "  Got:      ",
+        "  Fix:      ",
+        "  Spec:     ",
+    ]
+    assert (
+        "depends on CID-2 (Every step's `info.meta.inference_url` carries the issued cid.),"
+        " which ended FAIL" in out
+    )
+    assert "def runtest" not in out
+    assert "Traceback" not in out
+    assert KEY not in out
 
 
 def test_warn_is_xfail_and_strict_makes_it_fail(pytester_env: pytest.Pytester) -> None:
     """A should-level violation is XFAIL with its block, and FAILED with --taskapp-strict."""
-    args = ["--taskapp-app", "tests.faults.apps:rejects_with_400", "--taskapp-api-key", KEY,
-            "--taskapp-select", "AUTH", "-rx"]
+    args = [
+        "--taskapp-app",
+        "tests.faults.apps:rejects_with_400",
+        "--taskapp-api-key",
+        KEY,
+        "--taskapp-select",
+        "AUTH",
+        "-rx",
+    ]
     default = pytester_env.runpytest(*args)
     assert _outcomes(default) == {"passed": 8, "xfailed": 1}
     default.stdout.fnmatch_lines(["*XFAIL*AUTH-8_rejection_status_is_401_or_403*"])
-    assert _outcomes(pytester_env.runpytest(*args, "--taskapp-strict")) == {"passed": 8, "failed": 1}
+    assert _outcomes(pytester_env.runpytest(*args, "--taskapp-strict")) == {
+        "passed": 8,
+        "failed": 1,
+    }
 
 
 @pytest.mark.parametrize(
     ("args", "expected"),
-    [(["--taskapp-select", "AUTH,EP-1"], 10), (["--taskapp-select", "cid", "--taskapp-ignore", "CID-5"], 6)],
+    [
+        (["--taskapp-select", "AUTH,EP-1"], 10),
+        (["--taskapp-select", "cid", "--taskapp-ignore", "CID-5"], 6),
+    ],
     ids=["select", "select-and-ignore"],
 )
 def test_selection(pytester_env: pytest.Pytester, args: list[str], expected: int) -> None:
@@ -80,13 +119,20 @@ def test_selection(pytester_env: pytest.Pytester, args: list[str], expected: int
 def test_k_and_m_select_items(pytester_env: pytest.Pytester) -> None:
     """-k matches check IDs and -m matches severity/area markers."""
     base = ["--taskapp-app", APP, "--taskapp-api-key", KEY]
-    assert _outcomes(pytester_env.runpytest(*base, "-k", "AUTH-1 or AUTH-2")) == {"passed": 2, "deselected": len(catalogue()) - 2}
+    assert _outcomes(pytester_env.runpytest(*base, "-k", "AUTH-1 or AUTH-2")) == {
+        "passed": 2,
+        "deselected": len(catalogue()) - 2,
+    }
     assert _outcomes(pytester_env.runpytest(*base, "-m", "taskapp_sec"))["passed"] == 5
 
 
-def test_ini_and_env_fallbacks(pytester_env: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ini_and_env_fallbacks(
+    pytester_env: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Options fall back to the environment, then to ini keys; the command line wins."""
-    pytester_env.makeini(f"[pytest]\ntaskapp_app = {APP}\ntaskapp_select = EP\ntaskapp_strict = true\n")
+    pytester_env.makeini(
+        f"[pytest]\ntaskapp_app = {APP}\ntaskapp_select = EP\ntaskapp_strict = true\n"
+    )
     monkeypatch.setenv("ENVIRONMENT_API_KEY", KEY)
     assert _outcomes(pytester_env.runpytest()) == {"passed": 4}
     monkeypatch.setenv("TASKAPP_SELECT", "AUTH-1")
@@ -99,8 +145,17 @@ def test_inference_url_option_makes_recorder_checks_skip(pytester_env: pytest.Py
     from conformance.inference import MockInferenceServer
 
     with MockInferenceServer() as mock:
-        result = pytester_env.runpytest("--taskapp-app", APP, "--taskapp-api-key", KEY, "--taskapp-select",
-                                        "CID-4", "--taskapp-inference-url", mock.url, "-rs")
+        result = pytester_env.runpytest(
+            "--taskapp-app",
+            APP,
+            "--taskapp-api-key",
+            KEY,
+            "--taskapp-select",
+            "CID-4",
+            "--taskapp-inference-url",
+            mock.url,
+            "-rs",
+        )
     assert _outcomes(result) == {"skipped": 1}
     result.stdout.fnmatch_lines(["*needs the harness's recording mock inference server*"])
 
@@ -123,15 +178,24 @@ def test_junit_xml_has_one_testcase_per_check(pytester_env: pytest.Pytester) -> 
     ("args", "message"),
     [
         (["--taskapp-select", "AUTH"], "--taskapp-select needs a target: set --taskapp-url URL"),
-        (["--taskapp-url", "http://127.0.0.1:9", "--taskapp-api-key", "k"],
-         "cannot reach the target: http://127.0.0.1:9"),
-        (["--taskapp-url", "http://127.0.0.1:9"], "no API key: set --taskapp-api-key or ENVIRONMENT_API_KEY"),
+        (
+            ["--taskapp-url", "http://127.0.0.1:9", "--taskapp-api-key", "k"],
+            "cannot reach the target: http://127.0.0.1:9",
+        ),
+        (
+            ["--taskapp-url", "http://127.0.0.1:9"],
+            "no API key: set --taskapp-api-key or ENVIRONMENT_API_KEY",
+        ),
         (["--taskapp-app", APP, "--taskapp-select", "NOPE"], "no check matches NOPE"),
     ],
     ids=["no-target", "unreachable", "no-key", "unknown-check"],
 )
-def test_misconfiguration_fails_loudly(pytester_env: pytest.Pytester, args: list[str], message: str) -> None:
-    """Misconfigured or unreachable targets stop the run with one clear message, never a green run."""
+def test_misconfiguration_fails_loudly(
+    pytester_env: pytest.Pytester, args: list[str], message: str
+) -> None:
+    """Misconfigured or unreachable targets stop the run with one clear message, never a green
+    run.
+    """
     result = pytester_env.runpytest(*args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert message in result.stderr.str()
@@ -146,12 +210,21 @@ def test_inert_without_options(pytester_env: pytest.Pytester) -> None:
 
 
 def test_author_fixtures_and_assertions(pytester_env: pytest.Pytester, tmp_path: Path) -> None:
-    """taskapp_client, rollout_request, inference_recorder and the assertion helpers work together."""
+    """taskapp_client, rollout_request, inference_recorder and the assertion helpers work
+    together.
+    """
     good = tmp_path / "good.jsonl"
-    good.write_text('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}\n')
+    good.write_text(
+        '{"messages": [{"role": "user", "content": "hi"},'
+        ' {"role": "assistant", "content": "yo"}]}\n'
+    )
     pytester_env.makeconftest(
-        "import pytest\nfrom conformance.target import asgi_target\nfrom tests.faults.apps import reference\n"
-        f"@pytest.fixture(scope='session')\ndef taskapp_target():\n    return asgi_target(reference(), {KEY!r}, 'mine')\n"
+        "import pytest\n"
+        "from conformance.target import asgi_target\n"
+        "from tests.faults.apps import reference\n"
+        "@pytest.fixture(scope='session')\n"
+        "def taskapp_target():\n"
+        f"    return asgi_target(reference(), {KEY!r}, 'mine')\n"
     )
     pytester_env.makepyfile(f"""
         from conformance.testing import assert_conforming_rollout, assert_valid_sft_jsonl
@@ -172,11 +245,21 @@ def test_assertion_failure_reads_like_the_cli() -> None:
     """assert_conforming_rollout names the location that lacks the cid, as a failure block."""
     from conformance.testing import ConformanceAssertionError, assert_conforming_rollout
 
-    body = {"run_id": "r", "trajectories": [{"env_id": "e", "policy_id": "p", "steps": [], "length": 0,
-                                             "inference_url": "http://h?cid=other"}],
-            "metrics": {"episode_returns": [0.0], "mean_return": 0.0, "num_steps": 0},
-            "trace_correlation_id": "c", "pipeline_metadata": {"trace_correlation_id": "c",
-                                                                "inference_url": "http://h?cid=c"}}
+    body = {
+        "run_id": "r",
+        "trajectories": [
+            {
+                "env_id": "e",
+                "policy_id": "p",
+                "steps": [],
+                "length": 0,
+                "inference_url": "http://h?cid=other",
+            }
+        ],
+        "metrics": {"episode_returns": [0.0], "mean_return": 0.0, "num_steps": 0},
+        "trace_correlation_id": "c",
+        "pipeline_metadata": {"trace_correlation_id": "c", "inference_url": "http://h?cid=c"},
+    }
     with pytest.raises(ConformanceAssertionError) as raised:
         assert_conforming_rollout(body, cid="c")
     assert str(raised.value).splitlines()[1:3] == [

@@ -37,7 +37,10 @@ def _protected_requests(
     for path in PROTECTED_GET_PATHS:
         yield f"GET {path}", ctx.get(path, auth=headers)
     if ctx.inference_url is not None:
-        yield f"POST {ROLLOUT_PATH}", ctx.post(ROLLOUT_PATH, auth=headers, json_body=ctx.rollout_body())
+        yield (
+            f"POST {ROLLOUT_PATH}",
+            ctx.post(ROLLOUT_PATH, auth=headers, json_body=ctx.rollout_body()),
+        )
 
 
 def _assert_rejected(ctx: CheckContext, what: str, headers: dict[str, str]) -> None:
@@ -63,11 +66,17 @@ def _assert_accepted(ctx: CheckContext, what: str, headers: dict[str, str], fix:
 @check("AUTH-1", severity=Severity.MUST, spec="§2.2", tags=("auth", "quick"))
 def accepts_key_in_x_api_key(ctx: CheckContext) -> None:
     """A request carrying the key in `X-API-Key` is accepted."""
-    _assert_accepted(ctx, "X-API-Key: <key>", {API_KEY_HEADER: _key(ctx)},
-                     "Accept ENVIRONMENT_API_KEY in the X-API-Key header, as every synth-ai caller sends it.")
+    _assert_accepted(
+        ctx,
+        "X-API-Key: <key>",
+        {API_KEY_HEADER: _key(ctx)},
+        "Accept ENVIRONMENT_API_KEY in the X-API-Key header, as every synth-ai caller sends it.",
+    )
 
 
-@check("AUTH-2", severity=Severity.MUST, spec="§2.2", tags=("auth", "quick"), depends_on=("AUTH-1",))
+@check(
+    "AUTH-2", severity=Severity.MUST, spec="§2.2", tags=("auth", "quick"), depends_on=("AUTH-1",)
+)
 def rejects_missing_api_key(ctx: CheckContext) -> None:
     """Every protected route rejects a request that carries no API key."""
     _assert_rejected(ctx, "no key", {})
@@ -81,8 +90,11 @@ def rejects_wrong_api_key(ctx: CheckContext) -> None:
 
 def _near_misses(key: str) -> list[tuple[str, str]]:
     changed = key[:-1] + ("a" if key[-1] != "a" else "b")
-    variants = [("the key with its last character changed", changed),
-                ("a prefix of the key", key[:-1]), ("the key with a character appended", key + "x")]
+    variants = [
+        ("the key with its last character changed", changed),
+        ("a prefix of the key", key[:-1]),
+        ("the key with a character appended", key + "x"),
+    ]
     if key.swapcase() != key:
         variants.append(("the key with its case changed", key.swapcase()))
     return [(what, v) for what, v in variants if v]
@@ -111,15 +123,23 @@ def rejects_empty_and_basic_credentials(ctx: CheckContext) -> None:
 def accepts_key_in_x_api_keys_list(ctx: CheckContext) -> None:
     """The key inside a comma list in `X-API-Keys` is accepted, as `TaskAppClient` sends it."""
     value = f"{secrets.token_hex(8)}, {_key(ctx)}"
-    _assert_accepted(ctx, "X-API-Keys: <other>, <key>", {API_KEYS_HEADER: value},
-                     "Also read X-API-Keys, split on commas, and accept any listed key.")
+    _assert_accepted(
+        ctx,
+        "X-API-Keys: <other>, <key>",
+        {API_KEYS_HEADER: value},
+        "Also read X-API-Keys, split on commas, and accept any listed key.",
+    )
 
 
 @check("AUTH-7", severity=Severity.SHOULD, spec="§2.2", tags=("auth",), depends_on=("AUTH-1",))
 def accepts_bearer_token(ctx: CheckContext) -> None:
     """The key as `Authorization: Bearer <key>` is accepted."""
-    _assert_accepted(ctx, "Authorization: Bearer <key>", {AUTHORIZATION_HEADER: f"Bearer {_key(ctx)}"},
-                     "Also accept the key as a Bearer token in the Authorization header.")
+    _assert_accepted(
+        ctx,
+        "Authorization: Bearer <key>",
+        {AUTHORIZATION_HEADER: f"Bearer {_key(ctx)}"},
+        "Also accept the key as a Bearer token in the Authorization header.",
+    )
 
 
 @check("AUTH-8", severity=Severity.SHOULD, spec="§1.2", tags=("auth",), depends_on=("AUTH-2",))
@@ -137,7 +157,7 @@ def rejection_status_is_401_or_403(ctx: CheckContext) -> None:
 
 @check("AUTH-9", severity=Severity.SHOULD, spec="§1.2", tags=("auth",), depends_on=("AUTH-2",))
 def rejection_uses_error_envelope(ctx: CheckContext) -> None:
-    """The auth rejection body is the error envelope `{"detail": {"error": {"code", "message"}}}`."""
+    """The auth rejection body is the error envelope `{"detail": {"error": {"code", "message"}}}`."""  # noqa: E501 (the first docstring line is the check's catalogue title, pinned)
     response = ctx.get(HEALTH_PATH, auth={})
     if not has_error_envelope(response):
         raise CheckFailure(

@@ -1,7 +1,10 @@
-"""Trace correlation: the issued `?cid=` comes back everywhere and reaches the model (§4.1, §4.6)."""
+"""Trace correlation: the issued `?cid=` comes back everywhere and reaches the model
+(§4.1, §4.6).
+"""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from conformance.checks._support import nested, steps
@@ -11,18 +14,28 @@ from conformance.outcomes import CheckFailure
 from conformance.registry import Severity, check
 
 _EXTRA_QUERY = "team=conformance&v=2"
-_FIX_ECHO = "Extract the cid from policy.config (or ?cid=) once and write it into every URL you return."
+_FIX_ECHO = (
+    "Extract the cid from policy.config (or ?cid=) once and write it into every URL you return."
+)
 
 
 def cid_locations(body: dict[str, Any]) -> list[tuple[str, Any]]:
     """(location, cid found there) for every place a rollout response must echo the cid."""
     found: list[tuple[str, Any]] = [
         ("trace_correlation_id", body.get("trace_correlation_id")),
-        ("pipeline_metadata.trace_correlation_id", nested(body, "pipeline_metadata", "trace_correlation_id")),
-        ("pipeline_metadata.inference_url", _url_cid(nested(body, "pipeline_metadata", "inference_url"))),
+        (
+            "pipeline_metadata.trace_correlation_id",
+            nested(body, "pipeline_metadata", "trace_correlation_id"),
+        ),
+        (
+            "pipeline_metadata.inference_url",
+            _url_cid(nested(body, "pipeline_metadata", "inference_url")),
+        ),
     ]
     for t, trajectory in enumerate(body.get("trajectories") or []):
-        found.append((f"trajectories[{t}].inference_url", _url_cid(nested(trajectory, "inference_url"))))
+        found.append(
+            (f"trajectories[{t}].inference_url", _url_cid(nested(trajectory, "inference_url")))
+        )
     for t, s, step in steps(body):
         url = nested(step, "info", "meta", "inference_url")
         found.append((f"trajectories[{t}].steps[{s}].info.meta.inference_url", _url_cid(url)))
@@ -57,10 +70,12 @@ def pipeline_inference_url_carries_cid(ctx: CheckContext) -> None:
     rollout = ctx.baseline_rollout()
     url = nested(rollout.json(), "pipeline_metadata", "inference_url")
     if not isinstance(url, str) or "?cid=" not in url:
-        raise CheckFailure(sent="POST /rollout with a ?cid= inference URL",
-                           expected="pipeline_metadata.inference_url with '?cid=' as its first parameter",
-                           got=f"pipeline_metadata.inference_url = {url!r}",
-                           fix="Return the inference URL with cid as the first query parameter (§4.1).")
+        raise CheckFailure(
+            sent="POST /rollout with a ?cid= inference URL",
+            expected="pipeline_metadata.inference_url with '?cid=' as its first parameter",
+            got=f"pipeline_metadata.inference_url = {url!r}",
+            fix="Return the inference URL with cid as the first query parameter (§4.1).",
+        )
     _assert_location(ctx, rollout, "pipeline_metadata.inference_url", _FIX_ECHO)
 
 
@@ -85,8 +100,13 @@ def _assert_recorded(ctx: CheckContext, rollout: Rollout) -> None:
         raise CheckFailure(
             sent=f"POST /rollout with cid {rollout.cid!r}",
             expected="at least one inference call, every one carrying exactly that cid",
-            got="no inference call reached the mock" if not calls else f"calls carried cid {wrong[0]!r}",
-            fix="Call the inference URL exactly as given, query string included; never cache one per process.",
+            got="no inference call reached the mock"
+            if not calls
+            else f"calls carried cid {wrong[0]!r}",
+            fix=(
+                "Call the inference URL exactly as given, query string included;"
+                " never cache one per process."
+            ),
         )
 
 
@@ -96,16 +116,22 @@ def inference_calls_carry_issued_cid(ctx: CheckContext) -> None:
     _assert_recorded(ctx, ctx.baseline_rollout())
 
 
-@check("CID-5", severity=Severity.MUST, spec="§4.6", tags=("cid", "concurrency"), depends_on=("CID-2",))
+@check(
+    "CID-5", severity=Severity.MUST, spec="§4.6", tags=("cid", "concurrency"), depends_on=("CID-2",)
+)
 def parallel_rollouts_keep_their_own_cid(ctx: CheckContext) -> None:
-    """K rollouts in parallel (default 8) never echo or send another rollout's cid (no cross-talk)."""
+    """K rollouts in parallel (default 8) never echo or send another rollout's cid (no cross-talk)."""  # noqa: E501 (the first docstring line is the check's catalogue title, pinned)
     k = ctx.settings.parallel_rollouts
-    rollouts = ctx.gather_values([lambda seed=seed: ctx.rollout(seed=seed) for seed in range(k)])
+    rollouts = ctx.gather_values([functools.partial(ctx.rollout, seed=seed) for seed in range(k)])
     for rollout in rollouts:
         others = {r.cid for r in rollouts} - {rollout.cid}
         body = json_body(rollout.response) if rollout.response.status_code == 200 else None
         echoed = cid_locations(body) if isinstance(body, dict) else []
-        sent = [("an inference call", c.cid) for c in ctx.recorded_calls(rollout)] if ctx.recorder else []
+        sent = (
+            [("an inference call", c.cid) for c in ctx.recorded_calls(rollout)]
+            if ctx.recorder
+            else []
+        )
         crossed = next(((where, cid) for where, cid in [*echoed, *sent] if cid in others), None)
         if crossed is not None:
             raise CheckFailure(
@@ -121,10 +147,18 @@ def other_query_parameters_survive(ctx: CheckContext) -> None:
     """Other query parameters of the inference URL survive, in the response and at the model."""
     rollout = ctx.rollout(seed=2, extra_query=_EXTRA_QUERY)
     url = nested(json_body(rollout.response), "pipeline_metadata", "inference_url")
-    seen = [str(url)] + ([f"?{'&'.join(f'{k}={v}' for k, v in c.query)}" for c in ctx.recorded_calls(rollout)]
-                         if ctx.recorder is not None else [])
-    for where, value in zip(["pipeline_metadata.inference_url", *["an inference call"] * len(seen)], seen):
+    seen = [str(url)] + (
+        [f"?{'&'.join(f'{k}={v}' for k, v in c.query)}" for c in ctx.recorded_calls(rollout)]
+        if ctx.recorder is not None
+        else []
+    )
+    for where, value in zip(
+        ["pipeline_metadata.inference_url", *["an inference call"] * len(seen)], seen, strict=False
+    ):
         if not all(p in value for p in _EXTRA_QUERY.split("&")):
-            raise CheckFailure(sent=f"POST /rollout with inference URL ...?cid=...&{_EXTRA_QUERY}",
-                               expected=f"{where} keeping {_EXTRA_QUERY}", got=f"{where}: {value!r}",
-                               fix="Keep the query string verbatim; do not rebuild the URL from parts (D26).")
+            raise CheckFailure(
+                sent=f"POST /rollout with inference URL ...?cid=...&{_EXTRA_QUERY}",
+                expected=f"{where} keeping {_EXTRA_QUERY}",
+                got=f"{where}: {value!r}",
+                fix="Keep the query string verbatim; do not rebuild the URL from parts (D26).",
+            )

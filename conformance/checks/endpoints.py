@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from conformance.checks._support import require_json, validation_problem
 from conformance.context import CheckContext, json_body
-from conformance.contract import HEALTH_PATH, INFO_PATH, ROOT_PATH, HealthResponse, InfoResponse, RootResponse
+from conformance.contract import (
+    HEALTH_PATH,
+    INFO_PATH,
+    ROOT_PATH,
+    HealthResponse,
+    InfoResponse,
+    RootResponse,
+)
 from conformance.outcomes import CheckFailure
 from conformance.registry import Severity, check
 
@@ -20,7 +27,10 @@ def root_answers_without_auth(ctx: CheckContext) -> None:
             sent="GET / without X-API-Key",
             expected='200 with {"status": "ok", "service": "<app id>"}',
             got=ctx.describe(response),
-            fix="Serve GET / without auth and return the status and the app id as non-empty strings.",
+            fix=(
+                "Serve GET / without auth and return the status and the app id"
+                " as non-empty strings."
+            ),
             summary=f"GET / is not the unauthenticated liveness probe ({problem})",
         )
 
@@ -34,15 +44,22 @@ def head_root_answers_200(ctx: CheckContext) -> None:
             sent="HEAD / without X-API-Key",
             expected="200",
             got=ctx.describe(response),
-            fix="Register HEAD next to GET on / (FastAPI: @app.api_route('/', methods=['GET', 'HEAD'])).",
+            fix=(
+                "Register HEAD next to GET on /"
+                " (FastAPI: @app.api_route('/', methods=['GET', 'HEAD']))."
+            ),
         )
 
 
 @check("EP-3", severity=Severity.MUST, spec="§10.1", tags=("endpoints",), depends_on=("AUTH-1",))
 def health_has_contract_shape(ctx: CheckContext) -> None:
     """`GET /health` returns `{"healthy": bool, "auth": {"required", "expected_prefix"}}`."""
-    body = require_json(ctx, ctx.get(HEALTH_PATH), "GET /health with X-API-Key",
-                        "Return 200 from /health for an authenticated caller.")
+    body = require_json(
+        ctx,
+        ctx.get(HEALTH_PATH),
+        "GET /health with X-API-Key",
+        "Return 200 from /health for an authenticated caller.",
+    )
     problem = validation_problem(HealthResponse, body)
     if problem is not None:
         raise CheckFailure(
@@ -56,15 +73,23 @@ def health_has_contract_shape(ctx: CheckContext) -> None:
 @check("EP-4", severity=Severity.MUST, spec="§1.4", tags=("endpoints",), depends_on=("AUTH-1",))
 def info_sections_are_objects(ctx: CheckContext) -> None:
     """`GET /info` returns objects for service, dataset, inference and limits, never strings."""
-    body = require_json(ctx, ctx.get(INFO_PATH), "GET /info with X-API-Key",
-                        "Return 200 from /info for an authenticated caller.")
-    strings = [k for k in ("service", "dataset", "inference", "limits") if isinstance(body.get(k), str)]
-    problem = f"{', '.join(strings)} are strings" if strings else validation_problem(InfoResponse, body)
+    body = require_json(
+        ctx,
+        ctx.get(INFO_PATH),
+        "GET /info with X-API-Key",
+        "Return 200 from /info for an authenticated caller.",
+    )
+    strings = [
+        k for k in ("service", "dataset", "inference", "limits") if isinstance(body.get(k), str)
+    ]
+    problem = (
+        f"{', '.join(strings)} are strings" if strings else validation_problem(InfoResponse, body)
+    )
     if problem is not None:
         raise CheckFailure(
             sent="GET /info with X-API-Key",
             expected="service.task, dataset, inference and limits as JSON objects",
             got=f"{ctx.short_json(body)} ({problem})",
             fix="Build /info from model_dump(mode='json') dicts, not synth-ai's to_jsonable "
-                "(it turns sections into '<circular ...>' strings).",
+            "(it turns sections into '<circular ...>' strings).",
         )

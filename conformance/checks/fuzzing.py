@@ -14,13 +14,21 @@ def generated_cases_find_no_failure(ctx: CheckContext) -> None:
         raise CheckSkipped("fuzzing is off: enable it with --fuzz (pytest: --taskapp-fuzz)")
     from conformance.fuzz import run_fuzz  # Schemathesis is only loaded when fuzzing
 
-    report = run_fuzz(ctx.target, examples=ctx.settings.fuzz_examples, seed=ctx.settings.fuzz_seed,
-                      budget_s=ctx.settings.fuzz_budget_s, inference_url=ctx.inference_url)
+    report = run_fuzz(
+        ctx.target,
+        examples=ctx.settings.fuzz_examples,
+        seed=ctx.settings.fuzz_seed,
+        budget_s=ctx.settings.fuzz_budget_s,
+        inference_url=ctx.inference_url,
+    )
     ctx.count_requests(report.cases)
     if report.failures:
         first = report.failures[0]
         raise CheckFailure(
-            sent=f"{report.cases} generated cases (seed {report.seed}); reproduce the first with:\n{first.curl}",
+            sent=(
+                f"{report.cases} generated cases (seed {report.seed});"
+                f" reproduce the first with:\n{first.curl}"
+            ),
             expected="no 5xx, only documented statuses, bodies that match the canonical schema",
             got="\n\n".join(f.render() for f in report.failures),
             fix=first.fix,

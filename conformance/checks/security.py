@@ -1,4 +1,6 @@
-"""Secrets and exposure: key material in responses, /health prefixes, /debug/env, CORS (§1.3, D23)."""
+"""Secrets and exposure: key material in responses, /health prefixes, /debug/env, CORS
+(§1.3, D23).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +10,13 @@ import httpx
 
 from conformance.checks._support import nested
 from conformance.context import CheckContext, json_body
-from conformance.contract import API_KEY_HEADER, DEBUG_ENV_PATH, HEALTH_PATH, PROTECTED_GET_PATHS, ROLLOUT_PATH
+from conformance.contract import (
+    API_KEY_HEADER,
+    DEBUG_ENV_PATH,
+    HEALTH_PATH,
+    PROTECTED_GET_PATHS,
+    ROLLOUT_PATH,
+)
 from conformance.outcomes import CheckFailure, CheckSkipped
 from conformance.registry import Severity, check
 
@@ -25,7 +33,9 @@ def _key(ctx: CheckContext) -> str:
 def _leaked_piece(key: str, text: str) -> str | None:
     """A piece of `key` of 6+ characters (or the whole key if shorter) that occurs in `text`."""
     size = min(_MIN_LEAK, len(key))
-    return next((key[i:i + size] for i in range(len(key) - size + 1) if key[i:i + size] in text), None)
+    return next(
+        (key[i : i + size] for i in range(len(key) - size + 1) if key[i : i + size] in text), None
+    )
 
 
 def _flatten(response: httpx.Response) -> str:
@@ -33,12 +43,19 @@ def _flatten(response: httpx.Response) -> str:
     return f"{headers}\n{response.text}"
 
 
-@check("SEC-1", severity=Severity.MUST, spec="§1.3", tags=("security", "secrets"), depends_on=("AUTH-1",))
+@check(
+    "SEC-1",
+    severity=Severity.MUST,
+    spec="§1.3",
+    tags=("security", "secrets"),
+    depends_on=("AUTH-1",),
+)
 def never_echoes_key_material(ctx: CheckContext) -> None:
     """No response, header or error body contains the key or any 6+-character piece of it."""
     key = _key(ctx)
     probes: list[tuple[str, dict[str, str]]] = [
-        ("no key", {}), ("a wrong key", {API_KEY_HEADER: secrets.token_hex(16)}),
+        ("no key", {}),
+        ("a wrong key", {API_KEY_HEADER: secrets.token_hex(16)}),
         ("the key", {API_KEY_HEADER: key}),
     ]
     for what, headers in probes:
@@ -54,7 +71,13 @@ def never_echoes_key_material(ctx: CheckContext) -> None:
                 )
 
 
-@check("SEC-2", severity=Severity.SHOULD, spec="§1.3", tags=("security", "secrets"), depends_on=("EP-3",))
+@check(
+    "SEC-2",
+    severity=Severity.SHOULD,
+    spec="§1.3",
+    tags=("security", "secrets"),
+    depends_on=("EP-3",),
+)
 def health_hides_key_prefix(ctx: CheckContext) -> None:
     """`/health` does not reveal a prefix of the key in `auth.expected_prefix`."""
     key = _key(ctx)
@@ -65,7 +88,10 @@ def health_hides_key_prefix(ctx: CheckContext) -> None:
             sent="GET /health with X-API-Key",
             expected="auth.expected_prefix that reveals nothing of the key (e.g. '***')",
             got=f"expected_prefix reveals the first {len(shown)} character(s) of the key",
-            fix="Return a constant such as '***' as expected_prefix; a prefix narrows guessing (D23).",
+            fix=(
+                "Return a constant such as '***' as expected_prefix;"
+                " a prefix narrows guessing (D23)."
+            ),
         )
 
 
@@ -78,15 +104,21 @@ def debug_env_not_exposed(ctx: CheckContext) -> None:
             sent="GET /debug/env with X-API-Key",
             expected="404",
             got=ctx.describe(response),
-            fix="Remove /debug/env (synth-ai: expose_debug_env=False); it reveals vendor key prefixes.",
+            fix=(
+                "Remove /debug/env (synth-ai: expose_debug_env=False);"
+                " it reveals vendor key prefixes."
+            ),
         )
 
 
 @check("SEC-4", severity=Severity.SHOULD, spec="§1.9", tags=("security", "cors"))
 def cors_does_not_reflect_any_origin(ctx: CheckContext) -> None:
     """CORS never allows an arbitrary origin together with credentials."""
-    headers = {"Origin": _EVIL_ORIGIN, "Access-Control-Request-Method": "POST",
-               "Access-Control-Request-Headers": "x-api-key,content-type"}
+    headers = {
+        "Origin": _EVIL_ORIGIN,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "x-api-key,content-type",
+    }
     for method in ("OPTIONS", "GET"):
         path = ROLLOUT_PATH if method == "OPTIONS" else "/"
         response = ctx.request(method, path, auth=False, headers=headers)
@@ -95,8 +127,14 @@ def cors_does_not_reflect_any_origin(ctx: CheckContext) -> None:
         if allowed in (_EVIL_ORIGIN, "*") and credentials:
             raise CheckFailure(
                 sent=f"{method} {path} with Origin: {_EVIL_ORIGIN}",
-                expected="no Access-Control-Allow-Origin for an unknown origin when credentials are allowed",
-                got=f"Access-Control-Allow-Origin: {allowed}, Access-Control-Allow-Credentials: true",
+                expected=(
+                    "no Access-Control-Allow-Origin for an unknown origin"
+                    " when credentials are allowed"
+                ),
+                got=(
+                    f"Access-Control-Allow-Origin: {allowed},"
+                    " Access-Control-Allow-Credentials: true"
+                ),
                 fix="List the exact origins you trust in cors_origins; never [] or ['*'] (D23).",
             )
 

@@ -35,7 +35,9 @@ def task_info_without_seed_returns_taskset(ctx: CheckContext) -> None:
 def one_seed_returns_one_task_info(ctx: CheckContext) -> None:
     """`GET /task_info?seed=0` returns one object that validates as TaskInfo."""
     body = _instance(ctx, 0)
-    problem = "a list, not one object" if isinstance(body, list) else validation_problem(TaskInfo, body)
+    problem = (
+        "a list, not one object" if isinstance(body, list) else validation_problem(TaskInfo, body)
+    )
     if problem is not None:
         raise CheckFailure(
             sent="GET /task_info?seed=0",
@@ -56,9 +58,14 @@ def several_seeds_return_list_in_order(ctx: CheckContext) -> None:
         got = f"{len(body)} item(s)" if isinstance(body, list) else "not a list"
         raise CheckFailure(
             sent=sent,
-            expected="a list of 3 TaskInfo equal to the single answers for seeds 2, 0, 1, in that order",
+            expected=(
+                "a list of 3 TaskInfo equal to the single answers for seeds 2, 0, 1, in that order"
+            ),
             got=f"{got}: {ctx.short_json(body)}",
-            fix="Collect every seed, then every seeds value, keep order and duplicates, return a list.",
+            fix=(
+                "Collect every seed, then every seeds value, keep order and duplicates,"
+                " return a list."
+            ),
         )
 
 
@@ -71,7 +78,10 @@ def same_seed_gives_identical_task_info(ctx: CheckContext) -> None:
             sent="GET /task_info?seed=3, twice",
             expected="two identical bodies",
             got=f"{ctx.short_json(first)} then {ctx.short_json(second)}",
-            fix="Derive every instance field from the seed only (no clocks, counters or randomness).",
+            fix=(
+                "Derive every instance field from the seed only"
+                " (no clocks, counters or randomness)."
+            ),
         )
 
 
@@ -89,7 +99,9 @@ def consecutive_seeds_answer(ctx: CheckContext) -> None:
             )
 
 
-@check("TI-6", severity=Severity.MUST, spec="§1.5", tags=("task_info", "input"), depends_on=("AUTH-1",))
+@check(
+    "TI-6", severity=Severity.MUST, spec="§1.5", tags=("task_info", "input"), depends_on=("AUTH-1",)
+)
 def non_integer_seed_rejected(ctx: CheckContext) -> None:
     """A non-integer seed (`abc`, `1.5`) gets a 4xx, never 200 or 5xx."""
     for value in ("abc", "1.5"):
@@ -103,8 +115,13 @@ def non_integer_seed_rejected(ctx: CheckContext) -> None:
             )
 
 
-@check("TI-7", severity=Severity.SHOULD, spec="§4.5", tags=("task_info", "synth-ai-0.2.24"),
-       depends_on=("TI-2",))
+@check(
+    "TI-7",
+    severity=Severity.SHOULD,
+    spec="§4.5",
+    tags=("task_info", "synth-ai-0.2.24"),
+    depends_on=("TI-2",),
+)
 def seed_instance_includes_taskset(ctx: CheckContext) -> None:
     """`/task_info?seed=0` also carries a `taskset` key, which synth-ai 0.2.24's checker demands."""
     body = _instance(ctx, 0)
@@ -113,5 +130,8 @@ def seed_instance_includes_taskset(ctx: CheckContext) -> None:
             sent="GET /task_info?seed=0",
             expected="a TaskInfo with an extra top-level taskset key",
             got=ctx.short_json(body),
-            fix="Add describe_taskset() as an extra 'taskset' key to every instance (TaskInfo allows extras).",
+            fix=(
+                "Add describe_taskset() as an extra 'taskset' key to every instance"
+                " (TaskInfo allows extras)."
+            ),
         )

@@ -231,4 +231,6 @@ class ErrorEnvelope(BaseModel):
 
 def error_envelope(code: str, message: str) -> dict[str, Any]:
     """Build the error envelope as a plain JSON-able dict."""
-    return ErrorEnvelope(detail=ErrorDetail(error=ErrorBody(code=code, message=message))).model_dump()
+    return ErrorEnvelope(
+        detail=ErrorDetail(error=ErrorBody(code=code, message=message))
+    ).model_dump()

@@ -27,7 +27,8 @@ def _tool_names(body: dict[str, Any]) -> set[str]:
     names: set[str] = set()
     for tool in body.get("tools") or []:
         if isinstance(tool, dict):
-            function = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+            raw_function = tool.get("function")
+            function = raw_function if isinstance(raw_function, dict) else tool
             names.add(str(function.get("name", "")))
     return names
 

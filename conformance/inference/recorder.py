@@ -69,7 +69,9 @@ class InferenceRecorder:
             self._calls.clear()
 
 
-def call_from_url(method: str, url_path: str, raw_query: str, body: Any, headers: dict[str, str]) -> RecordedCall:
+def call_from_url(
+    method: str, url_path: str, raw_query: str, body: Any, headers: dict[str, str]
+) -> RecordedCall:
     """Build a `RecordedCall` from the parts of an incoming request."""
     return RecordedCall(
         method=method,

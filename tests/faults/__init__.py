@@ -35,8 +35,14 @@ class Fault:
         return self.make(create_app(build_config(environ={"ENVIRONMENT_API_KEY": KEY})))
 
 
-def _after(path: str, edit: Callable[[Any, Exchange], Any], *, method: str | None = None,
-           status: int | None = 200, query_has: str | None = None) -> Callable[[Any], Any]:
+def _after(
+    path: str,
+    edit: Callable[[Any, Exchange], Any],
+    *,
+    method: str | None = None,
+    status: int | None = 200,
+    query_has: str | None = None,
+) -> Callable[[Any], Any]:
     """A fault that rewrites matching JSON responses with `edit(body, exchange)`."""
 
     def hook(ex: Exchange) -> None:
@@ -73,6 +79,7 @@ def _steps(body: Any) -> list[dict[str, Any]]:
 
 # --- request-side helpers -------------------------------------------------------------
 
+
 def _inject_key_when_absent(ex: Exchange) -> None:
     if not any(h in ex.headers for h in ("x-api-key", "x-api-keys", "authorization")):
         ex.headers["x-api-key"] = KEY
@@ -85,7 +92,9 @@ def _any_key_accepted(ex: Exchange) -> None:
 
 def _prefix_match(ex: Exchange) -> None:
     presented = ex.headers.get("x-api-key", "")
-    if presented and (KEY.startswith(presented) or presented.startswith(KEY) or presented.lower() == KEY.lower()):
+    if presented and (
+        KEY.startswith(presented) or presented.startswith(KEY) or presented.lower() == KEY.lower()
+    ):
         ex.headers["x-api-key"] = KEY
 
 
@@ -97,7 +106,9 @@ def _basic_accepted(ex: Exchange) -> None:
 
 def _lenient_seed(ex: Exchange) -> None:
     if ex.path == "/task_info":
-        params = [(k, v if v.isdigit() else "0") for k, v in parse_qsl(ex.query, keep_blank_values=True)]
+        params = [
+            (k, v if v.isdigit() else "0") for k, v in parse_qsl(ex.query, keep_blank_values=True)
+        ]
         ex.query = urlencode(params)
 
 
@@ -106,10 +117,14 @@ def _rewrite_inference_url(edit: Callable[[str], str]) -> Callable[[Exchange], N
         body = ex.request_json()
         policy = body.get("policy") if isinstance(body, dict) else None
         config = policy.get("config") if isinstance(policy, dict) else None
-        if ex.path == "/rollout" and isinstance(config, dict):
-            if isinstance(config.get("inference_url"), str):
-                config["inference_url"] = edit(config["inference_url"])
-                ex.body = json.dumps(body).encode()
+        if (
+            ex.path == "/rollout"
+            and isinstance(config, dict)
+            and isinstance(config.get("inference_url"), str)
+        ):
+            config["inference_url"] = edit(config["inference_url"])
+            ex.body = json.dumps(body).encode()
+
     return hook
 
 
@@ -121,7 +136,12 @@ def _replace_query(url: str, keep: Callable[[str, str], tuple[str, str] | None])
 
 def _eval_rejected(ex: Exchange) -> None:
     request = ex.request_json()
-    if ex.path == "/rollout" and ex.status == 200 and isinstance(request, dict) and request.get("mode") == "eval":
+    if (
+        ex.path == "/rollout"
+        and ex.status == 200
+        and isinstance(request, dict)
+        and request.get("mode") == "eval"
+    ):
         ex.set_json({"detail": {"error": {"code": "bad_mode", "message": "eval unsupported"}}}, 422)
 
 
@@ -153,92 +173,276 @@ def _cors_reflect(ex: Exchange) -> None:
     if origin:
         if ex.method == "OPTIONS":
             ex.status, ex.response_body = 200, b""
-        ex.response_headers += [(b"access-control-allow-origin", origin.encode()),
-                                (b"access-control-allow-credentials", b"true")]
+        ex.response_headers += [
+            (b"access-control-allow-origin", origin.encode()),
+            (b"access-control-allow-credentials", b"true"),
+        ]
 
 
 FAULTS: tuple[Fault, ...] = (
-    Fault("root_without_service", frozenset({"EP-1"}),
-          _after("/", lambda b, _: {"status": "ok"}, method="GET")),
-    Fault("head_root_not_allowed", frozenset({"EP-2"}),
-          lambda app: FaultyApp(app, routes={("HEAD", "/"): (405, {"detail": "Method Not Allowed"})})),
-    Fault("health_without_auth_object", frozenset({"EP-3"}),
-          _after("/health", lambda b, _: {"healthy": True})),
-    Fault("info_circular_strings", frozenset({"EP-4"}),
-          _after("/info", lambda b, _: {**b, "dataset": "<circular type=dict>", "limits": "<circular type=dict>"})),
-    Fault("task_info_without_taskset", frozenset({"TI-1"}),
-          _after("/task_info", lambda b, ex: b if ex.query else {"tasks": b["taskset"]})),
-    Fault("one_seed_returns_list", frozenset({"TI-2"}),
-          _after("/task_info", lambda b, _: [b] if isinstance(b, dict) and "task" in b else b)),
-    Fault("several_seeds_reversed", frozenset({"TI-3"}),
-          _after("/task_info", lambda b, _: b[::-1] if isinstance(b, list) else b)),
-    Fault("unseeded_instances_from_seed_3", frozenset({"TI-4", "PROP-1"}),
-          _after("/task_info", lambda b, _: _set(b, lambda m: {**m, "nonce": next(_counter)}, "task_metadata"),
-                 query_has="seed=3")),
-    Fault("seeds_stop_at_5", frozenset({"TI-5", "PROP-1"}),
-          _after("/task_info", lambda b, ex: b if not isinstance(b, dict) or b["task_metadata"]["seed"] < 5
-                 else (setattr(ex, "status", 404), {"detail": "gone"})[1], query_has="seed=")),
+    Fault(
+        "root_without_service",
+        frozenset({"EP-1"}),
+        _after("/", lambda b, _: {"status": "ok"}, method="GET"),
+    ),
+    Fault(
+        "head_root_not_allowed",
+        frozenset({"EP-2"}),
+        lambda app: FaultyApp(app, routes={("HEAD", "/"): (405, {"detail": "Method Not Allowed"})}),
+    ),
+    Fault(
+        "health_without_auth_object",
+        frozenset({"EP-3"}),
+        _after("/health", lambda b, _: {"healthy": True}),
+    ),
+    Fault(
+        "info_circular_strings",
+        frozenset({"EP-4"}),
+        _after(
+            "/info",
+            lambda b, _: {**b, "dataset": "<circular type=dict>", "limits": "<circular type=dict>"},
+        ),
+    ),
+    Fault(
+        "task_info_without_taskset",
+        frozenset({"TI-1"}),
+        _after("/task_info", lambda b, ex: b if ex.query else {"tasks": b["taskset"]}),
+    ),
+    Fault(
+        "one_seed_returns_list",
+        frozenset({"TI-2"}),
+        _after("/task_info", lambda b, _: [b] if isinstance(b, dict) and "task" in b else b),
+    ),
+    Fault(
+        "several_seeds_reversed",
+        frozenset({"TI-3"}),
+        _after("/task_info", lambda b, _: b[::-1] if isinstance(b, list) else b),
+    ),
+    Fault(
+        "unseeded_instances_from_seed_3",
+        frozenset({"TI-4", "PROP-1"}),
+        _after(
+            "/task_info",
+            lambda b, _: _set(b, lambda m: {**m, "nonce": next(_counter)}, "task_metadata"),
+            query_has="seed=3",
+        ),
+    ),
+    Fault(
+        "seeds_stop_at_5",
+        frozenset({"TI-5", "PROP-1"}),
+        _after(
+            "/task_info",
+            lambda b, ex: (
+                b
+                if not isinstance(b, dict) or b["task_metadata"]["seed"] < 5
+                else (setattr(ex, "status", 404), {"detail": "gone"})[1]
+            ),
+            query_has="seed=",
+        ),
+    ),
     Fault("lenient_seed_parsing", frozenset({"TI-6", "PROP-3"}), _before(_lenient_seed)),
-    Fault("instances_without_taskset", frozenset({"TI-7"}),
-          _after("/task_info", lambda b, ex: [{k: v for k, v in i.items() if k != "taskset"} for i in b]
-                 if isinstance(b, list) else ({k: v for k, v in b.items() if k != "taskset"} if "task" in b else b))),
-    Fault("x_api_key_ignored", frozenset({"AUTH-1"}), _before(lambda ex: ex.headers.pop("x-api-key", None))),
+    Fault(
+        "instances_without_taskset",
+        frozenset({"TI-7"}),
+        _after(
+            "/task_info",
+            lambda b, ex: (
+                [{k: v for k, v in i.items() if k != "taskset"} for i in b]
+                if isinstance(b, list)
+                else ({k: v for k, v in b.items() if k != "taskset"} if "task" in b else b)
+            ),
+        ),
+    ),
+    Fault(
+        "x_api_key_ignored",
+        frozenset({"AUTH-1"}),
+        _before(lambda ex: ex.headers.pop("x-api-key", None)),
+    ),
     Fault("missing_key_accepted", frozenset({"AUTH-2"}), _before(_inject_key_when_absent)),
     Fault("any_key_accepted", frozenset({"AUTH-3", "AUTH-4"}), _before(_any_key_accepted)),
     Fault("prefix_or_case_insensitive_match", frozenset({"AUTH-4"}), _before(_prefix_match)),
     Fault("basic_auth_accepted", frozenset({"AUTH-5"}), _before(_basic_accepted)),
-    Fault("x_api_keys_ignored", frozenset({"AUTH-6"}), _before(lambda ex: ex.headers.pop("x-api-keys", None))),
-    Fault("bearer_ignored", frozenset({"AUTH-7"}), _before(lambda ex: ex.headers.pop("authorization", None))),
-    Fault("rejects_with_400", frozenset({"AUTH-8"}),
-          _after("/health", lambda b, ex: (setattr(ex, "status", 400), b)[1], status=401)),
-    Fault("rejection_as_plain_text", frozenset({"AUTH-9"}),
-          lambda app: FaultyApp(app, after=lambda ex: setattr(ex, "response_body", b"Unauthorized")
-                                if ex.status == 401 else None)),
-    Fault("rejection_leaks_allowed_first15", frozenset({"SEC-1"}),
-          lambda app: FaultyApp(app, after=lambda ex: ex.set_json({**ex.json(), "allowed_first15": [KEY[:15]]})
-                                if ex.status == 401 else None)),
-    Fault("health_reveals_key_prefix", frozenset({"SEC-2"}),
-          _after("/health", lambda b, _: _set(b, KEY[:4] + "...", "auth", "expected_prefix"))),
-    Fault("debug_env_exposed", frozenset({"SEC-3"}),
-          lambda app: FaultyApp(app, routes={("GET", "/debug/env"): (200, {"has_ENVIRONMENT_API_KEY": True})})),
-    Fault("cors_reflects_any_origin", frozenset({"SEC-4"}), lambda app: FaultyApp(app, after=_cors_reflect)),
-    Fault("openapi_public", frozenset({"SEC-5"}),
-          lambda app: FaultyApp(app, routes={("GET", "/openapi.json"): (200, {"openapi": "3.1.0"})})),
-    Fault("rollout_500", frozenset({"RO-1"}),
-          _after("/rollout", lambda b, ex: (setattr(ex, "status", 500), {"detail": "boom"})[1])),
-    Fault("wrong_run_id", frozenset({"RO-2"}), _after("/rollout", lambda b, _: {**b, "run_id": "other"})),
-    Fault("empty_trajectories", frozenset({"RO-3"}),
-          _after("/rollout", lambda b, _: _set({**b, "trajectories": []}, 0, "metrics", "num_steps"))),
-    Fault("length_off_by_one", frozenset({"RO-4"}),
-          _after("/rollout", lambda b, _: _set(b, lambda n: n + 1, "trajectories", 0, "length"))),
-    Fault("num_steps_off_by_one", frozenset({"RO-5"}),
-          _after("/rollout", lambda b, _: _set(b, lambda n: n + 1, "metrics", "num_steps"))),
-    Fault("infinite_step_reward", frozenset({"RO-6"}),
-          _after("/rollout", lambda b, _: _set(b, float("inf"), "trajectories", 0, "steps", 0, "reward"))),
-    Fault("eval_mode_rejected", frozenset({"RO-7"}), lambda app: FaultyApp(app, after=_eval_rejected)),
-    Fault("invalid_body_500", frozenset({"RO-8", "PROP-3"}),
-          _after("/rollout", lambda b, ex: (setattr(ex, "status", 500), "Internal Server Error")[1], status=422)),
-    Fault("validation_error_bare_list", frozenset({"RO-9", "PROP-3"}),
-          _after("/rollout", lambda b, _: {"detail": [{"loc": ["body", "mode"], "msg": "Field required"}]},
-                 status=422)),
-    Fault("steps_without_messages", frozenset({"RO-10"}),
-          _after("/rollout", lambda b, _: [s["info"].pop("messages") for s in _steps(b)] and b)),
-    Fault("trace_repr_datetimes", frozenset({"RO-11"}),
-          _after("/rollout", lambda b, _: _set(b, "datetime.datetime(2025, 1, 1, 0, 0)", "trace", "created_at")
-                 if b.get("trace") else b)),
-    Fault("pipeline_cid_not_first", frozenset({"CID-1"}),
-          _after("/rollout", lambda b, _: _set(b, lambda u: u.replace("?cid=", "?v=1&cid="), "pipeline_metadata",
-                                               "inference_url"))),
-    Fault("last_step_drops_cid", frozenset({"CID-2"}),
-          _after("/rollout", lambda b, _: _set(b, lambda u: u.split("?")[0], "trajectories", 0, "steps", -1,
-                                               "info", "meta", "inference_url"))),
-    Fault("no_top_level_trace_correlation_id", frozenset({"CID-3", "PROP-2"}),
-          _after("/rollout", lambda b, _: {**b, "trace_correlation_id": None})),
-    Fault("stale_cid_sent_to_model", frozenset({"CID-4", "PROP-2"}),
-          _before(_rewrite_inference_url(lambda u: _replace_query(u, lambda k, v: (k, "stale" if k == "cid" else v))))),
+    Fault(
+        "x_api_keys_ignored",
+        frozenset({"AUTH-6"}),
+        _before(lambda ex: ex.headers.pop("x-api-keys", None)),
+    ),
+    Fault(
+        "bearer_ignored",
+        frozenset({"AUTH-7"}),
+        _before(lambda ex: ex.headers.pop("authorization", None)),
+    ),
+    Fault(
+        "rejects_with_400",
+        frozenset({"AUTH-8"}),
+        _after("/health", lambda b, ex: (setattr(ex, "status", 400), b)[1], status=401),
+    ),
+    Fault(
+        "rejection_as_plain_text",
+        frozenset({"AUTH-9"}),
+        lambda app: FaultyApp(
+            app,
+            after=lambda ex: (
+                setattr(ex, "response_body", b"Unauthorized") if ex.status == 401 else None
+            ),
+        ),
+    ),
+    Fault(
+        "rejection_leaks_allowed_first15",
+        frozenset({"SEC-1"}),
+        lambda app: FaultyApp(
+            app,
+            after=lambda ex: (
+                ex.set_json({**ex.json(), "allowed_first15": [KEY[:15]]})
+                if ex.status == 401
+                else None
+            ),
+        ),
+    ),
+    Fault(
+        "health_reveals_key_prefix",
+        frozenset({"SEC-2"}),
+        _after("/health", lambda b, _: _set(b, KEY[:4] + "...", "auth", "expected_prefix")),
+    ),
+    Fault(
+        "debug_env_exposed",
+        frozenset({"SEC-3"}),
+        lambda app: FaultyApp(
+            app, routes={("GET", "/debug/env"): (200, {"has_ENVIRONMENT_API_KEY": True})}
+        ),
+    ),
+    Fault(
+        "cors_reflects_any_origin",
+        frozenset({"SEC-4"}),
+        lambda app: FaultyApp(app, after=_cors_reflect),
+    ),
+    Fault(
+        "openapi_public",
+        frozenset({"SEC-5"}),
+        lambda app: FaultyApp(app, routes={("GET", "/openapi.json"): (200, {"openapi": "3.1.0"})}),
+    ),
+    Fault(
+        "rollout_500",
+        frozenset({"RO-1"}),
+        _after("/rollout", lambda b, ex: (setattr(ex, "status", 500), {"detail": "boom"})[1]),
+    ),
+    Fault(
+        "wrong_run_id",
+        frozenset({"RO-2"}),
+        _after("/rollout", lambda b, _: {**b, "run_id": "other"}),
+    ),
+    Fault(
+        "empty_trajectories",
+        frozenset({"RO-3"}),
+        _after("/rollout", lambda b, _: _set({**b, "trajectories": []}, 0, "metrics", "num_steps")),
+    ),
+    Fault(
+        "length_off_by_one",
+        frozenset({"RO-4"}),
+        _after("/rollout", lambda b, _: _set(b, lambda n: n + 1, "trajectories", 0, "length")),
+    ),
+    Fault(
+        "num_steps_off_by_one",
+        frozenset({"RO-5"}),
+        _after("/rollout", lambda b, _: _set(b, lambda n: n + 1, "metrics", "num_steps")),
+    ),
+    Fault(
+        "infinite_step_reward",
+        frozenset({"RO-6"}),
+        _after(
+            "/rollout", lambda b, _: _set(b, float("inf"), "trajectories", 0, "steps", 0, "reward")
+        ),
+    ),
+    Fault(
+        "eval_mode_rejected", frozenset({"RO-7"}), lambda app: FaultyApp(app, after=_eval_rejected)
+    ),
+    Fault(
+        "invalid_body_500",
+        frozenset({"RO-8", "PROP-3"}),
+        _after(
+            "/rollout",
+            lambda b, ex: (setattr(ex, "status", 500), "Internal Server Error")[1],
+            status=422,
+        ),
+    ),
+    Fault(
+        "validation_error_bare_list",
+        frozenset({"RO-9", "PROP-3"}),
+        _after(
+            "/rollout",
+            lambda b, _: {"detail": [{"loc": ["body", "mode"], "msg": "Field required"}]},
+            status=422,
+        ),
+    ),
+    Fault(
+        "steps_without_messages",
+        frozenset({"RO-10"}),
+        _after("/rollout", lambda b, _: [s["info"].pop("messages") for s in _steps(b)] and b),
+    ),
+    Fault(
+        "trace_repr_datetimes",
+        frozenset({"RO-11"}),
+        _after(
+            "/rollout",
+            lambda b, _: (
+                _set(b, "datetime.datetime(2025, 1, 1, 0, 0)", "trace", "created_at")
+                if b.get("trace")
+                else b
+            ),
+        ),
+    ),
+    Fault(
+        "pipeline_cid_not_first",
+        frozenset({"CID-1"}),
+        _after(
+            "/rollout",
+            lambda b, _: _set(
+                b, lambda u: u.replace("?cid=", "?v=1&cid="), "pipeline_metadata", "inference_url"
+            ),
+        ),
+    ),
+    Fault(
+        "last_step_drops_cid",
+        frozenset({"CID-2"}),
+        _after(
+            "/rollout",
+            lambda b, _: _set(
+                b,
+                lambda u: u.split("?")[0],
+                "trajectories",
+                0,
+                "steps",
+                -1,
+                "info",
+                "meta",
+                "inference_url",
+            ),
+        ),
+    ),
+    Fault(
+        "no_top_level_trace_correlation_id",
+        frozenset({"CID-3", "PROP-2"}),
+        _after("/rollout", lambda b, _: {**b, "trace_correlation_id": None}),
+    ),
+    Fault(
+        "stale_cid_sent_to_model",
+        frozenset({"CID-4", "PROP-2"}),
+        _before(
+            _rewrite_inference_url(
+                lambda u: _replace_query(u, lambda k, v: (k, "stale" if k == "cid" else v))
+            )
+        ),
+    ),
     Fault("cid_in_a_global", frozenset({"CID-5"}), _global_cid_holder(), concurrency=1),
-    Fault("other_query_params_dropped", frozenset({"CID-6", "PROP-2"}),
-          _before(_rewrite_inference_url(lambda u: _replace_query(u, lambda k, v: (k, v) if k == "cid" else None)))),
+    Fault(
+        "other_query_params_dropped",
+        frozenset({"CID-6", "PROP-2"}),
+        _before(
+            _rewrite_inference_url(
+                lambda u: _replace_query(u, lambda k, v: (k, v) if k == "cid" else None)
+            )
+        ),
+    ),
 )
 
 

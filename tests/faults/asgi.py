@@ -42,7 +42,9 @@ class Exchange:
     def set_json(self, value: Any, status: int | None = None) -> None:
         self.response_body = json.dumps(value).encode()
         self.status = status if status is not None else self.status
-        self.response_headers = [(k, v) for k, v in self.response_headers if k.lower() != b"content-type"]
+        self.response_headers = [
+            (k, v) for k, v in self.response_headers if k.lower() != b"content-type"
+        ]
         self.response_headers.append((b"content-type", b"application/json"))
 
 
@@ -51,7 +53,9 @@ ResponseHook = Callable[[Exchange], Awaitable[None] | None]
 
 
 class FaultyApp:
-    """Wraps an ASGI app: `before` edits the request, `after` edits the response, `routes` add endpoints."""
+    """Wraps an ASGI app: `before` edits the request, `after` edits the response, `routes` add
+    endpoints.
+    """
 
     def __init__(
         self,
@@ -73,8 +77,13 @@ class FaultyApp:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
-        ex = Exchange(scope["method"], scope["path"], scope.get("query_string", b"").decode(),
-                      {k.decode().lower(): v.decode() for k, v in scope["headers"]}, body)
+        ex = Exchange(
+            scope["method"],
+            scope["path"],
+            scope.get("query_string", b"").decode(),
+            {k.decode().lower(): v.decode() for k, v in scope["headers"]},
+            body,
+        )
         if self.before is not None:
             self.before(ex)
         if (ex.method, ex.path) in self.routes:

@@ -21,11 +21,21 @@ def test_records_path_query_cid_and_redacts_secrets() -> None:
     """Each call is recorded with its path, decoded query and cid; secret headers become ***."""
     recorder = InferenceRecorder()
     with SyncClient(create_mock_inference_app(recorder)) as client:
-        _chat(client, "/v1/chat/completions?cid=a%25b-c&x=1", {"messages": []},
-              authorization="Bearer sk-secret", **{"x-api-key": "k"})
+        _chat(
+            client,
+            "/v1/chat/completions?cid=a%25b-c&x=1",
+            {"messages": []},
+            authorization="Bearer sk-secret",
+            **{"x-api-key": "k"},
+        )
     (call,) = recorder.calls()
-    assert (call.path, call.cid, call.query) == ("/v1/chat/completions", "a%b-c", (("cid", "a%b-c"), ("x", "1")))
-    assert call.headers["authorization"] == "***" and call.headers["x-api-key"] == "***"
+    assert (call.path, call.cid, call.query) == (
+        "/v1/chat/completions",
+        "a%b-c",
+        (("cid", "a%b-c"), ("x", "1")),
+    )
+    assert call.headers["authorization"] == "***"
+    assert call.headers["x-api-key"] == "***"
 
 
 def test_plays_the_reference_task_with_tool_calls() -> None:
@@ -34,10 +44,18 @@ def test_plays_the_reference_task_with_tool_calls() -> None:
     messages = [{"role": "user", "content": problem.prompt}]
     first = next_message({"messages": messages, "tools": TOOLS}, "c", 1.0)
     call = first["tool_calls"][0]["function"]
-    assert (call["name"], json.loads(call["arguments"])) == ("calculate", {"expression": problem.expression})
+    assert (call["name"], json.loads(call["arguments"])) == (
+        "calculate",
+        {"expression": problem.expression},
+    )
     messages += [first, {"role": "tool", "content": str(problem.answer)}]
-    second = next_message({"messages": messages, "tools": TOOLS}, "c", 1.0)["tool_calls"][0]["function"]
-    assert (second["name"], json.loads(second["arguments"])) == ("submit_answer", {"answer": problem.answer})
+    second = next_message({"messages": messages, "tools": TOOLS}, "c", 1.0)["tool_calls"][0][
+        "function"
+    ]
+    assert (second["name"], json.loads(second["arguments"])) == (
+        "submit_answer",
+        {"answer": problem.answer},
+    )
 
 
 def test_accuracy_is_deterministic_per_cid() -> None:
@@ -45,17 +63,21 @@ def test_accuracy_is_deterministic_per_cid() -> None:
     body = {"messages": [{"role": "tool", "content": "10"}], "tools": TOOLS}
 
     def answer(cid: str) -> object:
-        return json.loads(next_message(body, cid, 0.5)["tool_calls"][0]["function"]["arguments"])["answer"]
+        return json.loads(next_message(body, cid, 0.5)["tool_calls"][0]["function"]["arguments"])[
+            "answer"
+        ]
 
     verdicts = [answer(f"cid-{i}") == 10 for i in range(40)]
     assert verdicts == [answer(f"cid-{i}") == 10 for i in range(40)]
-    assert True in verdicts and False in verdicts
+    assert True in verdicts
+    assert False in verdicts
 
 
 def test_unknown_task_gets_plain_text() -> None:
     """Without a recognisable tool task the mock answers plain assistant text."""
     message = next_message({"messages": [{"role": "user", "content": "hi"}]}, None, 1.0)
-    assert message["role"] == "assistant" and "tool_calls" not in message
+    assert message["role"] == "assistant"
+    assert "tool_calls" not in message
 
 
 @pytest.mark.parametrize("body", [None, {"no": "messages"}], ids=["not-json", "no-messages"])
@@ -63,7 +85,9 @@ def test_bad_requests_get_400_and_are_still_recorded(body: object) -> None:
     """A request without messages gets 400, and the recorder still keeps it as evidence."""
     recorder = InferenceRecorder()
     with SyncClient(create_mock_inference_app(recorder)) as client:
-        response = client.post("/v1/chat/completions", content=b"{" if body is None else json.dumps(body))
+        response = client.post(
+            "/v1/chat/completions", content=b"{" if body is None else json.dumps(body)
+        )
     assert response.status_code == 400
     assert len(recorder.calls()) == 1
 

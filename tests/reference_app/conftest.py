@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from tests.helpers import SyncClient
 
 from reference_app import build_config, create_app
 from tests.conftest import TEST_KEY
+from tests.helpers import SyncClient
 
 
 @pytest.fixture

@@ -1,4 +1,6 @@
-"""Auth of the reference app: every accepted form, every rejection, no leaks (spec §2, Appendix A)."""
+"""Auth of the reference app: every accepted form, every rejection, no leaks
+(spec §2, Appendix A).
+"""
 
 from __future__ import annotations
 
@@ -27,13 +29,25 @@ def _client(environ: dict[str, str]) -> SyncClient:
         ({"X-API-Keys": f"other,{TEST_KEY}"}, {"ENVIRONMENT_API_KEY": TEST_KEY}),
         ({"Authorization": f"Bearer {TEST_KEY}"}, {"ENVIRONMENT_API_KEY": TEST_KEY}),
         ({"authorization": f"bearer {TEST_KEY}"}, {"ENVIRONMENT_API_KEY": TEST_KEY}),
-        ({"X-API-Key": "alias-two"}, {"ENVIRONMENT_API_KEY": TEST_KEY, "ENVIRONMENT_API_KEY_ALIASES": "a1, alias-two"}),
+        (
+            {"X-API-Key": "alias-two"},
+            {"ENVIRONMENT_API_KEY": TEST_KEY, "ENVIRONMENT_API_KEY_ALIASES": "a1, alias-two"},
+        ),
         ({"X-API-Key": "alias-only"}, {"ENVIRONMENT_API_KEY_ALIASES": "alias-only"}),
         ({"X-API-Key": "dev-key"}, {"DEV_ENVIRONMENT_API_KEY": "dev-key"}),
         ({"X-API-Key": "dev-lower"}, {"dev_environment_api_key": "dev-lower"}),
     ],
-    ids=["x-api-key", "x-api-key-list", "x-api-keys", "bearer", "bearer-lowercase", "alias",
-         "alias-only", "dev-fallback-upper", "dev-fallback-lower"],
+    ids=[
+        "x-api-key",
+        "x-api-key-list",
+        "x-api-keys",
+        "bearer",
+        "bearer-lowercase",
+        "alias",
+        "alias-only",
+        "dev-fallback-upper",
+        "dev-fallback-lower",
+    ],
 )
 def test_accepted_key_forms(headers: dict[str, str], environ: dict[str, str]) -> None:
     """Every accepted way of presenting a configured key opens every protected route."""
@@ -54,7 +68,17 @@ def test_accepted_key_forms(headers: dict[str, str], environ: dict[str, str]) ->
         {"Authorization": f"Basic {base64.b64encode(f'{TEST_KEY}:'.encode()).decode()}"},
         {"Authorization": f"Token {TEST_KEY}"},
     ],
-    ids=["missing", "wrong", "prefix", "extension", "case-changed", "empty", "empty-bearer", "basic", "other-scheme"],
+    ids=[
+        "missing",
+        "wrong",
+        "prefix",
+        "extension",
+        "case-changed",
+        "empty",
+        "empty-bearer",
+        "basic",
+        "other-scheme",
+    ],
 )
 def test_rejected_with_401_envelope_and_no_key_material(headers: dict[str, str]) -> None:
     """Missing or wrong keys get 401 with the envelope and nothing of the key in the answer."""
@@ -62,7 +86,11 @@ def test_rejected_with_401_envelope_and_no_key_material(headers: dict[str, str])
         for path in PROTECTED:
             response = client.get(path, headers=headers)
             assert response.status_code == 401
-            assert response.json() == {"detail": {"error": {"code": "unauthorised", "message": "API key missing or invalid"}}}
+            assert response.json() == {
+                "detail": {
+                    "error": {"code": "unauthorised", "message": "API key missing or invalid"}
+                }
+            }
             assert TEST_KEY[:6] not in response.text + str(response.headers)
         rollout = client.post("/rollout", headers=headers, json={})
         assert rollout.status_code == 401
@@ -78,7 +106,9 @@ def test_no_key_configured_gives_503() -> None:
 
 
 def test_dev_fallback_is_never_written_back() -> None:
-    """Reading a dev fallback key leaves the environment mapping untouched (unlike synth-ai, D35)."""
+    """Reading a dev fallback key leaves the environment mapping untouched (unlike synth-ai,
+    D35).
+    """
     environ = {"DEV_ENVIRONMENT_API_KEY": "dev-key"}
     with _client(environ) as client:
         client.get("/health", headers={"X-API-Key": "dev-key"})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from tests.helpers import SyncClient
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -11,6 +10,7 @@ from conformance.contract import HealthResponse, InfoResponse, TaskInfo
 from reference_app import build_config, create_app
 from reference_app.task import MAX_SEED
 from tests.conftest import TEST_KEY
+from tests.helpers import SyncClient
 
 
 def test_root_answers_without_auth(client: SyncClient) -> None:
@@ -37,7 +37,9 @@ def test_info_sections_are_objects(client: SyncClient, auth: dict[str, str]) -> 
     """/info returns real objects for every section, never '<circular ...>' strings."""
     body = client.get("/info", headers=auth).json()
     InfoResponse.model_validate(body)
-    assert all(isinstance(body[k], dict) for k in ("service", "dataset", "inference", "limits", "rubrics"))
+    assert all(
+        isinstance(body[k], dict) for k in ("service", "dataset", "inference", "limits", "rubrics")
+    )
     assert body["dataset"]["splits"] == ["train", "val", "test"]
 
 
@@ -48,7 +50,9 @@ def test_task_info_without_seed_returns_taskset(client: SyncClient, auth: dict[s
     assert body["taskset"]["splits"] == ["train", "val", "test"]
 
 
-def test_one_seed_returns_one_task_info_with_taskset(client: SyncClient, auth: dict[str, str]) -> None:
+def test_one_seed_returns_one_task_info_with_taskset(
+    client: SyncClient, auth: dict[str, str]
+) -> None:
     """One seed gives one TaskInfo object carrying the extra taskset key."""
     body = client.get("/task_info?seed=4", headers=auth).json()
     TaskInfo.model_validate(body)
@@ -56,14 +60,18 @@ def test_one_seed_returns_one_task_info_with_taskset(client: SyncClient, auth: d
     assert "taskset" in body
 
 
-def test_several_seeds_return_list_in_request_order(client: SyncClient, auth: dict[str, str]) -> None:
+def test_several_seeds_return_list_in_request_order(
+    client: SyncClient, auth: dict[str, str]
+) -> None:
     """Repeated seed and seeds parameters combine into a list, in request order, duplicates kept."""
     body = client.get("/task_info?seed=5&seeds=1&seed=9&seeds=5", headers=auth).json()
     assert [item["task_metadata"]["seed"] for item in body] == [5, 9, 1, 5]
 
 
 @pytest.mark.parametrize("value", ["abc", "1.0", "-1", "1,2", "", "true", " 1", str(MAX_SEED + 1)])
-def test_non_integer_or_out_of_range_seed_is_422(client: SyncClient, auth: dict[str, str], value: str) -> None:
+def test_non_integer_or_out_of_range_seed_is_422(
+    client: SyncClient, auth: dict[str, str], value: str
+) -> None:
     """A seed that is not a plain integer in range is refused with 422 and the envelope."""
     response = client.get("/task_info", params={"seed": value}, headers=auth)
     assert response.status_code == 422
@@ -77,7 +85,9 @@ def test_task_info_is_deterministic_per_seed(seed: int) -> None:
     for _ in range(2):
         app = create_app(build_config(environ={"ENVIRONMENT_API_KEY": TEST_KEY}))
         with SyncClient(app) as client:
-            bodies.append(client.get(f"/task_info?seed={seed}", headers={"X-API-Key": TEST_KEY}).json())
+            bodies.append(
+                client.get(f"/task_info?seed={seed}", headers={"X-API-Key": TEST_KEY}).json()
+            )
     assert bodies[0] == bodies[1]
     TaskInfo.model_validate(bodies[0])
 

@@ -58,7 +58,9 @@ def test_metrics_consistent_and_reward_in_range(
     body = _rollout(client, auth, rollout_body(mock_inference.url, CID)).json()
     trajectory, metrics = body["trajectories"][0], body["metrics"]
     assert trajectory["length"] == len(trajectory["steps"]) == metrics["num_steps"]
-    assert metrics["mean_return"] == sum(metrics["episode_returns"]) / len(metrics["episode_returns"])
+    assert metrics["mean_return"] == sum(metrics["episode_returns"]) / len(
+        metrics["episode_returns"]
+    )
     assert metrics["episode_returns"] == [1.0]
     assert all(0.0 <= s["reward"] <= 1.0 for s in trajectory["steps"])
 
@@ -75,10 +77,13 @@ def test_other_query_params_reach_the_model(
 ) -> None:
     """The inference URL is called with its cid and other query parameters intact."""
     body = rollout_body(mock_inference.url, "trace_q")
-    body["policy"]["config"]["inference_url"] = f"{mock_inference.url}/v1/chat/completions?team=a%2Fb&cid=trace_q"
+    body["policy"]["config"]["inference_url"] = (
+        f"{mock_inference.url}/v1/chat/completions?team=a%2Fb&cid=trace_q"
+    )
     response = _rollout(client, auth, body).json()
     calls = mock_inference.recorder.calls_for("trace_q")
-    assert calls and all(("team", "a/b") in c.query for c in calls)
+    assert calls
+    assert all(("team", "a/b") in c.query for c in calls)
     assert response["pipeline_metadata"]["inference_url"].endswith("?cid=trace_q&team=a%2Fb")
 
 
@@ -86,14 +91,24 @@ def test_eval_mode_and_trace_with_iso_timestamps(
     client: SyncClient, auth: dict[str, str], mock_inference: MockInferenceServer
 ) -> None:
     """mode eval works and return_trace gives a full SessionTrace with ISO-8601 datetimes."""
-    body = rollout_body(mock_inference.url, CID, mode="eval", record={"return_trace": True, "trace_format": "full"})
+    body = rollout_body(
+        mock_inference.url, CID, mode="eval", record={"return_trace": True, "trace_format": "full"}
+    )
     trace = _rollout(client, auth, body).json()["trace"]
     datetime.fromisoformat(trace["created_at"])
     step = trace["session_time_steps"][0]
     datetime.fromisoformat(step["timestamp"])
     assert {m["message_type"] for m in trace["markov_blanket_message_history"]} <= {
-        "system", "user", "assistant", "tool_use", "tool_result"}
-    assert all(set(m["content"]) == {"text", "json_payload"} for m in trace["markov_blanket_message_history"])
+        "system",
+        "user",
+        "assistant",
+        "tool_use",
+        "tool_result",
+    }
+    assert all(
+        set(m["content"]) == {"text", "json_payload"}
+        for m in trace["markov_blanket_message_history"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -112,12 +127,28 @@ def test_eval_mode_and_trace_with_iso_timestamps(
         ({"ops": [{"a": 1}, "env"]}, 422, "invalid_request"),
         ({"record": {"trace_format": "xml"}}, 422, "invalid_request"),
     ],
-    ids=["seed-bool", "seed-float", "seed-string", "seed-negative", "seed-too-big", "seed-huge",
-         "unknown-split", "mode-upper", "mode-null", "run-id-int", "ops-mixed", "trace-format"],
+    ids=[
+        "seed-bool",
+        "seed-float",
+        "seed-string",
+        "seed-negative",
+        "seed-too-big",
+        "seed-huge",
+        "unknown-split",
+        "mode-upper",
+        "mode-null",
+        "run-id-int",
+        "ops-mixed",
+        "trace-format",
+    ],
 )
 def test_strict_input_gets_4xx_envelope(
-    client: SyncClient, auth: dict[str, str], mock_inference: MockInferenceServer,
-    change: dict[str, Any], status: int, code: str,
+    client: SyncClient,
+    auth: dict[str, str],
+    mock_inference: MockInferenceServer,
+    change: dict[str, Any],
+    status: int,
+    code: str,
 ) -> None:
     """Invalid rollout bodies get 4xx with the error envelope, never 5xx."""
     response = _rollout(client, auth, rollout_body(mock_inference.url, CID, **change))
@@ -136,14 +167,23 @@ def test_strict_input_gets_4xx_envelope(
     ids=["malformed-json", "not-an-object", "wrong-content-type", "oversize"],
 )
 def test_malformed_bodies_get_4xx_envelope(
-    client: SyncClient, auth: dict[str, str], content: bytes, content_type: str, status: int, code: str
+    client: SyncClient,
+    auth: dict[str, str],
+    content: bytes,
+    content_type: str,
+    status: int,
+    code: str,
 ) -> None:
     """Malformed JSON, wrong content type and oversize bodies are refused with the envelope."""
-    response = client.post("/rollout", headers={**auth, "content-type": content_type}, content=content)
+    response = client.post(
+        "/rollout", headers={**auth, "content-type": content_type}, content=content
+    )
     assert (response.status_code, response.json()["detail"]["error"]["code"]) == (status, code)
 
 
-def test_rl_without_cid_is_refused(client: SyncClient, auth: dict[str, str], mock_inference: MockInferenceServer) -> None:
+def test_rl_without_cid_is_refused(
+    client: SyncClient, auth: dict[str, str], mock_inference: MockInferenceServer
+) -> None:
     """An rl rollout with no correlation id anywhere is refused with 422."""
     body = rollout_body(mock_inference.url, CID)
     body["policy"]["config"]["inference_url"] = mock_inference.url
@@ -154,12 +194,18 @@ def test_rl_without_cid_is_refused(client: SyncClient, auth: dict[str, str], moc
 def test_unreachable_inference_url_is_502(client: SyncClient, auth: dict[str, str]) -> None:
     """An unreachable inference URL gives 502 with the envelope, not a silent zero reward."""
     response = _rollout(client, auth, rollout_body("http://127.0.0.1:9", CID))
-    assert (response.status_code, response.json()["detail"]["error"]["code"]) == (502, "inference_unreachable")
+    assert (response.status_code, response.json()["detail"]["error"]["code"]) == (
+        502,
+        "inference_unreachable",
+    )
 
 
 @pytest.mark.parametrize(
     ("answer", "code"),
-    [(PlainTextResponse("down", 500), "inference_error"), (PlainTextResponse("not json"), "inference_bad_response")],
+    [
+        (PlainTextResponse("down", 500), "inference_error"),
+        (PlainTextResponse("not json"), "inference_bad_response"),
+    ],
     ids=["status-500", "not-json"],
 )
 def test_failing_inference_url_is_502(
@@ -176,7 +222,9 @@ def test_failing_inference_url_is_502(
     assert (response.status_code, response.json()["detail"]["error"]["code"]) == (502, code)
 
 
-def test_nan_is_never_emitted(client: SyncClient, auth: dict[str, str], mock_inference: MockInferenceServer) -> None:
+def test_nan_is_never_emitted(
+    client: SyncClient, auth: dict[str, str], mock_inference: MockInferenceServer
+) -> None:
     """Every number in a response is finite JSON (no NaN/Infinity tokens)."""
     text = _rollout(client, auth, rollout_body(mock_inference.url, CID)).text
     json.loads(text, parse_constant=lambda c: pytest.fail(f"non-finite constant {c}"))
