@@ -218,7 +218,7 @@ _RULE_LIST: tuple[Rule, ...] = (
         "§6.1",
         "`metadata` is an object",
         "metadata: an object or null",
-        "Put metadata in an object, e.g. {\"source\": ...}.",
+        'Put metadata in an object, e.g. {"source": ...}.',
     ),
     # strict-only authoring rules.
     _r(
@@ -283,7 +283,7 @@ _RULE_LIST: tuple[Rule, ...] = (
         "§6.1",
         "tools are flat, not OpenAI-nested",
         "a flat tool {name, description, parameters}",
-        'Flatten the tool: move function.name/description/parameters to the top level '
+        "Flatten the tool: move function.name/description/parameters to the top level "
         'and drop "type"/"function"; synth-ai rejects the nested form.',
     ),
     _r(

@@ -43,7 +43,7 @@ def _tool_call_findings(call: Any, where: str, j: int) -> Iterator[Finding]:
             name = top
             name_path = f"{where}.name"
     if name is None or not name.strip():
-        if not isinstance(function, dict):
+        if name is None:
             name_path = f"{where}.function.name"
         yield Finding("SFT-7b", name_path, f"tool_call {j} missing function name")
 
@@ -87,20 +87,29 @@ def _message_findings(message: Any, i: int) -> Iterator[Finding]:
         )
 
 
-def _tool_findings(tool: Any, k: int) -> Iterator[Finding]:
+def _tool_findings(tool: Any, k: int, strict: bool) -> Iterator[Finding]:
     where = f"tools[{k}]"
     if not isinstance(tool, dict):
         yield Finding("SFT-12a", where, f"tool {k} is not an object")
         return
     name = tool.get("name")
     if not isinstance(name, str) or not name.strip():
-        fix = None
-        if _is_nested_openai_tool(tool):
-            fix = (
-                "This is the OpenAI nested form; synth-ai wants flat tools: move "
-                "function.name/description/parameters to the top level."
+        if not _is_nested_openai_tool(tool):
+            yield Finding("SFT-12b", f"{where}.name", f"tool {k} missing name")
+        elif strict:
+            yield Finding(
+                "SFT-S8",
+                f"{where}.function",
+                f"tool {k} uses the OpenAI nested form; synth-ai requires a flat tool",
             )
-        yield Finding("SFT-12b", f"{where}.name", f"tool {k} missing name", fix)
+        else:
+            yield Finding(
+                "SFT-12b",
+                f"{where}.name",
+                f"tool {k} missing name",
+                "This is the OpenAI nested form; synth-ai wants flat tools: move "
+                "function.name/description/parameters to the top level.",
+            )
     description = tool.get("description")
     if description is not None and not isinstance(description, str):
         yield Finding(
@@ -117,11 +126,15 @@ def _tool_findings(tool: Any, k: int) -> Iterator[Finding]:
         )
 
 
-def iter_compat_findings(record: Any, min_messages: int) -> Iterator[Finding]:
+def iter_compat_findings(
+    record: Any, min_messages: int, *, strict: bool = False
+) -> Iterator[Finding]:
     """Yield every §6.1 violation of ``record`` in synth-ai's evaluation order.
 
     The first one is exactly synth-ai's ``SFTDataError``. After a violation the walk goes
-    on where that is meaningful (next message, tools, metadata).
+    on where that is meaningful (next message, tools, metadata). With ``strict`` an
+    OpenAI-nested tool is reported as ``SFT-S8`` instead of ``tool {k} missing name``
+    (the verdict is the same; the advice is better).
     """
     if not isinstance(record, dict):
         yield Finding("SFT-1", "$", "record is not an object")
@@ -130,9 +143,7 @@ def iter_compat_findings(record: Any, min_messages: int) -> Iterator[Finding]:
     if not isinstance(messages, Sequence):
         yield Finding("SFT-2", "messages", "missing messages[] list")
     elif len(messages) < min_messages:
-        yield Finding(
-            "SFT-3", "messages", f"missing messages[] with at least {min_messages} turns"
-        )
+        yield Finding("SFT-3", "messages", f"missing messages[] with at least {min_messages} turns")
     else:
         for i, message in enumerate(messages):
             yield from _message_findings(message, i)
@@ -142,7 +153,7 @@ def iter_compat_findings(record: Any, min_messages: int) -> Iterator[Finding]:
             yield Finding("SFT-12", "tools", "tools must be provided as a list when present")
         else:
             for k, tool in enumerate(tools):
-                yield from _tool_findings(tool, k)
+                yield from _tool_findings(tool, k, strict)
     metadata = record.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         yield Finding("SFT-14", "metadata", "metadata must be an object if present")
@@ -152,8 +163,8 @@ def first_compat_finding(record: Any, min_messages: int) -> Finding | None:
     """synth-ai's verdict on one parsed record: its first violation, or ``None`` if accepted.
 
     This is the hot path of the ``compat`` level: a flat, allocation-free walk for valid
-    records; only when something is wrong does it defer to :func:`iter_compat_findings`
-    for the exact message.
+    records (exact-type checks, which is what JSON yields); only when something looks
+    wrong does it defer to :func:`iter_compat_findings` for the exact message.
     """
     if type(record) is not dict:
         return next(iter_compat_findings(record, min_messages), None)
@@ -163,17 +174,42 @@ def first_compat_finding(record: Any, min_messages: int) -> Finding | None:
     for message in messages:
         if type(message) is not dict:
             return next(iter_compat_findings(record, min_messages), None)
-        role = message.get("role")
-        if type(role) is not str or not role or role.isspace():
+        get = message.get
+        role = get("role")
+        content = get("content")
+        if (
+            type(role) is not str
+            or not role
+            or role.isspace()
+            or (content is not None and type(content) not in _CONTENT_TYPES)
+        ):
             return next(iter_compat_findings(record, min_messages), None)
-        content = message.get("content")
-        if content is not None and type(content) not in _CONTENT_TYPES:
-            return next(iter_compat_findings(record, min_messages), None)
-        if (len(message) > 2 or "content" not in message) and not _extra_fields_ok(message):
+        size = len(message)
+        if size == 2 and content is not None:
+            continue
+        tool_calls = get("tool_calls")
+        if tool_calls is not None:
+            if type(tool_calls) is not list:
+                return next(iter_compat_findings(record, min_messages), None)
+            for call in tool_calls:
+                if type(call) is not dict:
+                    return next(iter_compat_findings(record, min_messages), None)
+                function = call.get("function")
+                name = function.get("name") if type(function) is dict else None
+                if type(name) is not str:
+                    name = call.get("name")
+                if type(name) is not str or not name or name.isspace():
+                    return next(iter_compat_findings(record, min_messages), None)
+        known = 1 + ("content" in message) + ("tool_call_id" in message) + (tool_calls is not None)
+        if size > known and not (
+            _optional_str(get("name"))
+            and _optional_str(get("reasoning"))
+            and _optional_str(get("raw_content"))
+        ):
             return next(iter_compat_findings(record, min_messages), None)
     if len(record) > 1:
         tools = record.get("tools")
-        if tools is not None and (type(tools) is not list or not _tools_ok(tools)):
+        if tools is not None and (type(tools) is not list or not tools_ok(tools)):
             return next(iter_compat_findings(record, min_messages), None)
         metadata = record.get("metadata")
         if metadata is not None and type(metadata) is not dict:
@@ -184,30 +220,12 @@ def first_compat_finding(record: Any, min_messages: int) -> Finding | None:
 _CONTENT_TYPES = frozenset({str, list, dict})
 
 
-def _extra_fields_ok(message: dict[str, Any]) -> bool:
-    tool_calls = message.get("tool_calls")
-    if tool_calls is not None:
-        if type(tool_calls) is not list:
-            return False
-        for call in tool_calls:
-            if type(call) is not dict:
-                return False
-            function = call.get("function")
-            name = function.get("name") if type(function) is dict else None
-            if type(name) is not str:
-                name = call.get("name")
-                if type(name) is not str:
-                    return False
-            if not name or name.isspace():
-                return False
-    for key in ("name", "reasoning", "raw_content"):
-        value = message.get(key)
-        if value is not None and type(value) is not str:
-            return False
-    return True
+def _optional_str(value: Any) -> bool:
+    return value is None or type(value) is str
 
 
-def _tools_ok(tools: list[Any]) -> bool:
+def tools_ok(tools: list[Any]) -> bool:
+    """True when every tool is a flat object with a name and well-typed fields (§6.1 row 12)."""
     for tool in tools:
         if type(tool) is not dict:
             return False

@@ -1,0 +1,400 @@
+"""The streaming core: split bytes into physical lines, parse, apply the rules, collect.
+
+Memory is constant in the file size: the input is read in ``BLOCK_SIZE`` blocks, split
+on ``\\n`` by hand (physical 1-based line numbers, blank lines counted), and only the
+capped error list plus the duplicate index (see :data:`DUPLICATE_CAPACITY`) are kept.
+
+Parsing uses ``orjson`` and falls back to the stdlib ``json`` module whenever orjson
+refuses a line, so the verdict follows Python ``json.loads`` semantics exactly as
+synth-ai does: ``NaN``/``Infinity``, lone surrogate escapes and huge integers are
+accepted, Unicode whitespace around a record is ignored, a BOM is an error. Like
+synth-ai's text-mode reader, a bare ``\\r`` ends a line (the pieces are validated
+separately and ``strict`` flags it).
+
+Where the ``compat`` verdict is the same but the report differs from synth-ai's:
+
+* line numbers are physical (``\\n``-separated); after a bare CR synth-ai counts one
+  more line per CR;
+* invalid UTF-8 is ``SFT-UTF8`` at its line; synth-ai raises ``UnicodeDecodeError``;
+* JSON nested deeper than Python's recursion limit is ``SFT-JSON`` (nesting too deep);
+  synth-ai raises ``RecursionError``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from array import array
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Literal
+
+import orjson
+
+from conformance.jsonl.model import RULES, JsonlError, Level
+from conformance.jsonl.rules_compat import (
+    Finding,
+    first_compat_finding,
+    iter_compat_findings,
+)
+from conformance.jsonl.rules_strict import NO_LIMITS, Limits, iter_strict_findings, strict_clean
+
+BLOCK_SIZE = 256 * 1024
+"""Bytes read per I/O call; peak memory is a small multiple of this."""
+
+DUPLICATE_CAPACITY = 1_000_000
+"""Distinct records remembered for duplicate detection (about 100 bytes each, so at most
+~100 MB); records beyond it are still checked against the remembered ones."""
+
+DigestKind = Literal["hash", "sha1"]
+ProgressCallback = Callable[[int], None]
+
+_loads = orjson.loads
+_OrjsonError = orjson.JSONDecodeError
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Validation settings shared by every entry point (and pickled to ``--jobs`` workers)."""
+
+    level: Level = "strict"
+    min_messages: int = 2
+    max_errors: int | None = 50
+    limits: Limits = NO_LIMITS
+    detect_duplicates: bool = True
+    duplicate_capacity: int = DUPLICATE_CAPACITY
+
+    @property
+    def strict(self) -> bool:
+        """True for the ``strict`` level."""
+        return self.level == "strict"
+
+    @property
+    def dedupe(self) -> bool:
+        """True when duplicate records are reported (``strict`` only)."""
+        return self.level == "strict" and self.detect_duplicates
+
+
+def make_error(source: str, line: int | None, finding: Finding, fix_suffix: str = "") -> JsonlError:
+    """Turn an internal finding into a public :class:`JsonlError` with the rule's advice."""
+    rule = RULES[finding.rule]
+    fix = finding.fix if finding.fix is not None else rule.fix
+    return JsonlError(
+        path=source,
+        line=line,
+        json_path=finding.json_path,
+        message=finding.message,
+        expected=rule.expected,
+        fix=fix + fix_suffix,
+        rule=finding.rule,
+    )
+
+
+def record_findings(record: Any, options: Options) -> list[Finding]:
+    """All findings for one parsed record at ``options.level`` (compat: at most one)."""
+    if not options.strict:
+        first = first_compat_finding(record, options.min_messages)
+        return [] if first is None else [first]
+    if strict_clean(record, options.min_messages, options.limits):
+        return []
+    findings = list(iter_compat_findings(record, options.min_messages, strict=True))
+    findings.extend(iter_strict_findings(record, options.limits))
+    return findings
+
+
+def _digest(data: bytes, kind: DigestKind) -> int:
+    if kind == "hash":
+        return hash(data)
+    return int.from_bytes(hashlib.sha1(data, usedforsecurity=False).digest()[:8], "little")
+
+
+class DuplicateIndex:
+    """Remembers the first line of each distinct record (by 64-bit digest of its bytes).
+
+    Digests are Python's ``hash()`` of the stripped line (per-process; ``--jobs`` workers
+    are forked so they share it) or the first 8 bytes of its SHA-1. A collision (odds
+    ~n²/2⁶⁵) would report a false duplicate. Records that differ only in key order or
+    whitespace inside the line are not duplicates.
+    """
+
+    def __init__(self, capacity: int = DUPLICATE_CAPACITY) -> None:
+        self.first_lines: dict[int, int] = {}
+        """Digest -> first line; the scanner's hot path reads and fills it directly."""
+        self._first = self.first_lines
+        self._capacity = capacity
+        self.duplicates = 0
+
+    @property
+    def saturated(self) -> bool:
+        """True once the index stopped remembering new records (capacity reached)."""
+        return len(self._first) >= self._capacity
+
+    def add(self, digest: int, line: int) -> int | None:
+        """Record ``digest`` seen at ``line``; return the earlier line if it is a repeat."""
+        first = self._first.get(digest)
+        if first is not None:
+            self.duplicates += 1
+            return first
+        if len(self._first) < self._capacity:
+            self._first[digest] = line
+        return None
+
+
+@dataclass(slots=True)
+class ScanResult:
+    """What one scan (a whole stream, or one ``--jobs`` byte range) found.
+
+    Line numbers in ``errors`` and ``digest_lines`` are relative to the scan's first line.
+    """
+
+    lines: int = 0
+    records: int = 0
+    bytes: int = 0
+    error_count: int = 0
+    errors: list[JsonlError] = field(default_factory=list)
+    duplicates: int = 0
+    digests: array[int] = field(default_factory=lambda: array("q"))
+    digest_lines: array[int] = field(default_factory=lambda: array("q"))
+    notes: list[str] = field(default_factory=list)
+
+
+class Scanner:
+    """Validates physical lines one by one; holds the counters and the capped error list.
+
+    ``collect_digests`` makes the scanner hand its record digests back (``--jobs``
+    workers) instead of detecting duplicates itself.
+    """
+
+    def __init__(
+        self,
+        options: Options,
+        source: str,
+        *,
+        collect_digests: bool = False,
+        digest_kind: DigestKind = "hash",
+    ) -> None:
+        self.options = options
+        self.source = source
+        self.result = ScanResult()
+        self._cap = options.max_errors
+        self._dedupe = options.dedupe
+        self._collect = collect_digests
+        self._digest_kind: DigestKind = digest_kind
+        self._index = DuplicateIndex(options.duplicate_capacity)
+        # Hot-path copies of the options (attribute lookups cost on every line).
+        self._strict = options.strict
+        self._min_messages = options.min_messages
+        self._limits = options.limits
+        self._inline_dedupe = not collect_digests and digest_kind == "hash"
+        self._seen = self._index.first_lines
+        self._capacity = options.duplicate_capacity
+
+    # -- bookkeeping -------------------------------------------------------------------
+    def add(self, error: JsonlError) -> None:
+        """Count an error; keep it if the list is not full yet."""
+        result = self.result
+        result.error_count += 1
+        if self._cap is None or len(result.errors) < self._cap:
+            result.errors.append(error)
+
+    def _add_findings(self, findings: list[Finding], line: int, fix_suffix: str = "") -> None:
+        for finding in findings:
+            self.add(make_error(self.source, line, finding, fix_suffix))
+
+    # -- lines ---------------------------------------------------------------------------
+    def scan_blocks(
+        self,
+        blocks: Iterable[bytes],
+        *,
+        final: bool = True,
+        progress: ProgressCallback | None = None,
+    ) -> ScanResult:
+        """Validate a stream given as raw byte blocks; ``final`` = it ends the file."""
+        carry = b""
+        lineno = self.result.lines
+        feed = self.feed
+        for raw_block in blocks:
+            self.result.bytes += len(raw_block)
+            if progress is not None:
+                progress(len(raw_block))
+            block = carry + raw_block if carry else raw_block
+            lines = block.split(b"\n")
+            carry = lines.pop()
+            if b"\r" in block:
+                for line in lines:
+                    lineno += 1
+                    self.scan_line(line, lineno, unterminated=False)
+            else:
+                for line in lines:
+                    lineno += 1
+                    feed(line, lineno)
+        if carry:
+            lineno += 1
+            self.scan_line(carry, lineno, unterminated=final)
+        self.result.lines = lineno
+        return self.result
+
+    def scan_line(self, line: bytes, lineno: int, *, unterminated: bool = False) -> None:
+        """Validate one physical line, splitting it at bare CRs as synth-ai would."""
+        cr = line.find(b"\r")
+        if cr == -1 or cr == len(line) - 1:
+            self.feed(line, lineno, unterminated=unterminated)
+            return
+        # synth-ai reads with universal newlines: a bare CR splits the physical line.
+        if self.options.strict:
+            where = Finding(
+                "SFT-S12",
+                "",
+                f"line contains a bare carriage return at byte {cr + 1}",
+            )
+            self.add(make_error(self.source, lineno, where))
+        pieces = line.split(b"\r")
+        for index, piece in enumerate(pieces):
+            last = index == len(pieces) - 1
+            self.feed(piece, lineno, unterminated=unterminated and last, dedupe=False)
+
+    def feed(
+        self, line: bytes, lineno: int, *, unterminated: bool = False, dedupe: bool = True
+    ) -> None:
+        """Validate one physical line (without its ``\\n``; a trailing ``\\r`` is fine)."""
+        try:
+            record = _loads(line)
+        except _OrjsonError:
+            self._feed_slow(line, lineno, unterminated, dedupe)
+            return
+        self.result.records += 1
+        if self._strict:
+            if not strict_clean(record, self._min_messages, self._limits):
+                findings = record_findings(record, self.options)
+                if findings:
+                    self._add_findings(self._exact_findings(line, findings), lineno)
+            if self._dedupe and dedupe:
+                if self._inline_dedupe:
+                    digest = hash(line.strip())
+                    first = self._seen.get(digest)
+                    if first is not None:
+                        self._report_duplicate(first, lineno)
+                    elif len(self._seen) < self._capacity:
+                        self._seen[digest] = lineno
+                else:
+                    self._note_digest(line, lineno)
+        elif first_compat_finding(record, self._min_messages) is not None:
+            self._add_findings(self._exact_findings(line, None), lineno)
+
+    def _report_duplicate(self, first: int, lineno: int) -> None:
+        self._index.duplicates += 1
+        self.result.duplicates += 1
+        self.add(make_error(self.source, lineno, duplicate_finding(first)))
+
+    def _exact_findings(self, line: bytes, findings: list[Finding] | None) -> list[Finding]:
+        """Recompute findings on the stdlib parse (orjson turns huge ints into floats)."""
+        record = json.loads(line.decode("utf-8").strip())
+        exact = record_findings(record, self.options)
+        return exact if exact or findings is None else findings
+
+    def _note_digest(self, line: bytes, lineno: int) -> None:
+        digest = _digest(line.strip(), self._digest_kind)
+        if self._collect:
+            self.result.digests.append(digest)
+            self.result.digest_lines.append(lineno)
+            return
+        first = self._index.add(digest, lineno)
+        if first is not None:
+            self.result.duplicates += 1
+            self.add(make_error(self.source, lineno, duplicate_finding(first)))
+
+    def _feed_slow(self, line: bytes, lineno: int, unterminated: bool, dedupe: bool) -> None:
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.result.records += 1
+            finding = Finding(
+                "SFT-UTF8", "", f"invalid UTF-8 ({exc.reason} at byte {exc.start + 1} of the line)"
+            )
+            self.add(make_error(self.source, lineno, finding))
+            return
+        stripped = text.strip()
+        if not stripped:
+            return
+        self.result.records += 1
+        try:
+            record = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            rule = "SFT-JSON"
+            if exc.msg.startswith("Unexpected UTF-8 BOM"):
+                rule = "SFT-BOM"
+            elif unterminated:
+                rule = "SFT-TRUNC"
+            finding = Finding(rule, "", f"invalid JSON ({exc.msg})")
+            suffix = f" The parser stopped at column {exc.colno}."
+            self.add(make_error(self.source, lineno, finding, suffix))
+            return
+        except RecursionError:
+            self.add(make_error(self.source, lineno, Finding("SFT-JSON", "", _TOO_DEEP)))
+            return
+        findings = record_findings(record, self.options)
+        if findings:
+            self._add_findings(findings, lineno)
+        if self._dedupe and dedupe:
+            self._note_digest(line, lineno)
+
+    def finish(self) -> ScanResult:
+        """Add the file-level verdicts (empty file) and return the result."""
+        if self.result.records == 0:
+            self.add(make_error(self.source, None, empty_finding()))
+        if self._index.saturated:
+            self.result.notes.append(saturation_note(self.options.duplicate_capacity))
+        return self.result
+
+
+_TOO_DEEP = "invalid JSON (nesting too deep)"
+
+
+def duplicate_finding(first_line: int) -> Finding:
+    """The ``SFT-S9`` finding for a record that repeats ``first_line``."""
+    return Finding("SFT-S9", "", f"record duplicates line {first_line}")
+
+
+def saturation_note(capacity: int) -> str:
+    """The report note when duplicate detection hit :data:`DUPLICATE_CAPACITY`."""
+    return (
+        f"duplicate detection remembered only the first {capacity:,} distinct records; "
+        "later ones are checked against those only"
+    )
+
+
+def empty_finding() -> Finding:
+    """The file-level ``SFT-EMPTY`` finding, in synth-ai's words."""
+    return Finding("SFT-EMPTY", "", "File contains no SFT examples")
+
+
+def iter_file_blocks(
+    handle: BinaryIO, start: int = 0, end: int | None = None, block_size: int = BLOCK_SIZE
+) -> Iterator[bytes]:
+    """Yield blocks of ``handle`` from byte ``start`` up to ``end`` (or EOF)."""
+    if start:
+        handle.seek(start)
+    remaining = -1 if end is None else end - start
+    while remaining != 0:
+        size = block_size if remaining < 0 else min(block_size, remaining)
+        block = handle.read(size)
+        if not block:
+            return
+        if remaining > 0:
+            remaining -= len(block)
+        yield block
+
+
+def scan_path(
+    path: Path,
+    options: Options,
+    *,
+    source: str,
+    progress: ProgressCallback | None = None,
+) -> ScanResult:
+    """Validate a whole file in this process."""
+    scanner = Scanner(options, source)
+    with path.open("rb", buffering=0) as handle:
+        scanner.scan_blocks(iter_file_blocks(handle), progress=progress)
+    return scanner.finish()
