@@ -25,7 +25,12 @@ from conformance.contract import (
 )
 from reference_app import task
 from reference_app.capture import listeners_from_env
-from reference_app.rollout import DEFAULT_MAX_TURNS, DEFAULT_MODEL, ArithmeticRollout, RolloutListener
+from reference_app.rollout import (
+    DEFAULT_MAX_TURNS,
+    DEFAULT_MODEL,
+    ArithmeticRollout,
+    RolloutListener,
+)
 
 TASKSET_DESCRIPTION = "Arithmetic word problems solved with a calculator tool."
 

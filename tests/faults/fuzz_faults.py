@@ -21,7 +21,7 @@ from tests.faults.asgi import Exchange, FaultyApp
 class FuzzFault:
     name: str
     breaks: frozenset[str]
-    """Every check this variant fails (the property checks, and any hand-written one that notices)."""
+    """Every check this variant fails: property checks, and any hand-written check that notices."""
     fuzz_catches: bool
     """Whether `run_fuzz` finds it too."""
     make: Callable[[Any], Any]
