@@ -10,49 +10,39 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+AUTHOR_REPO = ROOT / "examples" / "author_repo"
 
 
-def test_author_repo_tests_pass() -> None:
-    """examples/author_repo's own test suite passes with the plugin's fixtures."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TASKAPP_", "PYTEST_"))}
-    env["PYTHONPATH"] = str(ROOT / "examples" / "author_repo")
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q"],
-        cwd=ROOT / "examples" / "author_repo",
-        env=env,
+def _pytest_in_author_repo(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run pytest inside examples/author_repo, with none of our own taskapp settings leaking in."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TASKAPP_", "PYTEST_"))}
+    clean.update(PYTHONPATH=str(AUTHOR_REPO), **env)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", *args],
+        cwd=AUTHOR_REPO,
+        env=clean,
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
+
+
+def test_author_repo_tests_pass() -> None:
+    """examples/author_repo's own test suite passes with the plugin's fixtures."""
+    result = _pytest_in_author_repo()
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 passed" in result.stdout
 
 
 def test_author_repo_passes_the_whole_catalogue() -> None:
     """`pytest --taskapp-app my_task_app:create_app -m taskapp` passes every check."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TASKAPP_", "PYTEST_"))}
-    env.update(
-        PYTHONPATH=str(ROOT / "examples" / "author_repo"),
+    result = _pytest_in_author_repo(
+        "--taskapp-app",
+        "my_task_app:create_app",
+        "-m",
+        "taskapp",
         ENVIRONMENT_API_KEY="example-key-0123456789",
-    )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "--taskapp-app",
-            "my_task_app:create_app",
-            "-m",
-            "taskapp",
-        ],
-        cwd=ROOT / "examples" / "author_repo",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "45 passed, 1 skipped" in result.stdout

@@ -9,18 +9,19 @@ import pytest
 
 from conformance.inference import InferenceRecorder, MockInferenceServer, create_mock_inference_app
 from conformance.inference.policy import next_message
+from conformance.testing import TaskAppClient
 from reference_app.task import TOOLS, generate_problem
-from tests.helpers import SyncClient
+from tests.helpers import sync_client
 
 
-def _chat(client: SyncClient, path: str, body: object, **headers: str) -> httpx.Response:
+def _chat(client: TaskAppClient, path: str, body: object, **headers: str) -> httpx.Response:
     return client.post(path, json=body, headers=headers)
 
 
 def test_records_path_query_cid_and_redacts_secrets() -> None:
     """Each call is recorded with its path, decoded query and cid; secret headers become ***."""
     recorder = InferenceRecorder()
-    with SyncClient(create_mock_inference_app(recorder)) as client:
+    with sync_client(create_mock_inference_app(recorder)) as client:
         _chat(
             client,
             "/v1/chat/completions?cid=a%25b-c&x=1",
@@ -84,7 +85,7 @@ def test_unknown_task_gets_plain_text() -> None:
 def test_bad_requests_get_400_and_are_still_recorded(body: object) -> None:
     """A request without messages gets 400, and the recorder still keeps it as evidence."""
     recorder = InferenceRecorder()
-    with SyncClient(create_mock_inference_app(recorder)) as client:
+    with sync_client(create_mock_inference_app(recorder)) as client:
         response = client.post(
             "/v1/chat/completions", content=b"{" if body is None else json.dumps(body)
         )

@@ -9,16 +9,17 @@ import logging
 
 import pytest
 
+from conformance.testing import TaskAppClient
 from reference_app import build_config, create_app
 from reference_app.auth import allowed_keys
 from tests.conftest import TEST_KEY
-from tests.helpers import SyncClient
+from tests.helpers import sync_client
 
 PROTECTED = ["/health", "/info", "/task_info"]
 
 
-def _client(environ: dict[str, str]) -> SyncClient:
-    return SyncClient(create_app(build_config(environ=environ)))
+def _client(environ: dict[str, str]) -> TaskAppClient:
+    return sync_client(create_app(build_config(environ=environ)))
 
 
 @pytest.mark.parametrize(

@@ -7,33 +7,34 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance.contract import HealthResponse, InfoResponse, TaskInfo
+from conformance.testing import TaskAppClient
 from reference_app import build_config, create_app
 from reference_app.task import MAX_SEED
 from tests.conftest import TEST_KEY
-from tests.helpers import SyncClient
+from tests.helpers import sync_client
 
 
-def test_root_answers_without_auth(client: SyncClient) -> None:
+def test_root_answers_without_auth(client: TaskAppClient) -> None:
     """GET / answers 200 with status and service, no key needed."""
     response = client.get("/")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "service": "arithmetic"}
 
 
-def test_head_root_answers_without_body(client: SyncClient) -> None:
+def test_head_root_answers_without_body(client: TaskAppClient) -> None:
     """HEAD / answers 200 with an empty body."""
     response = client.head("/")
     assert (response.status_code, response.content) == (200, b"")
 
 
-def test_health_reveals_no_key_prefix(client: SyncClient, auth: dict[str, str]) -> None:
+def test_health_reveals_no_key_prefix(client: TaskAppClient, auth: dict[str, str]) -> None:
     """/health has the contract shape and a constant expected_prefix."""
     body = client.get("/health", headers=auth).json()
     HealthResponse.model_validate(body)
     assert body["auth"] == {"required": True, "expected_prefix": "***"}
 
 
-def test_info_sections_are_objects(client: SyncClient, auth: dict[str, str]) -> None:
+def test_info_sections_are_objects(client: TaskAppClient, auth: dict[str, str]) -> None:
     """/info returns real objects for every section, never '<circular ...>' strings."""
     body = client.get("/info", headers=auth).json()
     InfoResponse.model_validate(body)
@@ -43,7 +44,9 @@ def test_info_sections_are_objects(client: SyncClient, auth: dict[str, str]) -> 
     assert body["dataset"]["splits"] == ["train", "val", "test"]
 
 
-def test_task_info_without_seed_returns_taskset(client: SyncClient, auth: dict[str, str]) -> None:
+def test_task_info_without_seed_returns_taskset(
+    client: TaskAppClient, auth: dict[str, str]
+) -> None:
     """/task_info without seeds returns the taskset description."""
     body = client.get("/task_info", headers=auth).json()
     assert set(body) == {"taskset"}
@@ -51,7 +54,7 @@ def test_task_info_without_seed_returns_taskset(client: SyncClient, auth: dict[s
 
 
 def test_one_seed_returns_one_task_info_with_taskset(
-    client: SyncClient, auth: dict[str, str]
+    client: TaskAppClient, auth: dict[str, str]
 ) -> None:
     """One seed gives one TaskInfo object carrying the extra taskset key."""
     body = client.get("/task_info?seed=4", headers=auth).json()
@@ -61,7 +64,7 @@ def test_one_seed_returns_one_task_info_with_taskset(
 
 
 def test_several_seeds_return_list_in_request_order(
-    client: SyncClient, auth: dict[str, str]
+    client: TaskAppClient, auth: dict[str, str]
 ) -> None:
     """Repeated seed and seeds parameters combine into a list, in request order, duplicates kept."""
     body = client.get("/task_info?seed=5&seeds=1&seed=9&seeds=5", headers=auth).json()
@@ -70,7 +73,7 @@ def test_several_seeds_return_list_in_request_order(
 
 @pytest.mark.parametrize("value", ["abc", "1.0", "-1", "1,2", "", "true", " 1", str(MAX_SEED + 1)])
 def test_non_integer_or_out_of_range_seed_is_422(
-    client: SyncClient, auth: dict[str, str], value: str
+    client: TaskAppClient, auth: dict[str, str], value: str
 ) -> None:
     """A seed that is not a plain integer in range is refused with 422 and the envelope."""
     response = client.get("/task_info", params={"seed": value}, headers=auth)
@@ -84,7 +87,7 @@ def test_task_info_is_deterministic_per_seed(seed: int) -> None:
     bodies = []
     for _ in range(2):
         app = create_app(build_config(environ={"ENVIRONMENT_API_KEY": TEST_KEY}))
-        with SyncClient(app) as client:
+        with sync_client(app) as client:
             bodies.append(
                 client.get(f"/task_info?seed={seed}", headers={"X-API-Key": TEST_KEY}).json()
             )
@@ -93,7 +96,7 @@ def test_task_info_is_deterministic_per_seed(seed: int) -> None:
 
 
 @pytest.mark.parametrize("path", ["/debug/env", "/docs", "/openapi.json", "/redoc"])
-def test_no_debug_or_docs_routes(client: SyncClient, auth: dict[str, str], path: str) -> None:
+def test_no_debug_or_docs_routes(client: TaskAppClient, auth: dict[str, str], path: str) -> None:
     """No /debug/env and no unauthenticated API docs are served."""
     response = client.get(path, headers=auth)
     assert response.status_code == 404

@@ -16,19 +16,19 @@ from starlette.routing import Route
 from conformance.contract import RolloutResponse, cid_of
 from conformance.inference import MockInferenceServer
 from conformance.serving import ServerThread
+from conformance.testing import TaskAppClient
 from tests.conftest import rollout_body
-from tests.helpers import SyncClient
 from tests.synth_rules import validate_rollout_response_for_rl
 
 CID = "trace_abc-123"
 
 
-def _rollout(client: SyncClient, auth: dict[str, str], body: Any) -> Any:
+def _rollout(client: TaskAppClient, auth: dict[str, str], body: Any) -> Any:
     return client.post("/rollout", headers=auth, json=body)
 
 
 def test_cid_in_every_location_of_a_multi_step_rollout(
-    client: SyncClient, auth: dict[str, str], mock_inference: MockInferenceServer
+    client: TaskAppClient, auth: dict[str, str], mock_inference: MockInferenceServer
 ) -> None:
     """The issued cid comes back in every location Appendix A lists, for every step."""
     body = _rollout(client, auth, rollout_body(mock_inference.url, CID)).json()
@@ -43,7 +43,7 @@ def test_cid_in_every_location_of_a_multi_step_rollout(
 
 
 def test_response_passes_synth_ai_rules(
-    client: SyncClient, auth: dict[str, str], mock_inference: MockInferenceServer
+    client: TaskAppClient, auth: dict[str, str], mock_inference: MockInferenceServer
 ) -> None:
     """The response validates as RolloutResponse and passes validate_rollout_response_for_rl."""
     body = _rollout(client, auth, rollout_body(mock_inference.url, CID)).json()
@@ -52,7 +52,7 @@ def test_response_passes_synth_ai_rules(
 
 
 def test_metrics_consistent_and_reward_in_range(
-    client: SyncClient, auth: dict[str, str], mock_inference: MockInferenceServer
+    client: TaskAppClient, auth: dict[str, str], mock_inference: MockInferenceServer
 ) -> None:
     """length, num_steps and mean_return agree with the trajectories; rewards lie in [0, 1]."""
     body = _rollout(client, auth, rollout_body(mock_inference.url, CID)).json()
@@ -65,7 +65,7 @@ def test_metrics_consistent_and_reward_in_range(
     assert all(0.0 <= s["reward"] <= 1.0 for s in trajectory["steps"])
 
 
-def test_wrong_answers_score_zero(client: SyncClient, auth: dict[str, str]) -> None:
+def test_wrong_answers_score_zero(client: TaskAppClient, auth: dict[str, str]) -> None:
     """A policy that submits a wrong answer gets reward 0."""
     with MockInferenceServer(accuracy=0.0) as wrong:
         body = _rollout(client, auth, rollout_body(wrong.url, CID)).json()
@@ -73,7 +73,7 @@ def test_wrong_answers_score_zero(client: SyncClient, auth: dict[str, str]) -> N
 
 
 def test_other_query_params_reach_the_model(
-    client: SyncClient, auth: dict[str, str], mock_inference: MockInferenceServer
+    client: TaskAppClient, auth: dict[str, str], mock_inference: MockInferenceServer
 ) -> None:
     """The inference URL is called with its cid and other query parameters intact."""
     body = rollout_body(mock_inference.url, "trace_q")
@@ -88,7 +88,7 @@ def test_other_query_params_reach_the_model(
 
 
 def test_eval_mode_and_trace_with_iso_timestamps(
-    client: SyncClient, auth: dict[str, str], mock_inference: MockInferenceServer
+    client: TaskAppClient, auth: dict[str, str], mock_inference: MockInferenceServer
 ) -> None:
     """mode eval works and return_trace gives a full SessionTrace with ISO-8601 datetimes."""
     body = rollout_body(
@@ -143,7 +143,7 @@ def test_eval_mode_and_trace_with_iso_timestamps(
     ],
 )
 def test_strict_input_gets_4xx_envelope(
-    client: SyncClient,
+    client: TaskAppClient,
     auth: dict[str, str],
     mock_inference: MockInferenceServer,
     change: dict[str, Any],
@@ -167,7 +167,7 @@ def test_strict_input_gets_4xx_envelope(
     ids=["malformed-json", "not-an-object", "wrong-content-type", "oversize"],
 )
 def test_malformed_bodies_get_4xx_envelope(
-    client: SyncClient,
+    client: TaskAppClient,
     auth: dict[str, str],
     content: bytes,
     content_type: str,
@@ -182,7 +182,7 @@ def test_malformed_bodies_get_4xx_envelope(
 
 
 def test_rl_without_cid_is_refused(
-    client: SyncClient, auth: dict[str, str], mock_inference: MockInferenceServer
+    client: TaskAppClient, auth: dict[str, str], mock_inference: MockInferenceServer
 ) -> None:
     """An rl rollout with no correlation id anywhere is refused with 422."""
     body = rollout_body(mock_inference.url, CID)
@@ -191,7 +191,7 @@ def test_rl_without_cid_is_refused(
     assert response.json()["detail"]["error"]["code"] == "missing_trace_correlation_id"
 
 
-def test_unreachable_inference_url_is_502(client: SyncClient, auth: dict[str, str]) -> None:
+def test_unreachable_inference_url_is_502(client: TaskAppClient, auth: dict[str, str]) -> None:
     """An unreachable inference URL gives 502 with the envelope, not a silent zero reward."""
     response = _rollout(client, auth, rollout_body("http://127.0.0.1:9", CID))
     assert (response.status_code, response.json()["detail"]["error"]["code"]) == (
@@ -209,7 +209,7 @@ def test_unreachable_inference_url_is_502(client: SyncClient, auth: dict[str, st
     ids=["status-500", "not-json"],
 )
 def test_failing_inference_url_is_502(
-    client: SyncClient, auth: dict[str, str], answer: PlainTextResponse, code: str
+    client: TaskAppClient, auth: dict[str, str], answer: PlainTextResponse, code: str
 ) -> None:
     """An inference URL that fails or answers garbage gives 502 with a specific code."""
 
@@ -223,7 +223,7 @@ def test_failing_inference_url_is_502(
 
 
 def test_nan_is_never_emitted(
-    client: SyncClient, auth: dict[str, str], mock_inference: MockInferenceServer
+    client: TaskAppClient, auth: dict[str, str], mock_inference: MockInferenceServer
 ) -> None:
     """Every number in a response is finite JSON (no NaN/Infinity tokens)."""
     text = _rollout(client, auth, rollout_body(mock_inference.url, CID)).text
