@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -9,6 +10,8 @@ REDACTED = "***"
 SECRET_HEADERS = frozenset(
     {"x-api-key", "x-api-keys", "authorization", "cookie", "proxy-authorization"}
 )
+MIN_PIECE = 6
+"""A run of this many characters of a secret is already a leak (synth-ai echoes 15, D1)."""
 
 
 def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -17,20 +20,34 @@ def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> di
     return {k: (REDACTED if k.lower() in SECRET_HEADERS else v) for k, v in items}
 
 
+def _pieces(secret: str) -> set[str]:
+    """Every substring of `secret` of MIN_PIECE characters or more (the whole if shorter)."""
+    if len(secret) <= MIN_PIECE:
+        return {secret}
+    return {
+        secret[i:j] for i in range(len(secret)) for j in range(i + MIN_PIECE, len(secret) + 1)
+    }
+
+
 class Redactor:
     """Replaces every known secret, and every 6+-character piece of one, by `***`."""
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self._secrets: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        for secret in secrets:
+            self.add(secret)
 
     def add(self, secret: str | None) -> None:
-        if secret and secret not in self._secrets:
-            self._secrets = sorted([*self._secrets, secret], key=len, reverse=True)
+        if not secret or secret in self._secrets:
+            return
+        self._secrets.add(secret)
+        pieces = sorted({p for s in self._secrets for p in _pieces(s)}, key=len, reverse=True)
+        # Longest first, so a whole leaked run becomes one `***`, not a tail of fragments.
+        self._pattern = re.compile("|".join(map(re.escape, pieces)))
 
     def text(self, value: str) -> str:
-        for secret in self._secrets:
-            value = value.replace(secret, REDACTED)
-        return value
+        return value if self._pattern is None else self._pattern.sub(REDACTED, value)
 
     def value(self, value: Any) -> Any:
         """Redact strings anywhere inside a JSON-like value."""

@@ -123,6 +123,6 @@ def embedded_target(api_key: str | None = None) -> Target:
     """The reference app in-process; with no key given, a fresh random one is configured."""
     from reference_app import build_config, create_app  # the only import of reference_app
 
-    key = api_key or f"conformance-{secrets.token_hex(16)}"
+    key = api_key or secrets.token_hex(16)
     app = create_app(build_config(environ={"ENVIRONMENT_API_KEY": key}))
     return asgi_target(app, key, "embedded reference app (in-process)")

@@ -21,7 +21,7 @@ PROPS = ("PROP-1", "PROP-2", "PROP-3")
 def _run(app: Any) -> RunReport:
     wanted = {*PROPS, "TI-2", "RO-1", "AUTH-1"}
     checks = [c for c in catalogue() if c.id in wanted]
-    return run_checks(asgi_target(app, KEY, "app"), checks, RunOptions())
+    return run_checks(asgi_target(app, KEY, "app"), checks, RunOptions(strict=True))
 
 
 def _outcomes(report: RunReport) -> dict[str, Outcome]:
@@ -29,10 +29,11 @@ def _outcomes(report: RunReport) -> dict[str, Outcome]:
 
 
 def test_checks_are_registered_as_must() -> None:
-    """PROP-1..3 are in the catalogue as MUST, with a title and dependencies."""
+    """PROP-1..2 are MUST and PROP-3 SHOULD, each with a title and dependencies."""
     specs = {c.id: c for c in catalogue() if c.id in PROPS}
     assert sorted(specs) == list(PROPS)
-    assert all(s.severity is Severity.MUST and s.title and s.depends_on for s in specs.values())
+    assert [specs[p].severity for p in PROPS] == [Severity.MUST, Severity.MUST, Severity.SHOULD]
+    assert all(s.title and s.depends_on for s in specs.values())
 
 
 def test_reference_app_passes_every_property() -> None:

@@ -1,0 +1,305 @@
+"""The agreement table: our `compat` verdicts against synth-ai's validators, case by case.
+
+Every row of `RL_CASES` whose verdicts differ names the README entry that explains why
+("Compatibility with synth-ai"); every other comparison here must agree exactly.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conformance import strategies
+from conformance.checks._support import nested, validation_problem
+from conformance.checks.cid import cid_mismatch
+from conformance.contract import RolloutRequest as OurRequest
+from conformance.contract import RolloutResponse as OurResponse
+from conformance.contract import TaskInfo as OurTaskInfo
+from conformance.jsonl import validate_file, validate_record
+from conformance.jsonl.strategies import sft_mutations, sft_records
+from tests.interop.synth import require_synth_ai
+
+require_synth_ai()
+
+from pydantic import BaseModel, ValidationError  # noqa: E402
+from synth_ai.learning.sft.data import (  # noqa: E402
+    SFTDataError,
+    coerce_example,
+    collect_sft_jsonl_errors,
+    validate_jsonl_or_raise,
+)
+from synth_ai.task.contracts import RolloutRequest as SynthRequest  # noqa: E402
+from synth_ai.task.contracts import RolloutResponse as SynthResponse  # noqa: E402
+from synth_ai.task.contracts import TaskInfo as SynthTaskInfo  # noqa: E402
+from synth_ai.task.validators import validate_rollout_response_for_rl  # noqa: E402
+
+CORPUS = Path(__file__).resolve().parents[1] / "jsonl" / "corpus"
+HYPOTHESIS = settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+
+# --- SFT JSONL: compat == synth-ai, message for message --------------------------------
+
+
+def _synth_record_error(record: Any) -> str | None:
+    try:
+        coerce_example(record, min_messages=2)
+    except SFTDataError as exc:
+        return str(exc)
+    return None
+
+
+@pytest.mark.parametrize("name", ["accepted.jsonl", "rejected.jsonl"])
+@pytest.mark.parametrize("min_messages", [1, 2])
+def test_jsonl_corpus_same_messages(name: str, min_messages: int) -> None:
+    """On the hand-made corpus, compat reports exactly synth-ai's lines and messages."""
+    path = CORPUS / name
+    report = validate_file(path, level="compat", min_messages=min_messages, max_errors=None)
+    ours = [error.synth_text for error in report.errors]
+    assert ours == collect_sft_jsonl_errors(path, min_messages=min_messages)
+
+
+@pytest.mark.parametrize("name", ["accepted.jsonl", "rejected.jsonl"])
+def test_jsonl_corpus_same_file_verdict(name: str) -> None:
+    """validate_jsonl_or_raise(min_messages=2) raises exactly when compat rejects the file."""
+    path = CORPUS / name
+    ok = validate_file(path, level="compat", min_messages=2).ok
+    try:
+        validate_jsonl_or_raise(path, min_messages=2)
+    except ValueError:
+        assert not ok
+    else:
+        assert ok
+
+
+@HYPOTHESIS
+@given(record=sft_records() | sft_mutations(level="compat").map(lambda m: m.record))
+def test_jsonl_drawn_records_same_verdict(record: Any) -> None:
+    """On drawn valid and one-field-broken records, compat's first message is synth-ai's."""
+    ours = validate_record(record, level="compat", min_messages=2)
+    assert (ours[0].message if ours else None) == _synth_record_error(record)
+
+
+# --- Wire models: ours mirror synth-ai's contracts ------------------------------------
+
+
+def _accepts(model: type[BaseModel], value: Any) -> bool:
+    try:
+        model.model_validate(value)
+    except ValidationError:
+        return False
+    return True
+
+
+MODEL_PAIRS: list[tuple[str, type[BaseModel], type[BaseModel], st.SearchStrategy[Any]]] = [
+    (
+        "RolloutResponse",
+        OurResponse,
+        SynthResponse,
+        strategies.rollout_responses()
+        | strategies.invalid_rollout_responses().map(lambda bad: bad.value),
+    ),
+    (
+        "RolloutRequest",
+        OurRequest,
+        SynthRequest,
+        strategies.rollout_requests()
+        | strategies.invalid_rollout_requests().map(lambda bad: bad.value),
+    ),
+    (
+        "TaskInfo",
+        OurTaskInfo,
+        SynthTaskInfo,
+        strategies.task_infos() | strategies.invalid_task_infos().map(lambda bad: bad.value),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "values"), [p[1:] for p in MODEL_PAIRS], ids=[p[0] for p in MODEL_PAIRS]
+)
+def test_models_same_verdict(
+    ours: type[BaseModel], theirs: type[BaseModel], values: st.SearchStrategy[Any]
+) -> None:
+    """Our contract model accepts a drawn (valid or broken) value exactly when synth-ai's does."""
+
+    @HYPOTHESIS
+    @given(values)
+    def agree(value: Any) -> None:
+        assert _accepts(ours, value) == _accepts(theirs, value)
+
+    agree()
+
+
+# --- Rollout responses: the RL validator against RO-1, RO-3, CID-1, CID-2 -------------
+
+CID = "trace_agree"
+URL = f"http://127.0.0.1:9/v1/chat/completions?cid={CID}"
+
+
+def _valid() -> dict[str, Any]:
+    step = {"obs": {}, "tool_calls": [], "reward": 1.0, "done": True}
+    step["info"] = {
+        "messages": [{"role": "user", "content": "1+1"}],
+        "meta": {"inference_url": URL},
+    }
+    return {
+        "run_id": "r",
+        "trajectories": [
+            {"env_id": "e", "policy_id": "p", "steps": [step], "length": 1, "inference_url": URL}
+        ],
+        "metrics": {"episode_returns": [1.0], "mean_return": 1.0, "num_steps": 1},
+        "trace_correlation_id": CID,
+        "pipeline_metadata": {"inference_url": URL, "trace_correlation_id": CID},
+    }
+
+
+def _ours(body: dict[str, Any]) -> list[str]:
+    """The checks among RO-1, RO-3, CID-1, CID-2 that this response fails, for the issued CID."""
+    failed = []
+    if validation_problem(OurResponse, body) is not None:
+        failed.append("RO-1")
+    trajectories = body.get("trajectories")
+    if not trajectories or any(not nested(t, "steps") for t in trajectories):
+        failed.append("RO-3")
+    url = nested(body, "pipeline_metadata", "inference_url")
+    if (
+        not isinstance(url, str)
+        or "?cid=" not in url
+        or cid_mismatch(body, CID, "pipeline_metadata.inference_url")
+    ):
+        failed.append("CID-1")
+    if isinstance(trajectories, list) and cid_mismatch(body, CID, "trajectories["):
+        failed.append("CID-2")
+    return failed
+
+
+def _theirs(body: dict[str, Any]) -> str:
+    """synth-ai's verdict: "ok", "issues" or "crash" (an exception other than its ValueError)."""
+    try:
+        issues = validate_rollout_response_for_rl(body, warn_only=True)
+    except Exception as exc:  # the validator crashes on some shapes (spec §4.1)
+        return f"crash: {type(exc).__name__}"
+    return "issues" if issues else "ok"
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def apply(body: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        target: Any = body
+        for key in parents:
+            target = target[int(key)] if isinstance(target, list) else target[key]
+        if value is _DROP:
+            del target[last]
+        else:
+            target[last] = value
+
+    return apply
+
+
+_DROP = object()
+STEP = "trajectories.0.steps.0"
+OTHER = URL.replace(CID, "trace_other")
+
+# (case, mutation, synth-ai's verdict, the checks we fail, README difference or None)
+RL_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, list[str], str | None]] = [
+    ("valid", _set("run_id", "r"), "ok", [], None),
+    ("no pipeline_metadata", _set("pipeline_metadata", _DROP), "issues", ["CID-1"], None),
+    ("pipeline url null", _set("pipeline_metadata.inference_url", None), "issues", ["CID-1"], None),
+    (
+        "pipeline url without cid",
+        _set("pipeline_metadata.inference_url", "http://h/v1/chat/completions"),
+        "issues",
+        ["CID-1"],
+        None,
+    ),
+    (
+        "cid not the first parameter",
+        _set("pipeline_metadata.inference_url", f"http://h/v1?x=1&cid={CID}"),
+        "issues",
+        ["CID-1"],
+        None,
+    ),
+    ("no trajectories", _set("trajectories", []), "issues", ["RO-3"], None),
+    ("step info null", _set(f"{STEP}.info", None), "issues", ["CID-2"], None),
+    ("step info without meta", _set(f"{STEP}.info", {"messages": []}), "issues", ["CID-2"], None),
+    (
+        "step meta url not a string",
+        _set(f"{STEP}.info.meta.inference_url", 7),
+        "issues",
+        ["CID-2"],
+        None,
+    ),
+    (
+        "empty cid",
+        _set("pipeline_metadata.inference_url", URL.replace(CID, "")),
+        "ok",
+        ["CID-1"],
+        "R1",
+    ),
+    (
+        "another rollout's cid",
+        _set("pipeline_metadata.inference_url", OTHER),
+        "ok",
+        ["CID-1"],
+        "R1",
+    ),
+    (
+        "step meta url without cid",
+        _set(f"{STEP}.info.meta.inference_url", "http://h/v1/chat/completions"),
+        "ok",
+        ["CID-2"],
+        "R2",
+    ),
+    (
+        "trajectory url with another cid",
+        _set("trajectories.0.inference_url", OTHER),
+        "ok",
+        ["CID-2"],
+        "R2",
+    ),
+    ("trajectory without steps", _set("trajectories.0.steps", []), "ok", ["RO-3"], "R3"),
+    ("trajectories null", _set("trajectories", None), "crash: TypeError", ["RO-1", "RO-3"], "R4"),
+    ("a step that is not an object", _set("trajectories.0.steps", ["step"]), "ok", ["RO-1"], "R5"),
+    ("metrics missing", _set("metrics", _DROP), "ok", ["RO-1"], "R5"),
+]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "synth_verdict", "our_failures", "difference"),
+    [case[1:] for case in RL_CASES],
+    ids=[case[0] for case in RL_CASES],
+)
+def test_rl_validator_table(
+    mutate: Callable[[dict[str, Any]], None],
+    synth_verdict: str,
+    our_failures: list[str],
+    difference: str | None,
+) -> None:
+    """Each case gets the recorded verdict from both; they agree unless a difference is named."""
+    body = copy.deepcopy(_valid())
+    mutate(body)
+    assert (_theirs(body), _ours(body)) == (synth_verdict, our_failures)
+    agree = (synth_verdict, bool(our_failures)) in (("ok", False), ("issues", True))
+    assert agree == (difference is None)
+
+
+@HYPOTHESIS
+@given(strategies.rollout_responses())
+def test_rl_validator_agrees_on_drawn_responses(body: dict[str, Any]) -> None:
+    """Drawn responses with the cid in every location pass both; without it, both fail."""
+    for trajectory in body["trajectories"]:
+        trajectory["inference_url"] = URL
+        for step in trajectory["steps"]:
+            step["info"] = {"meta": {"inference_url": URL}}
+    body["pipeline_metadata"] = {"inference_url": URL}
+    steps_everywhere = all(t["steps"] for t in body["trajectories"])
+    assert _theirs(body) == "ok"
+    assert _ours(body) == ([] if steps_everywhere else ["RO-3"])
+    body["pipeline_metadata"] = {}
+    assert _theirs(body) == "issues"
+    assert "CID-1" in _ours(body)

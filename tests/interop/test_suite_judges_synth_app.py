@@ -1,0 +1,136 @@
+"""Our suite judges an app built with synth-ai's own framework: its real defects, nothing else."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from conformance.cli import main
+from conformance.registry import catalogue
+from conformance.serving import ServerThread
+from tests.interop.synth import require_synth_ai
+
+require_synth_ai()
+
+from synth_ai.task.validators import validate_rollout_response_for_rl  # noqa: E402
+
+from tests.interop.synth_app import ENV_NAME, create_app  # noqa: E402
+
+# The verdict per check, with the defect it comes from (spec §10.2). Everything the app
+# author controls is done right in tests/interop/synth_app.py, so each non-pass is the
+# framework's (synth-ai 0.2.19 `create_task_app`).
+EXPECTED: dict[str, str] = {
+    **dict.fromkeys(("EP-1", "EP-2", "EP-3"), "pass"),
+    "EP-4": "fail",  # D2: /info dataset, inference, limits are "<circular type=dict>"
+    **dict.fromkeys(("TI-1", "TI-2", "TI-3", "TI-4", "TI-5", "TI-6", "TI-7"), "pass"),
+    **dict.fromkeys(("AUTH-1", "AUTH-2", "AUTH-3", "AUTH-4", "AUTH-5"), "pass"),
+    "AUTH-6": "pass",
+    "AUTH-7": "pass",
+    "AUTH-8": "warn",  # D1: a missing or wrong key gets 400
+    "AUTH-9": "pass",  # the 400 body is the envelope (its extra keys are SEC-1's business)
+    "SEC-1": "fail",  # D1: the 400 body carries allowed_first15, the key's first 15 characters
+    "SEC-2": "warn",  # D23: /health auth.expected_prefix is the key's first 6 characters
+    "SEC-3": "warn",  # D23: /debug/env is on by default
+    "SEC-4": "warn",  # TaskAppConfig.clone() turns cors_origins=None into (): CORS is always on
+    "SEC-5": "warn",  # D23: /docs and /openapi.json are public (info severity)
+    **dict.fromkeys(("RO-1", "RO-2", "RO-3", "RO-4", "RO-5", "RO-6", "RO-7", "RO-8"), "pass"),
+    "RO-9": "warn",  # §1.2: FastAPI's bare 422 list, not the error envelope
+    "RO-10": "pass",
+    "RO-11": "pass",
+    **dict.fromkeys(("CID-1", "CID-2", "CID-3", "CID-4", "CID-5", "CID-6"), "pass"),
+    "PROP-1": "pass",
+    "PROP-2": "pass",
+    # Lax pydantic parsing (True for an int seed, no seed range) and the bare 422 list:
+    # disputed as a MUST failure, see the README's compatibility section.
+    "PROP-3": "warn",
+    "FUZZ-1": "skip",  # opt-in (--fuzz)
+}
+
+
+@pytest.fixture(scope="module")
+def synth_server(interop_key: str) -> Iterator[ServerThread]:
+    """The synth-ai framework app on uvicorn at 127.0.0.1 (it reads the key from os.environ)."""
+    with ServerThread(create_app()) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def report(synth_server: ServerThread, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """`taskapp-conformance check URL --json out.json` against the synth-ai app."""
+    out = tmp_path_factory.mktemp("report") / "report.json"
+    result = CliRunner().invoke(main, ["check", synth_server.url, "--json", str(out), "--quiet"])
+    assert result.exit_code == 1, result.output  # it does not conform: must-level defects
+    data: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return data
+
+
+def _outcomes(report: dict[str, Any]) -> dict[str, str]:
+    return {check["id"]: check["outcome"] for check in report["checks"]}
+
+
+def test_expected_verdicts_cover_the_catalogue() -> None:
+    """Every check in the catalogue has a recorded verdict for the synth-ai app."""
+    assert set(EXPECTED) == {spec.id for spec in catalogue()}
+
+
+def test_report_flags_exactly_the_framework_defects(report: dict[str, Any]) -> None:
+    """Each check's outcome on the synth-ai app is the recorded one."""
+    assert _outcomes(report) == EXPECTED
+
+
+def test_report_never_contains_the_whole_key(report: dict[str, Any], interop_key: str) -> None:
+    """The report of the leaking app never contains the key itself."""
+    assert interop_key not in json.dumps(report)
+
+
+def test_report_never_contains_a_piece_of_the_key(report: dict[str, Any], interop_key: str) -> None:
+    """The app echoes 15-character key prefixes; our report must not repeat any 6+ piece."""
+    text = json.dumps(report)
+    pieces = {interop_key[i : i + 6] for i in range(len(interop_key) - 5)}
+    assert not [piece for piece in pieces if piece in text]
+
+
+@pytest.mark.parametrize(
+    ("check_id", "evidence"),
+    [
+        ("EP-4", "<circular"),
+        ("AUTH-8", "400"),
+        ("SEC-3", "/debug/env"),
+        ("SEC-4", "Access-Control-Allow-Credentials: true"),
+    ],
+)
+def test_failure_blocks_name_the_evidence(
+    report: dict[str, Any], check_id: str, evidence: str
+) -> None:
+    """The failure block of each flagged defect quotes what the framework sent back."""
+    (entry,) = [c for c in report["checks"] if c["id"] == check_id]
+    assert evidence in json.dumps(entry)
+
+
+def test_synth_app_passes_synth_rl_validator(
+    synth_server: ServerThread, interop_key: str, mock_inference: Any
+) -> None:
+    """Sanity: synth-ai's own validator accepts the app's rollouts (the app does its part)."""
+    body = {
+        "run_id": "sanity",
+        "env": {"env_name": ENV_NAME, "seed": 1},
+        "policy": {"config": {"inference_url": f"{mock_inference.url}?cid=trace_sanity"}},
+        "ops": ["agent", "env"],
+        "mode": "rl",
+    }
+    response = httpx.post(
+        f"{synth_server.url}/rollout", json=body, headers={"X-API-Key": interop_key}, timeout=30
+    )
+    assert response.status_code == 200, response.text
+    assert validate_rollout_response_for_rl(response.json()) == []
+
+
+def test_circular_info_is_real(synth_server: ServerThread, interop_key: str) -> None:
+    """The EP-4 verdict is not a harness artefact: /info really carries the strings (D2)."""
+    info = httpx.get(f"{synth_server.url}/info", headers={"X-API-Key": interop_key}).json()
+    assert str(info["inference"]).startswith("<circular")
