@@ -24,9 +24,7 @@ def _pieces(secret: str) -> set[str]:
     """Every substring of `secret` of MIN_PIECE characters or more (the whole if shorter)."""
     if len(secret) <= MIN_PIECE:
         return {secret}
-    return {
-        secret[i:j] for i in range(len(secret)) for j in range(i + MIN_PIECE, len(secret) + 1)
-    }
+    return {secret[i:j] for i in range(len(secret)) for j in range(i + MIN_PIECE, len(secret) + 1)}
 
 
 class Redactor:

@@ -266,3 +266,116 @@ def test_assertion_failure_reads_like_the_cli() -> None:
         "  Sent:     POST /rollout with cid 'c'",
         "  Expected: trajectories[0].inference_url carrying exactly that cid",
     ]
+
+
+_FALLBACKS = [
+    ("--taskapp-select", "taskapp_select", "TASKAPP_SELECT", "EP", {"passed": 4}),
+    (
+        "--taskapp-ignore",
+        "taskapp_ignore",
+        "TASKAPP_IGNORE",
+        "AUTH,SEC,RO,CID,PROP,TI,FUZZ",
+        {"passed": 4},
+    ),
+]
+
+
+@pytest.mark.parametrize("where", ["cli", "env", "ini"])
+@pytest.mark.parametrize(
+    ("flag", "ini", "env", "value", "expected"), _FALLBACKS, ids=["select", "ignore"]
+)
+def test_selection_options_and_fallbacks(
+    pytester_env: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    where: str,
+    flag: str,
+    ini: str,
+    env: str,
+    value: str,
+    expected: dict[str, int],
+) -> None:
+    """Each selection option works from the command line, the environment and the ini file."""
+    args = ["--taskapp-app", APP, "--taskapp-api-key", KEY]
+    if where == "cli":
+        args += [flag, value]
+    elif where == "env":
+        monkeypatch.setenv(env, value)
+    else:
+        pytester_env.makeini(f"[pytest]\n{ini} = {value}\n")
+    assert _outcomes(pytester_env.runpytest(*args)) == expected
+
+
+@pytest.mark.parametrize("where", ["cli", "env", "ini"])
+def test_target_options_and_fallbacks(
+    pytester_env: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """--taskapp-url and --taskapp-app each work from the command line, environment and ini."""
+    from conformance.serving import ServerThread
+    from tests.faults.apps import reference
+
+    monkeypatch.setenv("ENVIRONMENT_API_KEY", KEY)
+    with ServerThread(reference()) as server:
+        for flag, ini, env, value in (
+            ("--taskapp-url", "taskapp_url", "TASKAPP_URL", server.url),
+            ("--taskapp-app", "taskapp_app", "TASKAPP_APP", APP),
+        ):
+            args = ["--taskapp-select", "EP"]
+            if where == "cli":
+                args += [flag, value]
+            elif where == "env":
+                monkeypatch.setenv(env, value)
+            else:
+                pytester_env.makeini(f"[pytest]\n{ini} = {value}\n")
+            assert _outcomes(pytester_env.runpytest(*args)) == {"passed": 4}, (flag, where)
+            monkeypatch.delenv(env, raising=False)
+
+
+@pytest.mark.parametrize("where", ["cli", "env", "ini"])
+def test_strict_and_inference_url_fallbacks(
+    pytester_env: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """--taskapp-strict and --taskapp-inference-url each work from every source."""
+    from conformance.inference import MockInferenceServer
+
+    base = [
+        "--taskapp-app",
+        "tests.faults.apps:rejects_with_400",
+        "--taskapp-api-key",
+        KEY,
+        "--taskapp-select",
+        "AUTH-8,CID-4",
+    ]
+    with MockInferenceServer() as mock:
+        settings = {
+            "taskapp_strict": ("--taskapp-strict", "TASKAPP_STRICT", "true"),
+            "taskapp_inference_url": ("--taskapp-inference-url", "TASKAPP_INFERENCE_URL", mock.url),
+        }
+        args = list(base)
+        lines = ["[pytest]"]
+        for ini, (flag, env, value) in settings.items():
+            if where == "cli":
+                args += [flag] if flag == "--taskapp-strict" else [flag, value]
+            elif where == "env":
+                monkeypatch.setenv(env, "1" if flag == "--taskapp-strict" else value)
+            else:
+                lines.append(f"{ini} = {value}")
+        if where == "ini":
+            pytester_env.makeini("\n".join(lines) + "\n")
+        result = pytester_env.runpytest(*args)
+    assert _outcomes(result) == {"failed": 1, "skipped": 1}
+
+
+def test_fuzz_option_runs_fuzz_1(pytester_env: pytest.Pytester) -> None:
+    """--taskapp-fuzz runs FUZZ-1 instead of skipping it."""
+    result = pytester_env.runpytest(
+        "--taskapp-app",
+        APP,
+        "--taskapp-api-key",
+        KEY,
+        "--taskapp-select",
+        "FUZZ-1",
+        "--taskapp-fuzz",
+        "--taskapp-fuzz-examples",
+        "3",
+    )
+    assert _outcomes(result) == {"passed": 1}
