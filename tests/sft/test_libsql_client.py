@@ -1,0 +1,47 @@
+"""The libSQL client path: a `libsql` target is written through the real `libsql` package.
+
+No libSQL server runs here (no sqld binary, no network), so the client is pointed at a
+local database file: the same `libsql.connect(url, auth_token=...)` call and the same
+DB-API the remote path uses, minus the transport.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from conformance.inference import MockInferenceServer
+from conformance.tracedb.dsn import TraceDbTarget
+from reference_app import build_config, create_app
+from reference_app.tracing import TraceDbListener
+from tests.conftest import TEST_KEY
+from tests.helpers import sync_client
+from tests.sft.conftest import capture_body
+
+pytest.importorskip("libsql", reason="the libsql extra is not installed")
+
+
+def test_rollouts_are_written_through_the_libsql_client(
+    tmp_path: Path, flaky_inference: MockInferenceServer
+) -> None:
+    """Three rollouts traced through the libSQL client land as three sessions with rewards."""
+    listener = TraceDbListener(
+        TraceDbTarget(kind="libsql", url=str(tmp_path / "r.db"), auth_token="t")
+    )
+    app = create_app(build_config(environ={"ENVIRONMENT_API_KEY": TEST_KEY}, listeners=[listener]))
+    with sync_client(app) as client:
+        for seed in range(3):
+            body = capture_body(flaky_inference.url, seed, f"libsql-{seed}")
+            assert (
+                client.post("/rollout", json=body, headers={"X-API-Key": TEST_KEY}).status_code
+                == 200
+            )
+    listener.close()
+    with sqlite3.connect(tmp_path / "r.db") as conn:
+        sessions = conn.execute("SELECT COUNT(*) FROM session_traces").fetchone()[0]
+        rewards = conn.execute("SELECT COUNT(*) FROM outcome_rewards").fetchone()[0]
+        messages = conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+    assert (sessions, rewards) == (3, 3)
+    assert messages > 3 * 4
