@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from reference_app import task
 from reference_app.errors import TaskAppError
 from reference_app.inference import chat_completion
 from reference_app.trace import TraceBuilder
+
+logger = logging.getLogger("reference_app.rollout")
 
 DEFAULT_MODEL = "mock-arith-1"
 DEFAULT_MAX_TURNS = 4
@@ -83,7 +86,12 @@ class ArithmeticRollout:
         if request.record.return_trace:
             response.trace = episode.trace.as_dict(request.record.trace_format, response)
         for listener in self.listeners:
-            await listener(completed)
+            try:
+                await listener(completed)
+            except Exception as exc:  # capture is best effort: never fail a finished rollout
+                logger.error(
+                    "rollout %s: %s failed: %s", request.run_id, type(listener).__name__, exc
+                )
         return response
 
 

@@ -35,3 +35,20 @@ def test_values_and_headers() -> None:
     """Nested JSON values and secret-bearing headers are redacted."""
     assert Redactor([KEY]).value({"a": [KEY[2:10]], KEY: 1}) == {"a": ["***"], "***": 1}
     assert redact_headers({"X-API-Key": KEY, "Accept": "x"}) == {"X-API-Key": "***", "Accept": "x"}
+
+
+def test_report_documents_stay_well_formed_when_the_key_shares_markup_words() -> None:
+    """A key sharing 6+ characters with tag or key names leaves JUnit, JSON and HTML parseable."""
+    import json
+    import xml.etree.ElementTree as ET
+    from html.parser import HTMLParser
+
+    from conformance.reports import render_html, render_json, render_junit
+    from conformance.runner import run_checks
+    from conformance.target import embedded_target
+
+    key = "testsuite-schema_version-testcase"
+    report = run_checks(embedded_target(key), [])
+    ET.fromstring(render_junit(report, secrets=[key]).split("\n", 1)[1])
+    assert json.loads(render_json(report, secrets=[key]))["schema_version"] == 1
+    HTMLParser().feed(render_html(report, secrets=[key]))

@@ -141,7 +141,15 @@ def _redact_result(result: CheckResult, redactor: Redactor) -> CheckResult:
             fix=redactor.text(detail.fix),
             spec=redactor.text(detail.spec),
         )
-    return dataclasses.replace(result, detail=detail, reason=redactor.text(result.reason))
+    check = dataclasses.replace(
+        result.check,
+        name=redactor.text(result.check.name),
+        title=redactor.text(result.check.title),
+        spec=redactor.text(result.check.spec),
+    )
+    return dataclasses.replace(
+        result, check=check, detail=detail, reason=redactor.text(result.reason)
+    )
 
 
 def results_in(

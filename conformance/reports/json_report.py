@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from importlib import resources
 from typing import Any
 
-from conformance.redaction import Redactor
 from conformance.reports._common import TOOL_NAME, redact_report, totals
 from conformance.runner import CheckResult, RunReport
 
@@ -40,8 +39,7 @@ def to_json(report: RunReport, *, secrets: Iterable[str | None] = ()) -> dict[st
         "stale_baseline": list(report.stale_baseline),
         "checks": [_check(r) for r in report.results],
     }
-    redacted: dict[str, Any] = Redactor(secrets).value(document)
-    return redacted
+    return document  # every string in it comes from the redacted report
 
 
 def render_json(report: RunReport, *, secrets: Iterable[str | None] = ()) -> str:

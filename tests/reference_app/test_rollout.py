@@ -229,3 +229,23 @@ def test_nan_is_never_emitted(
     text = _rollout(client, auth, rollout_body(mock_inference.url, CID)).text
     json.loads(text, parse_constant=lambda c: pytest.fail(f"non-finite constant {c}"))
     assert not math.isnan(json.loads(text)["metrics"]["mean_return"])
+
+
+def test_a_failing_capture_listener_does_not_fail_the_rollout(
+    mock_inference: MockInferenceServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A broken trace DB or SFT writer is logged; the finished rollout still answers 200."""
+    from reference_app import build_config, create_app
+    from tests.conftest import TEST_KEY
+    from tests.helpers import sync_client
+
+    async def broken(_: object) -> None:
+        raise OSError("disk full")
+
+    app = create_app(build_config(environ={"ENVIRONMENT_API_KEY": TEST_KEY}, listeners=[broken]))
+    with sync_client(app) as client:
+        response = client.post(
+            "/rollout", headers={"X-API-Key": TEST_KEY}, json=rollout_body(mock_inference.url, CID)
+        )
+    assert response.status_code == 200
+    assert "function failed: disk full" in caplog.text
