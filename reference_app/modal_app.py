@@ -27,6 +27,7 @@ RUNTIME_PACKAGES = (
     "click>=8.1",
     "rich>=13",
     "orjson>=3.9",
+    "libsql>=0.1.11,<0.2",  # for LIBSQL_URL / TURSO_DATABASE_URL: the container's disk is ephemeral
 )
 
 image = (

@@ -15,7 +15,9 @@ Unlike synth-ai's `unique_sft_path` (D16): the run id is sanitised to `[A-Za-z0-
 (so `../../etc/x` becomes `etc_x` and the file always lands inside the directory),
 names carry a UTC timestamp with microseconds plus a random suffix (unique within one
 second), and files appear atomically: written to a hidden `.part` file, flushed, then
-linked into place without ever overwriting an existing file.
+linked into place without ever overwriting an existing file. Where the file system has no
+hard links, the name is reserved with `O_CREAT | O_EXCL` and the data swapped in with
+`os.replace`, so the file may be seen empty for an instant, but is never clobbered.
 """
 
 from __future__ import annotations
@@ -81,28 +83,55 @@ def unique_sft_path(directory: Path, run_id: str, *, now: datetime | None = None
     return path
 
 
+def _claim(final: Path) -> bool:
+    """Create `final` empty and exclusively (`O_EXCL`); False when the name is taken."""
+    try:
+        fd = os.open(final, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return False
+    os.close(fd)
+    return True
+
+
+def _publish(partial: Path, final: Path) -> bool:
+    """Make the complete `partial` appear as `final`, never overwriting; False if taken."""
+    try:
+        os.link(partial, final)
+        return True
+    except FileExistsError:
+        return False
+    except OSError:  # no hard links on this file system
+        pass
+    # Reserve the name atomically first, so a concurrent writer cannot be overwritten; the
+    # reserved file is empty (a reader skips it) until replace() swaps the data in.
+    if not _claim(final):
+        return False
+    try:
+        os.replace(partial, final)
+    except OSError:
+        final.unlink(missing_ok=True)  # our own empty reservation
+        raise
+    return True
+
+
 def write_atomically(directory: Path, run_id: str, data: bytes) -> Path:
-    """Write `data` to a new unique file in `directory`; it appears complete or not at all."""
+    """Write `data` to a new unique file in `directory`; it appears complete or not at all.
+
+    The hidden `.part` file is removed whatever happens (a failed write or fsync, a full
+    disk, a taken name); only the finished file remains.
+    """
     for _ in range(8):
         final = unique_sft_path(directory, run_id)
         partial = final.with_name(f".{final.name}.part")
-        with partial.open("xb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
         try:
-            os.link(partial, final)
-        except FileExistsError:
-            partial.unlink()
-            continue
-        except OSError:  # no hard links on this file system: replace() is still atomic
-            if final.exists():
-                partial.unlink()
-                continue
-            os.replace(partial, final)
-            return final
-        partial.unlink()
-        return final
+            with partial.open("xb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if _publish(partial, final):
+                return final
+        finally:
+            partial.unlink(missing_ok=True)
     raise SftCaptureError(f"could not find a free file name in {directory}")
 
 

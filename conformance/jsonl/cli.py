@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -86,6 +87,8 @@ def expand_paths(arguments: tuple[str, ...]) -> list[str]:
             files.extend(found)
         elif os.path.isfile(argument):
             files.append(argument)
+        elif os.path.lexists(argument):
+            raise _usage_error(f"not a regular file: {argument} is {_file_kind(argument)}")
         elif _GLOB_CHARS & set(argument):
             found = sorted(
                 path for path in glob.glob(argument, recursive=True) if os.path.isfile(path)
@@ -98,6 +101,21 @@ def expand_paths(arguments: tuple[str, ...]) -> list[str]:
     if files.count("-") > 1:
         raise _usage_error("'-' (stdin) can be given only once")
     return files
+
+
+def _file_kind(path: str) -> str:
+    """What a path that exists but is not a regular file or directory is, for messages."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return "a broken symbolic link" if os.path.islink(path) else "unreadable"
+    kinds = (
+        (stat.S_ISFIFO, "a named pipe (FIFO); to read it, pass - and redirect the pipe to stdin"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    )
+    return next((kind for test, kind in kinds if test(mode)), "a special file")
 
 
 @contextmanager

@@ -18,10 +18,9 @@ from conformance.exitcodes import ExitCode
 from conformance.sft.errors import SftToolError
 from conformance.sft.filter import load_filter_config, run_filter
 from conformance.sft.sft_config import SftConfigReport, check_sft_config
-from conformance.sft.submit import plan_submission, submit
+from conformance.sft.submit import API_KEY_ENV, plan_submission, submit
 from conformance.sft.validation import Level
 
-API_KEY_ENV = "SYNTH_API_KEY"
 BACKEND_ENV = "SYNTH_BACKEND_URL"
 
 _FILTER_EPILOG = """\b
@@ -84,6 +83,7 @@ Examples:
 Steps (nothing is sent if validation fails, no POST is ever retried):
   1. validate the config and the data (as validate-sft-config)
   2. POST {{backend}}/api/learning/files    multipart file, purpose=fine-tune
+     (then [data].validation_path the same way, when set)
   3. GET  {{backend}}/api/learning/files/ID until ready (a timeout only warns)
   4. POST {{backend}}/api/learning/jobs     the SFT payload + training_file_id
   5. POST {{backend}}/api/learning/jobs/JOB/start
@@ -94,7 +94,8 @@ requests as JSON and sends nothing (synth-ai's --dry-run starts a real job).
 Exit codes:
   0  the job was created and started (or the dry run was printed)
   1  invalid config or data, or the backend refused a request
-  2  usage error: config missing or not TOML, no {API_KEY_ENV}, bad --backend
+  2  usage error: config missing or not TOML, no (or a non-ASCII) {API_KEY_ENV},
+     bad --backend (not http(s), invalid, with a password or a query string)
   3  the backend could not be reached or timed out
 """
 
@@ -120,7 +121,7 @@ def filter_command(config_path: Path) -> None:
     """Export curated SFT JSONL from a trace DB, selected by a [filter] table."""
     try:
         config = load_filter_config(config_path)
-        click.echo(f"Config validated: db={config.db}, output={config.output}")
+        click.echo(f"Config validated: db={config.shown_db}, output={config.output}")
         result = run_filter(config)
     except SftToolError as exc:
         _fail(exc)
@@ -273,4 +274,8 @@ def sft_submit_command(
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"Uploaded {plan.data_path} as file {result.file_id}")
+    if result.validation_file_id is not None:
+        click.echo(
+            f"Uploaded {plan.validation_path} as validation file {result.validation_file_id}"
+        )
     click.echo(f"Created and started SFT job {result.job_id}")

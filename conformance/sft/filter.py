@@ -23,6 +23,7 @@ paths are resolved against the working directory, as synth-ai does.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -49,6 +50,7 @@ from conformance.tracedb import (
     TraceReader,
     connect_for_reading,
     parse_dsn,
+    redact_dsn,
 )
 
 FILTER_KEYS: tuple[str, ...] = (
@@ -90,6 +92,11 @@ class FilterConfig:
     shuffle_seed: int | None = None
     min_created_at: datetime | None = None
     max_created_at: datetime | None = None
+
+    @property
+    def shown_db(self) -> str:
+        """`db` as it may be printed: password and token-like query values replaced by `***`."""
+        return redact_dsn(self.db)
 
 
 @dataclass
@@ -160,7 +167,14 @@ def _moment(problems: _Problems, key: str, value: Any) -> datetime | None:
     elif isinstance(value, date):
         moment = datetime(value.year, value.month, value.day)
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        moment = datetime.fromtimestamp(value, UTC)
+        try:
+            moment = datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            problems.append(
+                f"{key} must be an ISO-8601 date-time or a Unix timestamp within years 1-9999, "
+                f"got {value!r}"
+            )
+            return None
     elif isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -437,10 +451,9 @@ def _empty_reason(considered: int, excluded: Counter[str], config: FilterConfig)
     )
 
 
-def _open(config: FilterConfig) -> Any:
+def _open(config: FilterConfig, environ: Mapping[str, str]) -> Any:
     try:
-        target = parse_dsn(config.db, source="[filter].db")
-        return connect_for_reading(target)
+        return connect_for_reading(parse_dsn(config.db, source="[filter].db", environ=environ))
     except DsnError as exc:
         raise ConfigError(f"Invalid filter config: db: {exc}") from None
     except TraceDbMissing as exc:
@@ -451,11 +464,35 @@ def _open(config: FilterConfig) -> Any:
         raise ConfigError(str(exc)) from None
 
 
+def check_output(output: Path) -> None:
+    """Raise :class:`ConfigError` when `output` cannot be a file: it is a directory, or an
+    ancestor is a file (checked before the database is read; writing checks again)."""
+    if output.is_dir():
+        raise ConfigError(
+            f"Invalid filter config: output {output} is a directory; give a .jsonl file path"
+        )
+    for parent in output.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ConfigError(
+                    f"Invalid filter config: output {output} cannot be created: "
+                    f"{parent} is a file, not a directory"
+                )
+            return
+
+
+def _write_error(output: Path, exc: OSError) -> ConfigError:
+    reason = exc.strerror or type(exc).__name__
+    where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(output) else ""
+    return ConfigError(f"cannot write the export to {output}: {reason}{where}")
+
+
 def write_validated(records: list[dict[str, Any]], output: Path) -> None:
     """Write JSONL next to `output`, validate it (strict + compat), then rename it into place."""
-    output.parent.mkdir(parents=True, exist_ok=True)
+    check_output(output)
     partial = output.with_name(f".{output.name}.{os.getpid()}.part")
     try:
+        output.parent.mkdir(parents=True, exist_ok=True)
         with partial.open("w", encoding="utf-8", newline="\n") as handle:
             for record in records:
                 handle.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
@@ -468,29 +505,38 @@ def write_validated(records: list[dict[str, Any]], output: Path) -> None:
                     f"nothing was written to {output}:\n{shown}"
                 )
         os.replace(partial, output)
+    except OSError as exc:
+        raise _write_error(output, exc) from None
     finally:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # e.g. the parent is a file: no partial exists
+            partial.unlink(missing_ok=True)
 
 
-def run_filter(config: FilterConfig) -> FilterResult:
-    """Export the sessions `config` selects; raises :class:`SftToolError` subclasses."""
-    conn = _open(config)
+def run_filter(config: FilterConfig, *, environ: Mapping[str, str] | None = None) -> FilterResult:
+    """Export the sessions `config` selects; raises :class:`SftToolError` subclasses.
+
+    `environ` (default: the process environment) supplies `LIBSQL_AUTH_TOKEN` /
+    `TURSO_AUTH_TOKEN` for a remote `db` without an `auth_token` (spec §5.3).
+    """
+    check_output(config.output)
+    conn = _open(config, os.environ if environ is None else environ)
+    db = config.shown_db
     try:
         reader = TraceReader(conn)
         missing = reader.missing_tables()
         if missing:
-            raise ConfigError(
-                f"{config.db} is not a trace database (no table {', '.join(missing)})"
-            )
+            raise ConfigError(f"{db} is not a trace database (no table {', '.join(missing)})")
         considered = reader.session_count()
         if considered == 0:
-            raise DataError(f"No traces found in database ({config.db}).")
+            raise DataError(f"No traces found in database ({db}).")
         excluded: Counter[str] = Counter()
         matched = list(_candidates(config, reader, excluded))
+    except TraceDbUnreachable as exc:  # a remote libSQL query failed (lazy connection)
+        raise SftToolError(str(exc), exit_code=ExitCode.UNREACHABLE) from None
     except TraceDbError as exc:
         raise ConfigError(str(exc)) from None
     except sqlite3.DatabaseError as exc:
-        raise ConfigError(f"{config.db} is not a readable trace database: {exc}") from None
+        raise ConfigError(f"{db} is not a readable trace database: {exc}") from None
     finally:
         conn.close()
     chosen = select(config, matched)

@@ -141,6 +141,8 @@ class SftConfigReport:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     data_path: Path | None = None
+    validation_path: Path | None = None
+    """`[data].validation_path` when the file exists (validated like the training data)."""
     data_verdicts: list[DataVerdict] = field(default_factory=list)
     payload: dict[str, Any] | None = None
 
@@ -258,7 +260,7 @@ def _check_data(
         _validate_file(report, report.data_path, ctx.level, "training data")
     section = _table(report, data, "data")
     validation = section.get("validation_path")
-    if validation is not None:
+    if validation:  # synth-ai skips an empty path too
         path = Path(str(validation)).expanduser()
         path = path if path.is_absolute() else ctx.base_dir / path
         if not path.is_file():
@@ -266,6 +268,7 @@ def _check_data(
                 f"Validation dataset {path} missing; synth-ai continues without validation"
             )
         else:
+            report.validation_path = path
             _validate_file(report, path, ctx.level, "validation data")
 
 
@@ -284,6 +287,7 @@ def _validate_file(report: SftConfigReport, path: Path, level: Level, what: str)
 
 
 def _check_hyperparameters(report: SftConfigReport, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The `hyperparameters` block exactly as synth-ai's builder makes it (n_epochs always)."""
     if "hyperparameters" not in data:
         return {"n_epochs": 1}
     hp = _table(report, data, "hyperparameters")
@@ -317,8 +321,10 @@ def _check_hyperparameters(report: SftConfigReport, data: Mapping[str, Any]) -> 
     ignored = set(hp) - set(FORWARDED_HP_KEYS) - {"parallelism", "weight_decay", *STEP_KEYS}
     for key in sorted(ignored):
         report.warnings.append(f"hyperparameters.{key} is not forwarded by synth-ai (ignored)")
-    block = {k: hp[k] for k in FORWARDED_HP_KEYS if k in hp}
-    if parallelism:
+    epochs = hp.get("n_epochs", 1)
+    block: dict[str, Any] = {"n_epochs": epochs if _is_int(epochs) else 1}
+    block.update({k: hp[k] for k in FORWARDED_HP_KEYS if k in hp and k != "n_epochs"})
+    if isinstance(hp.get("parallelism"), dict):
         block["parallelism"] = dict(parallelism)
     return block
 
@@ -357,9 +363,22 @@ def _check_training(
             report.errors.append(f"training.validation.{key} must be a {types[0].__name__}")
     if isinstance(validation.get("eval_steps"), int) and validation["eval_steps"] < 0:
         report.errors.append("training.validation.eval_steps must be >= 0")
-    for key, default in VALIDATION_DEFAULTS.items():
-        hp_block[key] = validation.get(key, default) or (0 if key == "eval_steps" else default)
-    effective["validation"] = {"enabled": validation.get("enabled", True)}
+    # Exactly synth-ai's builder: `false` and "" are kept, not replaced by the defaults.
+    hp_block["evaluation_strategy"] = validation.get(
+        "evaluation_strategy", VALIDATION_DEFAULTS["evaluation_strategy"]
+    )
+    eval_steps = validation.get("eval_steps", 0)
+    hp_block["eval_steps"] = eval_steps if _is_int(eval_steps) else 0
+    hp_block["save_best_model_at_end"] = bool(
+        validation.get("save_best_model_at_end", VALIDATION_DEFAULTS["save_best_model_at_end"])
+    )
+    hp_block["metric_for_best_model"] = validation.get(
+        "metric_for_best_model", VALIDATION_DEFAULTS["metric_for_best_model"]
+    )
+    hp_block["greater_is_better"] = bool(
+        validation.get("greater_is_better", VALIDATION_DEFAULTS["greater_is_better"])
+    )
+    effective["validation"] = {"enabled": bool(validation.get("enabled", True))}
     if effective["validation"]["enabled"] and "validation_path" not in _table(report, data, "data"):
         report.warnings.append(
             "[training.validation] is enabled but [data].validation_path is unset"
@@ -440,7 +459,8 @@ def check_sft_config(
     compute = _check_compute(report, data)
     _check_ignored(report, data)
     if report.ok and model is not None:
-        topology = _table(report, data, "data").get("topology") or {}
+        topology = _table(report, data, "data").get("topology")
+        topology = topology if isinstance(topology, dict) else {}
         report.payload = {
             "model": model,
             "hyperparameters": hp_block,

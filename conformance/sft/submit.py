@@ -5,14 +5,19 @@ The flow is synth-ai's `FtClient` one, against `{backend}/api`:
 1. validate the config and the data (`validate-sft-config` rules); nothing is sent if
    that fails;
 2. `POST /api/learning/files` (multipart `file` as `application/jsonl`, `purpose=fine-tune`)
-   -> `{"id": ...}`; this path works with every synth-ai version (D19);
+   -> `{"id": ...}`; this path works with every synth-ai version (D19); then the same for
+   `[data].validation_path` when set, whose id goes to
+   `metadata.effective_config.data.validation_files` (a refused validation upload only
+   warns, as in synth-ai);
 3. poll `GET /api/learning/files/{id}` until `ready`/`uploaded`/`stored`/`complete`
    (404 keeps polling, a timeout only warns, 401/403 abort);
 4. `POST /api/learning/jobs` with the payload of `build_sft_payload` and the file id
    -> `job_id` or `id`;
 5. `POST /api/learning/jobs/{id}/start` with `{}`.
 
-Every request carries `Authorization: Bearer $SYNTH_API_KEY`; the key is never printed.
+Every request carries `Authorization: Bearer $SYNTH_API_KEY`; the key is never printed,
+and URLs are shown with any password or token replaced by `***`. A `--backend` with a
+user name or password is refused: httpx would send it as Basic auth instead of the key.
 No POST is ever retried: a timeout after creating a job would otherwise create a second
 one (D30), so the error says what may exist and how to check. `--dry-run` sends nothing
 and prints the three requests (synth-ai's `--dry-run` uploads and starts a real job, D18).
@@ -20,6 +25,7 @@ and prints the three requests (synth-ai's `--dry-run` uploads and starts a real 
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -33,22 +39,60 @@ from conformance.exitcodes import ExitCode
 from conformance.redaction import Redactor
 from conformance.sft.errors import BackendError
 from conformance.sft.sft_config import SftConfigReport, require_valid
+from conformance.tracedb.dsn import dsn_secrets, redact_dsn
 
 UPLOAD_PATH = "/learning/files"
 JOBS_PATH = "/learning/jobs"
 READY_STATES = frozenset({"ready", "uploaded", "stored", "complete"})
 UPLOAD_TIMEOUT_S = 300.0
 REQUEST_TIMEOUT_S = 30.0
+API_KEY_ENV = "SYNTH_API_KEY"
+
+
+def _backend_problem(base: str) -> str | None:
+    if not base.startswith(("http://", "https://")):
+        return "must be an http(s) URL"
+    try:
+        url = httpx.URL(base)
+    except httpx.InvalidURL as exc:
+        return f"is not a valid URL ({Redactor(dsn_secrets(base)).text(str(exc))})"
+    if not url.host:
+        return "has no host"
+    if url.port is not None and not 0 < url.port < 65536:
+        return f"has an invalid port {url.port}"
+    if url.userinfo:
+        return (
+            "must not contain a user name or password (httpx would send them as Basic auth "
+            f"instead of {API_KEY_ENV}); remove them"
+        )
+    if url.query or url.fragment:
+        return "must not have a query string or fragment (the API paths are appended to it)"
+    return None
 
 
 def api_base(backend: str) -> str:
-    """The backend URL ending in `/api` (synth-ai's `ensure_api_base`)."""
-    base = backend.strip().rstrip("/")
-    if not base.startswith(("http://", "https://")):
-        raise BackendError(
-            f"--backend must be an http(s) URL, got {backend!r}", exit_code=ExitCode.USAGE
-        )
+    """The backend URL ending in `/api` (synth-ai's `ensure_api_base`), validated.
+
+    Raises :class:`BackendError` (exit 2) naming the problem; the URL is shown redacted.
+    """
+    text = backend.strip()
+    problem = _backend_problem(text)
+    if problem is not None:
+        address, has_query, _ = text.partition("#")[0].partition("?")
+        shown = redact_dsn(address) + ("?***" if has_query else "")
+        raise BackendError(f"--backend {problem}, got {shown!r}", exit_code=ExitCode.USAGE)
+    base = text.rstrip("/")
     return base if base.endswith("/api") else f"{base}/api"
+
+
+def check_api_key(api_key: str) -> None:
+    """Raise :class:`BackendError` (exit 2) unless the key can go in an HTTP header."""
+    if not (api_key.isascii() and api_key.isprintable()):
+        raise BackendError(
+            f"{API_KEY_ENV} contains non-ASCII or control characters, which an HTTP header "
+            "cannot carry; copy the key again (its value is not shown)",
+            exit_code=ExitCode.USAGE,
+        )
 
 
 @dataclass(frozen=True)
@@ -58,6 +102,8 @@ class SubmitPlan:
     base: str
     data_path: Path
     payload: dict[str, Any]
+    validation_path: Path | None = None
+    """`[data].validation_path`, uploaded after the training file when set."""
 
     @property
     def upload_url(self) -> str:
@@ -67,34 +113,47 @@ class SubmitPlan:
     def jobs_url(self) -> str:
         return f"{self.base}{JOBS_PATH}"
 
+    def job_payload(self, file_id: str, validation_id: str | None) -> dict[str, Any]:
+        """The create-job body: the payload, the file id and any validation file id."""
+        job = copy.deepcopy(self.payload)
+        job["training_file_id"] = file_id
+        if validation_id is not None:
+            effective = job.setdefault("metadata", {}).setdefault("effective_config", {})
+            effective.setdefault("data", {})["validation_files"] = [validation_id]
+        return job
+
+    def _upload(self, path: Path) -> dict[str, Any]:
+        return {
+            "method": "POST",
+            "url": redact_dsn(self.upload_url),
+            "file": str(path),
+            "bytes": path.stat().st_size,
+            "content_type": "application/jsonl",
+            "form": {"purpose": "fine-tune"},
+        }
+
     def describe(self) -> dict[str, Any]:
         """The requests as data (the `--dry-run` output); no credentials in it."""
-        job = dict(self.payload, training_file_id="<id returned by the upload>")
-        return {
-            "dry_run": True,
-            "upload": {
-                "method": "POST",
-                "url": self.upload_url,
-                "file": str(self.data_path),
-                "bytes": self.data_path.stat().st_size,
-                "content_type": "application/jsonl",
-                "form": {"purpose": "fine-tune"},
-            },
-            "create_job": {"method": "POST", "url": self.jobs_url, "json": job},
-            "start_job": {
-                "method": "POST",
-                "url": f"{self.jobs_url}/<job id>/start",
-                "json": {},
-            },
-            "headers": {"Authorization": "Bearer ***"},
+        validation_id = None if self.validation_path is None else "<id of the validation upload>"
+        job = self.job_payload("<id returned by the upload>", validation_id)
+        plan: dict[str, Any] = {"dry_run": True, "upload": self._upload(self.data_path)}
+        if self.validation_path is not None:
+            plan["upload_validation"] = self._upload(self.validation_path)
+        plan["create_job"] = {"method": "POST", "url": redact_dsn(self.jobs_url), "json": job}
+        plan["start_job"] = {
+            "method": "POST",
+            "url": f"{redact_dsn(self.jobs_url)}/<job id>/start",
+            "json": {},
         }
+        plan["headers"] = {"Authorization": "Bearer ***"}
+        return plan
 
 
 def plan_submission(report: SftConfigReport, backend: str) -> SubmitPlan:
     """A plan from a checked config; raises when the config or data is invalid."""
     payload = require_valid(report)
     assert report.data_path is not None  # a valid report always has its data path
-    return SubmitPlan(api_base(backend), report.data_path, payload)
+    return SubmitPlan(api_base(backend), report.data_path, payload, report.validation_path)
 
 
 @dataclass
@@ -105,27 +164,33 @@ class SubmitResult:
     job_id: str
     job: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+    validation_file_id: str | None = None
 
 
 class _Session:
     """One backend conversation: sends, classifies failures, redacts the key."""
 
-    def __init__(self, client: httpx.Client, api_key: str) -> None:
+    def __init__(self, client: httpx.Client, api_key: str, base: str) -> None:
         self.client = client
         self.headers = {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
-        self.redactor = Redactor([api_key])
+        self.redactor = Redactor([api_key, *dsn_secrets(base)])
+
+    def shown(self, url: str) -> str:
+        """`url` as it may be printed: password and token-like query values as `***`."""
+        return self.redactor.text(redact_dsn(url))
 
     def send(self, step: str, method: str, url: str, *, after: str = "", **kwargs: Any) -> Any:
         try:
             response = self.client.request(method, url, headers=self.headers, **kwargs)
         except httpx.TimeoutException as exc:
             raise BackendError(
-                f"{step}: {method} {url} timed out ({type(exc).__name__}). {after}".strip(),
+                f"{step}: {method} {self.shown(url)} timed out ({type(exc).__name__}). "
+                f"{after}".strip(),
                 exit_code=ExitCode.UNREACHABLE,
             ) from None
         except httpx.TransportError as exc:
             raise BackendError(
-                f"{step}: cannot reach the backend at {url} "
+                f"{step}: cannot reach the backend at {self.shown(url)} "
                 f"({type(exc).__name__}). {after}".strip(),
                 exit_code=ExitCode.UNREACHABLE,
             ) from None
@@ -133,17 +198,34 @@ class _Session:
 
     def json_body(self, step: str, method: str, url: str, response: httpx.Response) -> Any:
         snippet = self.redactor.text(response.text[:300])
+        shown = self.shown(url)
         if response.status_code >= 400:
-            hint = " Check SYNTH_API_KEY." if response.status_code in (401, 403) else ""
+            hint = f" Check {API_KEY_ENV}." if response.status_code in (401, 403) else ""
             raise BackendError(
-                f"{step}: {method} {url} answered {response.status_code}: {snippet!r}.{hint}"
+                f"{step}: {method} {shown} answered {response.status_code}: {snippet!r}.{hint}"
             )
         try:
             return response.json()
         except ValueError:
             raise BackendError(
-                f"{step}: {method} {url} answered {response.status_code} with non-JSON {snippet!r}"
+                f"{step}: {method} {shown} answered {response.status_code} "
+                f"with non-JSON {snippet!r}"
             ) from None
+
+    def upload(self, step: str, url: str, path: Path, *, after: str = "") -> httpx.Response:
+        """POST `path` as a multipart `file` with `purpose=fine-tune`."""
+        with path.open("rb") as handle:
+            files = {"file": (path.name, handle, "application/jsonl")}
+            response: httpx.Response = self.send(
+                step,
+                "POST",
+                url,
+                files=files,
+                data={"purpose": "fine-tune"},
+                timeout=UPLOAD_TIMEOUT_S,
+                after=after,
+            )
+        return response
 
 
 def _poll_ready(
@@ -177,6 +259,31 @@ def _poll_ready(
         sleep(interval)
 
 
+def _upload_validation(
+    session: _Session, plan: SubmitPlan, file_id: str, warnings: list[str]
+) -> str | None:
+    """Upload `[data].validation_path`; a refusal only warns (synth-ai's behaviour)."""
+    if plan.validation_path is None:
+        return None
+    after = f"The training file was uploaded as {file_id}; no job was created."
+    response = session.upload(
+        "validation upload", plan.upload_url, plan.validation_path, after=after
+    )
+    try:
+        body = session.json_body("validation upload", "POST", plan.upload_url, response)
+    except BackendError as exc:
+        warnings.append(f"{str(exc).rstrip('.')}; creating the job without validation_files")
+        return None
+    validation_id = body.get("id") if isinstance(body, Mapping) else None
+    if not validation_id:
+        warnings.append(
+            "validation upload: the backend answered without a file id; "
+            "creating the job without validation_files"
+        )
+        return None
+    return str(validation_id)
+
+
 def submit(
     plan: SubmitPlan,
     *,
@@ -187,33 +294,29 @@ def submit(
     sleep: Callable[[float], None] = time.sleep,
 ) -> SubmitResult:
     """Upload, create and start; raises :class:`BackendError` with the failing step."""
+    check_api_key(api_key)
     own = client is None
     http = client if client is not None else httpx.Client(follow_redirects=False)
-    session = _Session(http, api_key)
+    session = _Session(http, api_key, plan.base)
     try:
-        with plan.data_path.open("rb") as handle:
-            files = {"file": (plan.data_path.name, handle, "application/jsonl")}
-            response = session.send(
-                "upload",
-                "POST",
-                plan.upload_url,
-                files=files,
-                data={"purpose": "fine-tune"},
-                timeout=UPLOAD_TIMEOUT_S,
-            )
+        response = session.upload("upload", plan.upload_url, plan.data_path)
         body = session.json_body("upload", "POST", plan.upload_url, response)
         file_id = body.get("id") if isinstance(body, Mapping) else None
         if not file_id:
-            raise BackendError(f"upload: the backend answered without a file id: {body!r:.200}")
+            raise BackendError(
+                f"upload: the backend answered without a file id: "
+                f"{session.redactor.text(repr(body))[:200]}"
+            )
         file_id = str(file_id)
         warnings: list[str] = []
+        validation_id = _upload_validation(session, plan, file_id, warnings)
         file_url = f"{plan.upload_url}/{file_id}"
         note = _poll_ready(
             session, file_url, timeout=ready_timeout, interval=poll_interval, sleep=sleep
         )
         if note:
             warnings.append(note)
-        job_payload = dict(plan.payload, training_file_id=file_id)
+        job_payload = plan.job_payload(file_id, validation_id)
         maybe = (
             f"The job may have been created for file {file_id}: check the backend before "
             "re-running (not retried, to avoid a second job)."
@@ -235,7 +338,10 @@ def submit(
             )
         job_id = str(job_id)
         start_url = f"{plan.jobs_url}/{job_id}/start"
-        created = f"Job {job_id} was created; start it with POST {start_url} (not retried)."
+        created = (
+            f"Job {job_id} was created; start it with POST {session.shown(start_url)} "
+            "(not retried)."
+        )
         response = session.send(
             "start job", "POST", start_url, json={}, timeout=REQUEST_TIMEOUT_S, after=created
         )
@@ -244,7 +350,7 @@ def submit(
                 session.json_body("start job", "POST", start_url, response)
             except BackendError as exc:
                 raise BackendError(f"{exc} {created}") from None
-        return SubmitResult(file_id, job_id, dict(job), warnings)
+        return SubmitResult(file_id, job_id, dict(job), warnings, validation_id)
     finally:
         if own:
             http.close()

@@ -7,13 +7,15 @@ an error, not a fresh empty database (synth-ai's D9).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sqlite3
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from conformance.tracedb.dsn import TraceDbTarget, redact_dsn
+from conformance.redaction import Redactor
+from conformance.tracedb.dsn import TraceDbTarget, dsn_secrets, redact_dsn
 
 BUSY_TIMEOUT_MS = 30_000
 LIBSQL_INSTALL_HINT = "pip install 'taskapp-conformance[libsql]' (the `libsql` package)"
@@ -40,15 +42,31 @@ def _libsql() -> Any:
         ) from exc
 
 
+def remote_failure(target: TraceDbTarget, exc: BaseException) -> TraceDbUnreachable:
+    """A one-line, credential-free :class:`TraceDbUnreachable` for a libSQL client error.
+
+    The client connects lazily and reports every failure (refused connection, bad token,
+    HTTP error) as a plain `ValueError` on the first query, so callers wrap its calls.
+    """
+    url = target.url or ""
+    text = str(exc).strip()
+    detail = text.splitlines()[0] if text else ""
+    if url:
+        detail = detail.replace(url, redact_dsn(url))
+    detail = Redactor([target.auth_token, *dsn_secrets(url)]).text(detail)[:200]
+    return TraceDbUnreachable(
+        f"cannot use the libSQL server at {redact_dsn(url)} ({type(exc).__name__}"
+        + (f": {detail}" if detail else "")
+        + "); check the URL, that the server is up, and the auth token"
+    )
+
+
 def _connect_remote(target: TraceDbTarget) -> Any:
     client = _libsql()
     try:
         return client.connect(target.url, auth_token=target.auth_token or "")
     except Exception as exc:  # the client raises its own untyped errors
-        raise TraceDbUnreachable(
-            f"cannot reach the libSQL server at {redact_dsn(target.url or '')}: "
-            f"{type(exc).__name__}"
-        ) from exc
+        raise remote_failure(target, exc) from exc
 
 
 def _tune(conn: sqlite3.Connection, *, write: bool) -> None:
@@ -75,10 +93,56 @@ def connect_for_writing(target: TraceDbTarget) -> Any:
     return conn
 
 
+class _GuardedCursor:
+    """A libSQL cursor whose fetch errors become :class:`TraceDbUnreachable`."""
+
+    def __init__(self, cursor: Any, target: TraceDbTarget) -> None:
+        self._cursor = cursor
+        self._target = target
+
+    def fetchone(self) -> Any:
+        try:
+            return self._cursor.fetchone()
+        except Exception as exc:  # the client raises untyped ValueErrors
+            raise remote_failure(self._target, exc) from None
+
+    def fetchall(self) -> Any:
+        try:
+            return self._cursor.fetchall()
+        except Exception as exc:  # the client raises untyped ValueErrors
+            raise remote_failure(self._target, exc) from None
+
+
+class _GuardedConnection:
+    """A read-only libSQL connection: query errors become :class:`TraceDbUnreachable`.
+
+    The client connects lazily, so an unreachable server or a rejected token only shows
+    up as a `ValueError` from the first `execute`; readers get one typed, redacted error.
+    """
+
+    def __init__(self, conn: Any, target: TraceDbTarget) -> None:
+        self._conn = conn
+        self._target = target
+
+    def execute(self, sql: str, parameters: Any = (), /) -> _GuardedCursor:
+        try:
+            return _GuardedCursor(self._conn.execute(sql, parameters), self._target)
+        except Exception as exc:  # the client raises untyped ValueErrors
+            raise remote_failure(self._target, exc) from None
+
+    def close(self) -> None:
+        # A connection that never reached its server may fail to close; nothing is lost.
+        with contextlib.suppress(Exception):
+            self._conn.close()
+
+
 def connect_for_reading(target: TraceDbTarget) -> Any:
-    """A connection to an existing database; raises :class:`TraceDbMissing` otherwise."""
+    """A connection to an existing database; raises :class:`TraceDbMissing` otherwise.
+
+    For a remote libSQL target, query and fetch failures raise :class:`TraceDbUnreachable`.
+    """
     if target.kind == "libsql":
-        return _connect_remote(target)
+        return _GuardedConnection(_connect_remote(target), target)
     path = _path(target)
     if not path.is_file():
         raise TraceDbMissing(f"trace database not found: {path}")

@@ -26,7 +26,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 DEFAULT_TRACE_DB = Path("traces") / "taskapp_traces.db"
 """The embedded default, relative to the working directory; its directory is created."""
@@ -49,7 +48,9 @@ TOKEN_VARIABLES: tuple[str, ...] = ("LIBSQL_AUTH_TOKEN", "TURSO_AUTH_TOKEN")
 Kind = Literal["sqlite", "libsql"]
 _SQLITE_URL = re.compile(r"^sqlite(\+[a-z0-9_]+)?://", re.IGNORECASE)
 _REMOTE_SCHEMES = ("libsql://", "http://", "https://", "ws://", "wss://")
-_SECRET_PARAMS = frozenset({"auth_token", "authtoken", "token", "password", "jwt"})
+_SECRET_PARAM = re.compile(r"token|key|secret|pass|pwd|jwt|auth|sig|credential", re.IGNORECASE)
+"""Query parameters whose value is hidden by :func:`redact_dsn` (matched anywhere in the name)."""
+REDACTED = "***"
 
 
 class DsnError(ValueError):
@@ -80,21 +81,43 @@ class TraceDbTarget:
         return line
 
 
+def _redacted_parts(dsn: str) -> tuple[str, list[str]]:
+    """`dsn` with its secrets replaced by `***`, and the secrets that were replaced."""
+    secrets: list[str] = []
+    head, has_query, query = dsn.partition("?")
+    scheme, has_authority, rest = head.partition("://")
+    if has_authority:
+        authority, slash, path = rest.partition("/")
+        if "@" in authority:
+            userinfo, _, host = authority.rpartition("@")
+            user, has_password, password = userinfo.partition(":")
+            secrets.append(password if has_password else userinfo)
+            authority = f"{user}:{REDACTED}@{host}" if has_password else f"{REDACTED}@{host}"
+        head = f"{scheme}://{authority}{slash}{path}"
+    if not has_query:
+        return head, secrets
+    pieces = []
+    for piece in query.split("&"):
+        key, has_value, value = piece.partition("=")
+        if has_value and _SECRET_PARAM.search(key):
+            secrets.append(value)
+            piece = f"{key}={REDACTED}"
+        pieces.append(piece)
+    return f"{head}?{'&'.join(pieces)}", secrets
+
+
 def redact_dsn(dsn: str) -> str:
-    """`dsn` with any password and token query values replaced by `***`."""
-    parts = urlsplit(dsn)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, host = netloc.rpartition("@")
-        user = userinfo.split(":", 1)[0]
-        netloc = f"{user}:***@{host}" if ":" in userinfo else f"***@{host}"
-    query = [
-        (k, "***" if k.lower() in _SECRET_PARAMS else v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-    ]
-    return urlunsplit(
-        (parts.scheme, netloc, parts.path, urlencode(query, safe="*"), parts.fragment)
-    )
+    """`dsn` with its password (or bare userinfo) and secret-looking query values as `***`.
+
+    Everything else is kept byte for byte (no URL normalisation), so a plain path or a
+    `sqlite+aiosqlite:////abs.db` URL still reads exactly as the user wrote it.
+    """
+    return _redacted_parts(dsn)[0]
+
+
+def dsn_secrets(dsn: str) -> list[str]:
+    """The values :func:`redact_dsn` hides (password, userinfo, token-like query values)."""
+    return [secret for secret in _redacted_parts(dsn)[1] if secret]
 
 
 def _split_token(dsn: str) -> tuple[str, str | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import orjson
@@ -119,3 +120,25 @@ def test_help_teaches() -> None:
         "2  usage error",
     ):
         assert text in out
+
+
+def test_fifo_is_not_a_regular_file(tmp_path: Path) -> None:
+    """A named pipe is named as such (exit 2), not reported as a missing file."""
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    code, out, err = _run(str(fifo))
+    assert (code, out) == (ExitCode.USAGE, "")
+    assert err == (
+        f"Error: not a regular file: {fifo} is a named pipe (FIFO); "
+        "to read it, pass - and redirect the pipe to stdin\n"
+    )
+
+
+def test_device_and_broken_link_are_not_regular_files(tmp_path: Path) -> None:
+    """A character device and a dangling symlink each get their own one-line usage error."""
+    link = tmp_path / "gone.jsonl"
+    link.symlink_to(tmp_path / "missing.jsonl")
+    assert _run(os.devnull)[2] == f"Error: not a regular file: {os.devnull} is a character device\n"
+    code, _, err = _run(str(link))
+    assert code == ExitCode.USAGE
+    assert err == f"Error: not a regular file: {link} is a broken symbolic link\n"

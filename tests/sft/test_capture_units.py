@@ -225,3 +225,59 @@ def test_two_processes_writing_lose_no_rows(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM session_traces").fetchone()[0] == 80
         assert conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0] == 80 * 4
+
+
+def test_failed_fsync_leaves_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the write or fsync fails, the hidden .part file is removed and the error raised."""
+
+    def full_disk(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("reference_app.sft.os.fsync", full_disk)
+    with pytest.raises(OSError, match="No space left on device"):
+        write_atomically(tmp_path, "run", b'{"i":1}\n')
+    assert list(tmp_path.iterdir()) == []
+
+
+def _no_hard_links(src: Any, dst: Any) -> None:
+    raise PermissionError(1, "Operation not permitted")
+
+
+def test_without_hard_links_an_existing_file_is_never_overwritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The no-hard-link fallback reserves the name with O_EXCL, so a taken name is skipped."""
+    monkeypatch.setattr("reference_app.sft.os.link", _no_hard_links)
+    taken = tmp_path / "run_2025-01-01T00-00-00-000000Z_00000000.jsonl"
+    taken.write_bytes(b"theirs\n")
+    fresh = tmp_path / "run_2025-01-01T00-00-00-000000Z_11111111.jsonl"
+    names = iter([taken, fresh])
+    monkeypatch.setattr("reference_app.sft.unique_sft_path", lambda d, r: next(names))
+    # The check-then-replace race made deterministic: every existence check misses `taken`,
+    # as if another writer created it just after the check.
+    monkeypatch.setattr(Path, "exists", lambda self, **kwargs: False)
+    assert write_atomically(tmp_path, "run", b"ours\n") == fresh
+    monkeypatch.undo()
+    assert taken.read_bytes() == b"theirs\n"
+    assert fresh.read_bytes() == b"ours\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [taken.name, fresh.name]
+
+
+def test_without_hard_links_concurrent_writers_keep_every_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """20 writers on a file system without hard links give 20 complete files, no partials."""
+    monkeypatch.setattr("reference_app.sft.os.link", _no_hard_links)
+    threads = [
+        threading.Thread(target=write_atomically, args=(tmp_path, "r", f'{{"i":{i}}}\n'.encode()))
+        for i in range(20)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    files = sorted(tmp_path.iterdir())
+    assert all(not f.name.startswith(".") for f in files)
+    assert sorted(json.loads(f.read_text())["i"] for f in files) == list(range(20))

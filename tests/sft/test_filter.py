@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,12 +14,13 @@ from click.testing import CliRunner
 from conformance.sft import (
     ConfigError,
     DataError,
+    SftToolError,
     load_filter_config,
     parse_filter_table,
     run_filter,
 )
 from conformance.sft.cli import filter_command
-from conformance.sft.filter import FilterConfig
+from conformance.sft.filter import FilterConfig, write_validated
 from tests.sft.conftest import make_trace_db, session
 
 WriteConfig = Callable[..., Path]
@@ -250,3 +252,159 @@ def test_shipped_filter_config_is_valid() -> None:
     config = load_filter_config(repo / "reference_app" / "configs" / "filter.toml")
     assert (config.shuffle, config.shuffle_seed, config.limit) == (True, 7, 1000)
     assert config.min_official_score == 1.0
+
+
+TOKEN = "SECRETTOKEN123456"
+
+
+def test_cli_never_prints_the_db_token(tmp_path: Path, write_config: WriteConfig) -> None:
+    """A token in [filter].db is shown as *** in the echo and in the error (exit 2)."""
+    plain = tmp_path / "plain.db"
+    plain.touch()  # an empty SQLite file: no trace tables
+    dsn = f"sqlite+aiosqlite:///{plain}?auth_token={TOKEN}"
+    config = write_config(f'db = "{dsn}"', f'output = "{tmp_path / "o.jsonl"}"')
+    result = CliRunner().invoke(filter_command, ["--config", str(config)])
+    shown = f"sqlite+aiosqlite:///{plain}?auth_token=***"
+    assert result.exit_code == 2
+    assert result.stdout.startswith(f"Config validated: db={shown}, output=")
+    assert result.stderr == (
+        f"Error: {shown} is not a trace database "
+        "(no table session_traces, messages, outcome_rewards)\n"
+    )
+    assert TOKEN not in result.output
+
+
+def test_no_traces_message_hides_the_db_token(tmp_path: Path) -> None:
+    """'No traces found' names the database with its token replaced by ***."""
+    empty = make_trace_db(tmp_path / "e.db", [])
+    config = parse_filter_table(
+        {"db": f"{empty}?auth_token={TOKEN}", "output": str(tmp_path / "o.jsonl")}
+    )
+    with pytest.raises(DataError) as caught:
+        run_filter(config)
+    assert str(caught.value) == f"No traces found in database ({empty}?auth_token=***)."
+
+
+class _LazyLibsql:
+    """A stand-in for the `libsql` module: connects lazily, fails on the first query."""
+
+    def __init__(self) -> None:
+        self.tokens: list[str] = []
+
+    def connect(self, url: str, auth_token: str = "") -> _LazyLibsql:
+        self.tokens.append(auth_token)
+        return self
+
+    def execute(self, sql: str, parameters: Any = ()) -> Any:
+        raise ValueError(f"Hrana: `http error: 401 Unauthorized (token {self.tokens[-1]})`")
+
+    def close(self) -> None:
+        raise ValueError("not connected")
+
+
+def test_lazy_libsql_failure_is_one_line_exit_3(
+    tmp_path: Path, write_config: WriteConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The libSQL client's first-query ValueError exits 3 with one line and no token."""
+    fake = _LazyLibsql()
+    monkeypatch.setitem(sys.modules, "libsql", fake)
+    monkeypatch.setenv("LIBSQL_AUTH_TOKEN", TOKEN)
+    config = write_config('db = "libsql://db.example"', f'output = "{tmp_path / "o.jsonl"}"')
+    result = CliRunner().invoke(filter_command, ["--config", str(config)])
+    assert result.exit_code == 3
+    assert result.stderr == (
+        "Error: cannot use the libSQL server at libsql://db.example (ValueError: Hrana: "
+        "`http error: 401 Unauthorized (token ***)`); check the URL, that the server is up, "
+        "and the auth token\n"
+    )
+    assert fake.tokens == [TOKEN]
+    assert TOKEN not in result.output
+
+
+def test_filter_reads_the_token_from_the_given_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """run_filter passes `environ` to parse_dsn, so TURSO_AUTH_TOKEN reaches the client (§5.3)."""
+    fake = _LazyLibsql()
+    monkeypatch.setitem(sys.modules, "libsql", fake)
+    config = parse_filter_table({"db": "https://db.example", "output": str(tmp_path / "o.jsonl")})
+    with pytest.raises(SftToolError) as caught:
+        run_filter(config, environ={"TURSO_AUTH_TOKEN": TOKEN})
+    assert caught.value.exit_code == 3
+    assert fake.tokens == [TOKEN]
+
+
+def test_real_libsql_client_unreachable_server_exits_3(
+    tmp_path: Path, write_config: WriteConfig
+) -> None:
+    """With the real client, a refused connection is one line, exit 3 (not a traceback)."""
+    pytest.importorskip("libsql", reason="the libsql extra is not installed")
+    config = write_config(
+        f'db = "libsql://127.0.0.1:9?auth_token={TOKEN}"', f'output = "{tmp_path / "o.jsonl"}"'
+    )
+    result = CliRunner().invoke(filter_command, ["--config", str(config)])
+    assert result.exit_code == 3
+    assert result.stderr.startswith(
+        "Error: cannot use the libSQL server at libsql://127.0.0.1:9 (ValueError: "
+    )
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.output
+    assert TOKEN not in result.output
+
+
+@pytest.mark.parametrize("value", ["1e20", "-1e20", "inf"], ids=["huge", "negative", "inf"])
+def test_out_of_range_timestamp_is_a_config_error(
+    tmp_path: Path, write_config: WriteConfig, value: str
+) -> None:
+    """A Unix timestamp outside years 1-9999 is a config problem (exit 2), not OverflowError."""
+    config = write_config('db = "t.db"', 'output = "o.jsonl"', f"min_created_at = {value}")
+    result = CliRunner().invoke(filter_command, ["--config", str(config)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: Invalid filter config:\n  - min_created_at must be an ISO-8601 date-time or a "
+        f"Unix timestamp within years 1-9999, got {float(value)!r}\n"
+    )
+
+
+def test_output_that_is_a_directory_is_a_config_error(db: Path, tmp_path: Path) -> None:
+    """An existing directory as output exits 2 with one line before the DB is read."""
+    out = tmp_path / "dir.jsonl"
+    out.mkdir()
+    with pytest.raises(ConfigError) as caught:
+        run_filter(_config(db, out))
+    assert str(caught.value) == (
+        f"Invalid filter config: output {out} is a directory; give a .jsonl file path"
+    )
+    assert caught.value.exit_code == 2
+
+
+def test_output_under_a_file_is_a_config_error(
+    db: Path, tmp_path: Path, write_config: WriteConfig
+) -> None:
+    """An output whose parent is a file exits 2 with one line, not FileExistsError."""
+    (tmp_path / "afile").write_text("x")
+    out = tmp_path / "afile" / "sub" / "o.jsonl"
+    config = write_config(f'db = "{db}"', f'output = "{out}"')
+    result = CliRunner().invoke(filter_command, ["--config", str(config)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: Invalid filter config: output {out} cannot be created: "
+        f"{tmp_path / 'afile'} is a file, not a directory\n"
+    )
+
+
+def test_write_failure_is_a_config_error_and_leaves_no_partial(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An OSError while writing the export is one line (exit 2); the .part file is removed."""
+    out = tmp_path / "o.jsonl"
+
+    def refuse(src: Any, dst: Any) -> None:
+        raise PermissionError(13, "Permission denied", str(dst))
+
+    monkeypatch.setattr("conformance.sft.filter.os.replace", refuse)
+    record = {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}
+    with pytest.raises(ConfigError) as caught:
+        write_validated([record], out)
+    assert str(caught.value) == f"cannot write the export to {out}: Permission denied"
+    assert list(tmp_path.iterdir()) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -32,3 +33,16 @@ def test_no_api_key_literal_in_reference_app_files() -> None:
     for path in (REPO / "reference_app").rglob("*"):
         if path.is_file() and path.suffix in {".py", ".toml", ".sh", ".env", ".json", ""}:
             assert not pattern.search(path.read_text(errors="replace")), path
+
+
+def test_runtime_packages_include_the_pinned_libsql_client() -> None:
+    """The Modal image installs libsql (LIBSQL_URL needs it), pinned like the other packages."""
+    tree = ast.parse(MODAL_APP.read_text())
+    packages = next(
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "RUNTIME_PACKAGES" for t in node.targets)
+    )
+    assert "libsql>=0.1.11,<0.2" in packages
+    assert all(">=" in package for package in packages)

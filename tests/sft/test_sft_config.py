@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -206,3 +208,91 @@ def test_cli_missing_file_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.strip().startswith("Error: SFT config not found")
     assert "Traceback" not in result.output
+
+
+def test_validation_block_keeps_false_and_empty_values(write_sft: WriteSft) -> None:
+    """`false` and "" in [training.validation] reach the payload as synth-ai's builder sends."""
+    extra = (
+        "[training.validation]\nsave_best_model_at_end = false\n"
+        'evaluation_strategy = ""\nmetric_for_best_model = ""\n'
+    )
+    report = check_sft_config(write_sft(extra=extra), environ={})
+    assert report.payload is not None, report.errors
+    assert report.payload["hyperparameters"] == {
+        "n_epochs": 2,
+        "learning_rate": 1e-5,
+        "evaluation_strategy": "",
+        "eval_steps": 0,
+        "save_best_model_at_end": False,
+        "metric_for_best_model": "",
+        "greater_is_better": False,
+    }
+    assert report.payload["metadata"]["effective_config"]["training"] == {
+        "validation": {"enabled": True}
+    }
+    assert report.warnings == [
+        "[training.validation] is enabled but [data].validation_path is unset"
+    ]
+
+
+def test_n_epochs_and_empty_parallelism_are_sent_like_synth_ai(write_sft: WriteSft) -> None:
+    """n_epochs defaults to 1 even with total_steps; an empty parallelism table is kept."""
+    report = check_sft_config(
+        write_sft(("n_epochs = 2", "total_steps = 10"), extra="[hyperparameters.parallelism]\n"),
+        environ={},
+    )
+    assert report.payload is not None, report.errors
+    assert report.payload["hyperparameters"] == {
+        "n_epochs": 1,
+        "learning_rate": 1e-5,
+        "parallelism": {},
+    }
+
+
+def test_validation_path_is_recorded_for_upload(write_sft: WriteSft) -> None:
+    """An existing [data].validation_path is validated and kept on the report for sft-submit."""
+    report = check_sft_config(
+        write_sft(extra=f'[data]\nvalidation_path = "{EXAMPLE_DATA}"\n'), environ={}
+    )
+    assert report.ok, report.errors
+    assert report.validation_path == EXAMPLE_DATA
+
+
+SYNTH_PYTHON = os.environ.get("TASKAPP_SYNTH_PYTHON")
+_SYNTH_PAYLOAD = """
+import json, sys
+from pathlib import Path
+from synth_ai.api.train.builders import build_sft_payload
+built = build_sft_payload(config_path=Path(sys.argv[1]), dataset_override=None,
+                          allow_experimental=False)
+print(json.dumps(built.payload))
+"""
+
+
+@pytest.mark.skipif(
+    not SYNTH_PYTHON, reason="set TASKAPP_SYNTH_PYTHON to a synth-ai==0.2.19 python"
+)
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "",
+        "[training.validation]\nenabled = true\nsave_best_model_at_end = false\n",
+        '[training]\nmode = "full"\n[training.validation]\nenabled = false\n'
+        'evaluation_strategy = ""\neval_steps = 0\ngreater_is_better = true\n'
+        "[data.topology]\ngpus = 2\n",
+        "[hyperparameters.parallelism]\nbf16 = true\n",
+    ],
+    ids=["plain", "save-best-false", "empty-strategy", "parallelism"],
+)
+def test_payload_equals_real_synth_ai_build_sft_payload(write_sft: WriteSft, extra: str) -> None:
+    """Our payload is exactly the one synth-ai's build_sft_payload builds from the same TOML."""
+    path = write_sft(extra=extra)
+    ours = check_sft_config(path, environ={}).payload
+    out = subprocess.run(
+        [str(SYNTH_PYTHON), "-c", _SYNTH_PAYLOAD, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert ours == json.loads(out.stdout.splitlines()[-1])

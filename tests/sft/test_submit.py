@@ -238,3 +238,130 @@ def test_help_teaches_examples_and_exit_codes() -> None:
     assert result.exit_code == 0
     for needle in ("Examples:", "--dry-run", "Exit codes:", "/api/learning/jobs"):
         assert needle in result.output
+
+
+@pytest.mark.parametrize(
+    ("backend", "message"),
+    [
+        ("http://[::1", "--backend is not a valid URL (Invalid port: ':1'), got 'http://[::1'"),
+        ("http://h:99999", "--backend has an invalid port 99999, got 'http://h:99999'"),
+        ("http:///api", "--backend has no host, got 'http:///api'"),
+        (
+            "https://user:PASSWORD99@h.example",
+            "--backend must not contain a user name or password (httpx would send them as "
+            "Basic auth instead of SYNTH_API_KEY); remove them, got 'https://user:***@h.example'",
+        ),
+        (
+            "https://h.example/x?key=SECRET77&a=1",
+            "--backend must not have a query string or fragment (the API paths are appended "
+            "to it), got 'https://h.example/x?***'",
+        ),
+    ],
+    ids=["bad-ipv6", "port", "no-host", "userinfo", "query"],
+)
+def test_unusable_backend_is_a_usage_error(backend: str, message: str) -> None:
+    """A backend URL httpx cannot use is exit 2 with one redacted line."""
+    with pytest.raises(BackendError) as caught:
+        api_base(backend)
+    assert str(caught.value) == message
+    assert caught.value.exit_code == 2
+
+
+def test_cli_invalid_backend_exits_2_without_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--backend 'http://[::1'` is one line and exit 2, not an httpx.InvalidURL traceback."""
+    monkeypatch.chdir(REPO)
+    monkeypatch.setenv("SYNTH_API_KEY", KEY)
+    result = CliRunner().invoke(
+        sft_submit_command, ["--config", str(SFT_TOML), "--backend", "http://[::1"]
+    )
+    assert result.exit_code == 2
+    assert (
+        result.stderr
+        == "Error: --backend is not a valid URL (Invalid port: ':1'), got 'http://[::1'\n"
+    )
+
+
+def test_non_ascii_api_key_is_refused_before_sending(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A non-ASCII SYNTH_API_KEY exits 2 without sending anything or printing the key."""
+    monkeypatch.chdir(REPO)
+    key = "sk-ключ-0123456789"
+    monkeypatch.setenv("SYNTH_API_KEY", key)
+    with respx.mock(assert_all_mocked=True) as mock:
+        result = CliRunner().invoke(
+            sft_submit_command, ["--config", str(SFT_TOML), "--backend", "http://backend.test"]
+        )
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: SYNTH_API_KEY contains non-ASCII or control characters, which an HTTP header "
+        "cannot carry; copy the key again (its value is not shown)\n"
+    )
+    assert not mock.calls
+    assert "ключ" not in result.output
+
+
+def test_transport_error_redacts_the_url_password(plan: SubmitPlan) -> None:
+    """Messages show a URL's password as *** even for a plan built without api_base."""
+    secret_plan = SubmitPlan("http://u:PASSWORD99@backend.test/api", plan.data_path, plan.payload)
+    with respx.mock(assert_all_called=False) as mock:
+        mock.post(f"{BASE}/learning/files").side_effect = httpx.ConnectError("refused")
+        with pytest.raises(BackendError) as caught:
+            submit(secret_plan, api_key=KEY)
+    assert str(caught.value) == (
+        "upload: cannot reach the backend at http://u:***@backend.test/api/learning/files "
+        "(ConnectError)."
+    )
+
+
+@pytest.fixture
+def validation_plan(tmp_path: Path) -> SubmitPlan:
+    """A plan whose TOML sets [data].validation_path to the example data."""
+    config = tmp_path / "sft.toml"
+    data = REPO / "reference_app" / "configs" / "example_sft.jsonl"
+    config.write_text(SFT_TOML.read_text() + f'\n[data]\nvalidation_path = "{data}"\n')
+    report = check_sft_config(config, environ={}, base_dir=REPO)
+    return plan_submission(report, "http://backend.test")
+
+
+def test_validation_file_is_uploaded_and_referenced(validation_plan: SubmitPlan) -> None:
+    """[data].validation_path is uploaded too; its id goes to effective_config.data."""
+    with respx.mock(assert_all_called=True) as mock:
+        routes = _ok_routes(mock)
+        routes["upload"].side_effect = [
+            httpx.Response(200, json={"id": "file-1"}),
+            httpx.Response(200, json={"id": "file-val"}),
+        ]
+        result = submit(validation_plan, api_key=KEY)
+    assert routes["upload"].call_count == 2
+    assert result.validation_file_id == "file-val"
+    created = json.loads(routes["create"].calls.last.request.content)
+    assert created["training_file_id"] == "file-1"
+    assert created["metadata"]["effective_config"]["data"] == {
+        "topology": {},
+        "validation_files": ["file-val"],
+    }
+    assert "validation_files" not in json.dumps(validation_plan.payload)
+
+
+def test_refused_validation_upload_only_warns(validation_plan: SubmitPlan) -> None:
+    """A refused validation upload warns (as synth-ai does) and the job is still created."""
+    with respx.mock(assert_all_called=True) as mock:
+        routes = _ok_routes(mock)
+        routes["upload"].side_effect = [
+            httpx.Response(200, json={"id": "file-1"}),
+            httpx.Response(413, json={"detail": "too large"}),
+        ]
+        result = submit(validation_plan, api_key=KEY)
+    assert result.warnings == [
+        f"validation upload: POST {BASE}/learning/files answered 413: "
+        '\'{"detail":"too large"}\'; creating the job without validation_files'
+    ]
+    created = json.loads(routes["create"].calls.last.request.content)
+    assert "validation_files" not in created["metadata"]["effective_config"]["data"]
+
+
+def test_dry_run_shows_the_validation_upload(validation_plan: SubmitPlan) -> None:
+    """--dry-run lists the validation upload and the validation_files it will fill in."""
+    described = validation_plan.describe()
+    assert described["upload_validation"]["file"].endswith("example_sft.jsonl")
+    data = described["create_job"]["json"]["metadata"]["effective_config"]["data"]
+    assert data["validation_files"] == ["<id of the validation upload>"]

@@ -169,3 +169,23 @@ def test_missing_libsql_client_is_a_clear_error(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setitem(sys.modules, "libsql", None)
     with pytest.raises(TraceDbError, match=r"taskapp-conformance\[libsql\]"):
         connect_for_writing(parse_dsn("libsql://db.example.io"))
+
+
+@pytest.mark.parametrize(
+    ("dsn", "shown"),
+    [
+        (
+            "sqlite+aiosqlite:////abs/t.db?auth_token=SECRET123",
+            "sqlite+aiosqlite:////abs/t.db?auth_token=***",
+        ),
+        ("file:t.db?mode=ro&authToken=SECRET123", "file:t.db?mode=ro&authToken=***"),
+        ("libsql://u:SECRET123@h/db?tls=1", "libsql://u:***@h/db?tls=1"),
+        ("https://SECRET123@h/db", "https://***@h/db"),
+        ("http://h/x?api_key=SECRET123&x=1", "http://h/x?api_key=***&x=1"),
+        ("traces/a b.db", "traces/a b.db"),
+    ],
+    ids=["sqlite-url", "file-uri", "password", "bare-userinfo", "api-key", "plain-path"],
+)
+def test_redaction_keeps_the_rest_byte_for_byte(dsn: str, shown: str) -> None:
+    """redact_dsn hides secrets without normalising the URL (four slashes stay four)."""
+    assert redact_dsn(dsn) == shown
