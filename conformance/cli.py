@@ -53,13 +53,30 @@ def main() -> None:
     """
 
 
-def _split_patterns(values: Sequence[str] | None) -> list[str]:
-    return [p.strip() for v in values or () for p in v.split(",") if p.strip()]
+def _split_patterns(values: str | Sequence[str] | None) -> list[str]:
+    items = [values] if isinstance(values, str) else values or ()
+    return [p.strip() for v in items for p in str(v).split(",") if p.strip()]
 
 
 def _pick(flag: Any, config: dict[str, Any], key: str, default: Any = None) -> Any:
-    """Flags (and their environment variables, resolved by click) win over the config file."""
-    return flag if flag not in (None, ()) else config.get(key, default)
+    """Flags (and their environment variables, resolved by click) win over the config file.
+
+    Config values go through the same click type as the flag, so `timeout = "abc"` or
+    `concurrency = 0` are refused with the option's own message.
+    """
+    if flag not in (None, ()):
+        return flag
+    if key not in config:
+        return default
+    ctx = click.get_current_context()
+    param = next((p for p in ctx.command.params if p.name == key), None)
+    value = config[key]
+    if param is None or isinstance(value, list | tuple) or param.type is click.STRING:
+        return value
+    try:
+        return param.type.convert(value, param, ctx)
+    except click.BadParameter as exc:
+        _usage_error(f"[tool.taskapp-conformance] {key} = {value!r}: {exc.message}")
 
 
 def _build_target(
@@ -67,16 +84,17 @@ def _build_target(
 ) -> Target:
     if url and app:
         _usage_error("give either a URL or --app, not both")
+    if (url or app) and not api_key:
+        # Without the key every protected check would skip and the run would pass: refuse.
+        _usage_error("no API key for the target: pass --api-key or set ENVIRONMENT_API_KEY")
     try:
         if app:
-            return asgi_target(load_app(app), api_key, f"{app} (in-process)")
+            return asgi_target(load_app(app), api_key, f"{app} (in-process)", timeouts)
         if url:
-            if not api_key:
-                _usage_error("no API key for the target: pass --api-key or set ENVIRONMENT_API_KEY")
             return url_target(url, api_key, verify_tls=not insecure, timeouts=timeouts)
     except TargetError as exc:
         _usage_error(str(exc))
-    return embedded_target(api_key)
+    return embedded_target(api_key, timeouts)
 
 
 def _selection(select: list[str], ignore: list[str]) -> list[CheckSpec]:
@@ -143,7 +161,7 @@ def _rollout_overrides(raw: Any) -> dict[str, Any]:
 @click.option(
     "--parallel",
     "parallel_rollouts",
-    type=click.IntRange(1, 64),
+    type=click.IntRange(2, 64),
     help="Rollouts sent at once by CID-5 [8].",
 )
 @click.option(

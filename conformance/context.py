@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import uuid
@@ -23,6 +24,7 @@ T = TypeVar("T")
 _BODY_PREVIEW = 160
 _IDEMPOTENT = ("GET", "HEAD", "OPTIONS")
 _CONNECT_RETRIES = 2
+UNREACHABLE_INFERENCE_URL = "http://127.0.0.1:9/v1/chat/completions"
 
 
 @dataclass(frozen=True)
@@ -132,15 +134,26 @@ class CheckContext:
             with self._lock:
                 self.requests_sent += 1
             try:
-                return await self._client.request(
-                    method, path, headers=headers, params=params, json=json_body, content=content
+                # wait_for also bounds in-process apps, which httpx's timeouts do not reach.
+                return await asyncio.wait_for(
+                    self._client.request(
+                        method,
+                        path,
+                        headers=headers,
+                        params=params,
+                        json=json_body,
+                        content=content,
+                    ),
+                    timeout=self.settings.request_timeout_s,
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 if attempt + 1 == attempts:
                     raise HarnessError(f"cannot connect to the target: {exc}") from exc
-            except httpx.TimeoutException as exc:
-                raise HarnessError(f"{method} {path} timed out: {exc!r}") from exc
-            except httpx.HTTPError as exc:
+            except (httpx.TimeoutException, TimeoutError) as exc:
+                raise HarnessError(
+                    f"{method} {path} timed out after {self.settings.request_timeout_s:g}s"
+                ) from exc
+            except (httpx.HTTPError, OSError, ValueError) as exc:
                 raise HarnessError(f"{method} {path} failed: {type(exc).__name__}: {exc}") from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -201,10 +214,21 @@ class CheckContext:
         """A valid rollout request for this target with a fresh (or the given) cid."""
         url = self.require_inference_url()
         if route is not None:
-            url = f"{url.rstrip('/')}{route}"
+            # The full completions URL: apps that append a path and apps that use the
+            # URL verbatim both reach the mock (the spec leaves base vs full open, D4).
+            url = f"{url.rstrip('/')}{route}/v1/chat/completions"
         return self.profile.rollout_request(
             cid=cid or new_cid(), inference_url=url, seed=seed, mode=mode
         )
+
+    def probe_body(self) -> dict[str, Any]:
+        """A valid rollout request for probes that must be refused before any inference.
+
+        Without a reachable inference URL it points at a closed loopback port: a request
+        the app rightly rejects never calls it.
+        """
+        url = self.inference_url or UNREACHABLE_INFERENCE_URL
+        return self.profile.rollout_request(cid=new_cid(), inference_url=url)
 
     def rollout(
         self,

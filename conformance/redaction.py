@@ -20,11 +20,20 @@ def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> di
     return {k: (REDACTED if k.lower() in SECRET_HEADERS else v) for k, v in items}
 
 
-def _pieces(secret: str) -> set[str]:
-    """Every substring of `secret` of MIN_PIECE characters or more (the whole if shorter)."""
+def _secret_pattern(secret: str) -> str:
+    """A regex matching `secret`, or any run of its 6-character windows and a short tail.
+
+    Linear in the key's length (a run of windows covers any longer piece), so a
+    JWT-sized key costs nothing; a leaked 15-character prefix becomes one `***`.
+    """
     if len(secret) <= MIN_PIECE:
-        return {secret}
-    return {secret[i:j] for i in range(len(secret)) for j in range(i + MIN_PIECE, len(secret) + 1)}
+        return re.escape(secret)
+    n = len(secret)
+    windows = {secret[i : i + MIN_PIECE] for i in range(n - MIN_PIECE + 1)}
+    tails = {secret[i : i + k] for k in range(1, MIN_PIECE) for i in range(n - k + 1)}
+    run = "|".join(map(re.escape, sorted(windows)))
+    tail = "|".join(map(re.escape, sorted(tails, key=len, reverse=True)))
+    return f"{re.escape(secret)}|(?:{run})+(?:{tail})?"
 
 
 class Redactor:
@@ -40,9 +49,9 @@ class Redactor:
         if not secret or secret in self._secrets:
             return
         self._secrets.add(secret)
-        pieces = sorted({p for s in self._secrets for p in _pieces(s)}, key=len, reverse=True)
-        # Longest first, so a whole leaked run becomes one `***`, not a tail of fragments.
-        self._pattern = re.compile("|".join(map(re.escape, pieces)))
+        # Longest secret first, so a whole key is never split between two patterns.
+        ordered = sorted(self._secrets, key=len, reverse=True)
+        self._pattern = re.compile("|".join(_secret_pattern(s) for s in ordered))
 
     def text(self, value: str) -> str:
         return value if self._pattern is None else self._pattern.sub(REDACTED, value)

@@ -36,7 +36,7 @@ class Target:
 
     label: str
     base_url: str
-    api_key: str | None
+    api_key: str | None = field(repr=False)
     app: Any = None
     """The ASGI app for in-process targets; None for URL targets."""
     verify_tls: bool = True
@@ -76,9 +76,14 @@ def url_target(
     url: str, api_key: str | None, *, verify_tls: bool = True, timeouts: Timeouts | None = None
 ) -> Target:
     """A deployed app at `url` (http or https)."""
-    parts = urlsplit(url.strip())
+    example = "(example: https://my-app.modal.run)"
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 (raises ValueError for a port out of range)
+    except ValueError as exc:
+        raise TargetError(f"not a valid URL: {url!r}: {exc} {example}") from exc
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise TargetError(f"not an http(s) URL: {url!r} (example: https://my-app.modal.run)")
+        raise TargetError(f"not an http(s) URL: {url!r} {example}")
     return Target(
         label=url.strip().rstrip("/"),
         base_url=url.strip().rstrip("/"),
@@ -99,12 +104,17 @@ def load_app(spec: str) -> Any:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise TargetError(f"cannot import {module_name!r}: {exc}") from exc
+    except Exception as exc:  # the user's module failed while importing: their bug, one line
+        raise TargetError(f"importing {module_name!r} raised {type(exc).__name__}: {exc}") from exc
     try:
         obj = getattr(module, attr)
     except AttributeError as exc:
         raise TargetError(f"module {module_name!r} has no attribute {attr!r}") from exc
     if (inspect.isfunction(obj) or inspect.ismethod(obj)) and not _looks_like_asgi(obj):
-        obj = obj()
+        try:
+            obj = obj()
+        except Exception as exc:  # the user's factory failed: report it, do not crash
+            raise TargetError(f"the factory {spec} raised {type(exc).__name__}: {exc}") from exc
     if not callable(obj):
         raise TargetError(f"{spec} is not an ASGI app or a factory returning one")
     return obj
@@ -115,14 +125,23 @@ def _looks_like_asgi(func: Any) -> bool:
     return params[:3] == ["scope", "receive", "send"]
 
 
-def asgi_target(app: Any, api_key: str | None, label: str) -> Target:
-    return Target(label=label, base_url=IN_PROCESS_BASE_URL, api_key=api_key, app=app)
+def asgi_target(
+    app: Any, api_key: str | None, label: str, timeouts: Timeouts | None = None
+) -> Target:
+    """An ASGI app driven in-process (no socket, no lifespan)."""
+    return Target(
+        label=label,
+        base_url=IN_PROCESS_BASE_URL,
+        api_key=api_key,
+        app=app,
+        timeouts=timeouts or Timeouts(),
+    )
 
 
-def embedded_target(api_key: str | None = None) -> Target:
+def embedded_target(api_key: str | None = None, timeouts: Timeouts | None = None) -> Target:
     """The reference app in-process; with no key given, a fresh random one is configured."""
     from reference_app import build_config, create_app  # the only import of reference_app
 
     key = api_key or secrets.token_hex(16)
     app = create_app(build_config(environ={"ENVIRONMENT_API_KEY": key}))
-    return asgi_target(app, key, "embedded reference app (in-process)")
+    return asgi_target(app, key, "embedded reference app (in-process)", timeouts)

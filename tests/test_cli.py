@@ -81,8 +81,18 @@ def test_cid_dropped_from_last_step_exits_1_and_names_the_step() -> None:
             ["check", "http://h", "--app", "x:y", "--api-key", "k"],
             "give either a URL or --app, not both",
         ),
-        (["check", "--app", "no_colon"], "--app must look like module:attr"),
-        (["check", "--app", "no_such_module_xyz:app"], "cannot import 'no_such_module_xyz'"),
+        (["check", "--app", "no_colon", "--api-key", "k"], "--app must look like module:attr"),
+        (
+            ["check", "--app", "no_such_module_xyz:app", "--api-key", "k"],
+            "cannot import 'no_such_module_xyz'",
+        ),
+        (["check", "--app", "tests.faults.apps:reference"], "no API key for the target"),
+        (
+            ["check", "--app", "tests.test_cli:_raising_factory", "--api-key", "k"],
+            "the factory tests.test_cli:_raising_factory raised KeyError: 'SETTING'",
+        ),
+        (["check", "http://127.0.0.1:99999", "--api-key", "k"], "not a valid URL"),
+        (["check", "http://[::1", "--api-key", "k"], "not a valid URL"),
         (["check", "--config", "missing.toml"], "config file not found: missing.toml"),
         (["check", "--select", "EP", "--ignore", "EP"], "the selection is empty"),
     ],
@@ -95,6 +105,10 @@ def test_cid_dropped_from_last_step_exits_1_and_names_the_step() -> None:
         "url-and-app",
         "app-spec",
         "app-import",
+        "app-without-key",
+        "app-factory-raises",
+        "port-out-of-range",
+        "bad-ipv6",
         "missing-config",
         "empty-selection",
     ],
@@ -105,6 +119,52 @@ def test_usage_errors_exit_2_with_one_clear_line(args: list[str], message: str) 
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def _raising_factory() -> object:
+    """An app factory with a bug in it (used by a usage-error case)."""
+    return {}["SETTING"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ('timeout = "abc"', "timeout = 'abc'"),
+        ("concurrency = 0", "concurrency = 0"),
+    ],
+    ids=["not-a-number", "out-of-range"],
+)
+def test_config_values_are_type_checked(tmp_path: Path, setting: str, message: str) -> None:
+    """Config values go through the flag's own type, so bad ones exit 2 with one line."""
+    config = tmp_path / "c.toml"
+    config.write_text(f"[tool.taskapp-conformance]\n{setting}\n")
+    result = _run("check", "--config", str(config))
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_config_select_accepts_a_string(tmp_path: Path) -> None:
+    """`select = "EP"` in the config means the EP area, not the letters E and P."""
+    config = tmp_path / "c.toml"
+    config.write_text('[tool.taskapp-conformance]\nselect = "EP"\n')
+    assert "4 passed" in _run("check", "--config", str(config), "--quiet").output
+
+
+def test_hanging_in_process_app_times_out_with_exit_3(tmp_path: Path) -> None:
+    """An in-process app that never answers gives exit 3 after --timeout, not a hang."""
+    result = _run(
+        "check", "--app", "tests.test_cli:hanging_app", "--api-key", "k", "--timeout", "1"
+    )
+    assert result.exit_code == 3
+    assert "timed out after 1s" in result.output
+
+
+async def hanging_app(scope: dict[str, object], receive: object, send: object) -> None:
+    """An ASGI app that never answers."""
+    import asyncio
+
+    await asyncio.sleep(3600)
 
 
 def test_unreachable_url_exits_3_with_one_line() -> None:

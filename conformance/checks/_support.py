@@ -13,10 +13,10 @@ from conformance.contract import ErrorEnvelope
 from conformance.outcomes import CheckFailure
 
 
-def validation_problem(model: type[BaseModel], data: Any) -> str | None:
+def validation_problem(model: type[BaseModel], data: Any, *, strict: bool = False) -> str | None:
     """None when `data` validates as `model`, else the first error as `loc: message`."""
     try:
-        model.model_validate(data)
+        model.model_validate(data, strict=strict)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"]) or "(root)"

@@ -123,9 +123,17 @@ def parallel_rollouts_keep_their_own_cid(ctx: CheckContext) -> None:
     """K rollouts in parallel (default 8) never echo or send another rollout's cid (no cross-talk)."""  # noqa: E501 (the first docstring line is the check's catalogue title, pinned)
     k = ctx.settings.parallel_rollouts
     rollouts = ctx.gather_values([functools.partial(ctx.rollout, seed=seed) for seed in range(k)])
+    refused = next((r for r in rollouts if r.response.status_code != 200), None)
+    if refused is not None:  # an app that only copes one at a time proves nothing here
+        raise CheckFailure(
+            sent=f"{k} valid rollouts in parallel",
+            expected="200 for every one of them",
+            got=ctx.describe(refused.response),
+            fix="Serve concurrent rollouts; keep per-rollout state per request.",
+        )
     for rollout in rollouts:
         others = {r.cid for r in rollouts} - {rollout.cid}
-        body = json_body(rollout.response) if rollout.response.status_code == 200 else None
+        body = json_body(rollout.response)
         echoed = cid_locations(body) if isinstance(body, dict) else []
         sent = (
             [("an inference call", c.cid) for c in ctx.recorded_calls(rollout)]

@@ -60,7 +60,7 @@ def health_has_contract_shape(ctx: CheckContext) -> None:
         "GET /health with X-API-Key",
         "Return 200 from /health for an authenticated caller.",
     )
-    problem = validation_problem(HealthResponse, body)
+    problem = validation_problem(HealthResponse, body, strict=True)  # a bool, not "yes"
     if problem is not None:
         raise CheckFailure(
             sent="GET /health with X-API-Key",

@@ -8,6 +8,8 @@ import math
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from conformance.checks._support import (
     has_error_envelope,
     is_finite_number,
@@ -82,26 +84,40 @@ def trajectories_not_empty(ctx: CheckContext) -> None:
         )
 
 
+def _model(body: Any) -> RolloutResponse | None:
+    """The body as synth-ai's model reads it (its lax coercions included), or None."""
+    try:
+        return RolloutResponse.model_validate(body)
+    except ValidationError:
+        return None
+
+
 def length_problem(body: dict[str, Any]) -> str | None:
     """`trajectories[i]: length N with M steps` for the first trajectory whose length is off."""
-    for i, trajectory in enumerate(body.get("trajectories") or []):
-        count = len(trajectory.get("steps") or [])
-        if trajectory.get("length") != count:
-            return f"trajectories[{i}]: length {trajectory.get('length')} with {count} steps"
+    response = _model(body)
+    if response is None:
+        return "the body is not a RolloutResponse"
+    for i, trajectory in enumerate(response.trajectories):
+        if trajectory.length != len(trajectory.steps):
+            return (
+                f"trajectories[{i}]: length {trajectory.length} with {len(trajectory.steps)} steps"
+            )
     return None
 
 
 def metrics_problem(body: dict[str, Any]) -> str | None:
     """What is inconsistent between `metrics` and the trajectories, or None."""
-    metrics, total = body.get("metrics") or {}, len(steps(body))
-    returns = metrics.get("episode_returns") or []
+    response = _model(body)
+    if response is None:
+        return "the body is not a RolloutResponse"
+    metrics = response.metrics
+    total = sum(len(t.steps) for t in response.trajectories)
+    returns = metrics.episode_returns
     mean = sum(returns) / len(returns) if returns else 0.0
-    if metrics.get("num_steps") != total:
-        return f"num_steps {metrics.get('num_steps')} but the trajectories hold {total} steps"
-    if not math.isclose(metrics.get("mean_return", 0.0), mean, abs_tol=1e-9):
-        return (
-            f"mean_return {metrics.get('mean_return')} but the mean of episode_returns is {mean:g}"
-        )
+    if metrics.num_steps != total:
+        return f"num_steps {metrics.num_steps} but the trajectories hold {total} steps"
+    if not math.isclose(metrics.mean_return, mean, abs_tol=1e-9):
+        return f"mean_return {metrics.mean_return} but the mean of episode_returns is {mean:g}"
     return None
 
 

@@ -165,6 +165,45 @@ def _global_cid_holder() -> Callable[[Any], Any]:
     return lambda app: FaultyApp(app, before=before, after=after)
 
 
+def _cid_sent_from_a_global() -> Callable[[Any], Any]:
+    """The same bug on the way out: the model is called with the latest rollout's cid."""
+    holder: dict[str, str] = {}
+
+    async def before(ex: Exchange) -> None:
+        body = ex.request_json()
+        policy = body.get("policy") if isinstance(body, dict) else None
+        config = policy.get("config") if isinstance(policy, dict) else None
+        if ex.path != "/rollout" or not isinstance(config, dict):
+            return
+        holder["cid"] = str(config.get("trace_correlation_id"))
+        await asyncio.sleep(0.2)  # every parallel rollout has registered by now
+        config["inference_url"] = _replace_query(
+            str(config.get("inference_url")), lambda k, v: (k, holder["cid"] if k == "cid" else v)
+        )
+        ex.body = json.dumps(body).encode()
+
+    return lambda app: FaultyApp(app, before=before)
+
+
+def _one_rollout_at_a_time() -> Callable[[Any], Any]:
+    """An app that answers 503 while another rollout is in flight."""
+    in_flight = {"n": 0}
+
+    async def before(ex: Exchange) -> None:
+        if ex.path == "/rollout":
+            in_flight["n"] += 1
+            await asyncio.sleep(0.1)
+
+    def after(ex: Exchange) -> None:
+        if ex.path == "/rollout":
+            busy = in_flight["n"] > 1
+            in_flight["n"] -= 1
+            if busy and ex.status == 200:
+                ex.set_json({"detail": {"error": {"code": "busy", "message": "busy"}}}, 503)
+
+    return lambda app: FaultyApp(app, before=before, after=after)
+
+
 _counter = itertools.count()
 
 
@@ -229,7 +268,7 @@ FAULTS: tuple[Fault, ...] = (
     ),
     Fault(
         "seeds_stop_at_5",
-        frozenset({"TI-5", "PROP-1"}),
+        frozenset({"TI-5"}),  # PROP-1 accepts a stable 4xx: the provider decides (§1.5)
         _after(
             "/task_info",
             lambda b, ex: (
@@ -434,6 +473,13 @@ FAULTS: tuple[Fault, ...] = (
         ),
     ),
     Fault("cid_in_a_global", frozenset({"CID-5"}), _global_cid_holder(), concurrency=1),
+    Fault(
+        "model_called_with_a_global_cid",
+        frozenset({"CID-5"}),
+        _cid_sent_from_a_global(),
+        concurrency=1,
+    ),
+    Fault("one_rollout_at_a_time", frozenset({"CID-5"}), _one_rollout_at_a_time(), concurrency=1),
     Fault(
         "other_query_params_dropped",
         frozenset({"CID-6", "PROP-2"}),

@@ -48,7 +48,7 @@ class Exchange:
         self.response_headers.append((b"content-type", b"application/json"))
 
 
-RequestHook = Callable[[Exchange], None]
+RequestHook = Callable[[Exchange], Awaitable[None] | None]
 ResponseHook = Callable[[Exchange], Awaitable[None] | None]
 
 
@@ -85,7 +85,9 @@ class FaultyApp:
             body,
         )
         if self.before is not None:
-            self.before(ex)
+            pending = self.before(ex)
+            if asyncio.iscoroutine(pending):
+                await pending
         if (ex.method, ex.path) in self.routes:
             status, payload = self.routes[(ex.method, ex.path)]
             ex.set_json(payload, status)

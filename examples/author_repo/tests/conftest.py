@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 
 import pytest
+from my_task_app import create_app
 
 from conformance.target import Target, asgi_target
-from my_task_app import create_app
 
 TEST_KEY = "example-test-key-0123456789"
 

@@ -14,7 +14,9 @@ def test_health_needs_the_key(taskapp_client) -> None:
     assert taskapp_client.get("/health", headers={"X-API-Key": "wrong"}).status_code == 401
 
 
-def test_rollout_conforms_and_reaches_the_model(taskapp_client, rollout_request, inference_recorder) -> None:
+def test_rollout_conforms_and_reaches_the_model(
+    taskapp_client, rollout_request, inference_recorder
+) -> None:
     """A rollout returns a conforming response and its cid reaches the model."""
     body = rollout_request(seed=11)
     response = taskapp_client.post("/rollout", json=body)
@@ -24,7 +26,9 @@ def test_rollout_conforms_and_reaches_the_model(taskapp_client, rollout_request,
 
 def test_my_sft_export_is_valid(tmp_path: Path, taskapp_client, rollout_request) -> None:
     """The conversation of a rollout, exported as SFT JSONL, passes the strict validator."""
-    steps = taskapp_client.post("/rollout", json=rollout_request()).json()["trajectories"][0]["steps"]
+    steps = taskapp_client.post("/rollout", json=rollout_request()).json()["trajectories"][0][
+        "steps"
+    ]
     messages = steps[-1]["info"]["messages"]
     path = tmp_path / "export.jsonl"
     path.write_text(json.dumps({"messages": messages}) + "\n")

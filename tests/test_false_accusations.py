@@ -1,0 +1,55 @@
+"""Apps that follow the spec but differ from the reference app are not accused of anything."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit
+
+from conformance.outcomes import Outcome
+from conformance.registry import Severity, catalogue
+from conformance.runner import RunOptions, RunSession, run_checks
+from conformance.target import asgi_target
+from tests.faults import KEY
+from tests.faults.apps import reference
+from tests.faults.asgi import Exchange, FaultyApp
+
+
+def _failed_musts(app: object) -> dict[str, str]:
+    report = run_checks(asgi_target(app, KEY, "variant"), catalogue(), RunOptions())
+    return {
+        r.check.id: r.outcome.value
+        for r in report.results
+        if r.check.severity is Severity.MUST and r.outcome in (Outcome.FAIL, Outcome.ERROR)
+    }
+
+
+def test_422_for_a_missing_key_is_a_rejection() -> None:
+    """A 422 (FastAPI's `Header(...)`) for a missing key rejects: only AUTH-8 (should) warns."""
+
+    def missing_key_is_422(ex: Exchange) -> None:
+        if ex.status == 401:
+            ex.set_json({"detail": {"error": {"code": "missing", "message": "key"}}}, 422)
+
+    app = FaultyApp(reference(), after=missing_key_is_422)
+    report = run_checks(asgi_target(app, KEY, "422"), catalogue(), RunOptions())
+    flagged = {r.check.id for r in report.results if r.outcome in (Outcome.FAIL, Outcome.WARN)}
+    assert flagged == {"AUTH-8"}
+
+
+def test_an_app_with_only_100_seeds_conforms() -> None:
+    """Refusing seeds it does not serve (404 with the envelope) is the provider's right (§1.5)."""
+
+    def only_100_seeds(ex: Exchange) -> None:
+        seeds = [v for k, v in parse_qsl(ex.query) if k in ("seed", "seeds")]
+        if ex.path == "/task_info" and any(v.isdigit() and int(v) >= 100 for v in seeds):
+            ex.set_json({"detail": {"error": {"code": "no_such_seed", "message": "x"}}}, 404)
+
+    assert _failed_musts(FaultyApp(reference(), after=only_100_seeds)) == {}
+
+
+def test_harness_hands_out_a_full_completions_url() -> None:
+    """The inference URL sent works for apps that append a path and apps that use it verbatim."""
+    with RunSession(asgi_target(reference(), KEY, "ref")) as session:
+        url = session.ctx.rollout(seed=1).body["policy"]["config"]["inference_url"]
+    parts = urlsplit(url)
+    assert parts.path.endswith("/v1/chat/completions")
+    assert parts.query.startswith("cid=trace_")
