@@ -31,7 +31,8 @@ EXIT_CODES_HELP = """\b
 Exit codes:
   0  the target conforms (no FAIL, no ERROR)
   1  the target does not conform (at least one FAIL)
-  2  usage or configuration error
+  2  usage or configuration error (also: required checks that could not run
+     for lack of configuration, e.g. no --inference-url for a remote app)
   3  the harness could not reach or talk to the target"""
 
 

@@ -31,9 +31,11 @@ class CheckFailure(AssertionError):
 class CheckSkipped(Exception):
     """The check does not apply to this target; the reason is shown to the user."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, needs_configuration: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.needs_configuration = needs_configuration
+        """True when the user could make it run (e.g. with --inference-url)."""
 
 
 class HarnessError(Exception):

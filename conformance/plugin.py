@@ -19,7 +19,7 @@ from conformance.context import Settings
 from conformance.inference import MockInferenceServer
 from conformance.outcomes import Outcome
 from conformance.profile import TargetProfile
-from conformance.registry import CheckSpec, catalogue, select_checks, unknown_patterns
+from conformance.registry import CheckSpec, Severity, catalogue, select_checks, unknown_patterns
 from conformance.runner import (
     CheckResult,
     RunOptions,
@@ -272,6 +272,15 @@ class CheckItem(pytest.Item):
     def runtest(self) -> None:
         result = self.config.stash[_STATE].result(self.spec)
         heading = f"{self.spec.id} {self.spec.name}"
+        if (
+            result.outcome is Outcome.SKIP
+            and result.unconfigured
+            and self.spec.severity is Severity.MUST
+        ):
+            # Never green on a required check that could not run: say what to configure.
+            raise CheckFailed(
+                f"{heading}: could not run: {result.reason} (pytest: --taskapp-inference-url)"
+            )
         if result.outcome is Outcome.SKIP:
             pytest.skip(result.reason)
         if result.outcome is Outcome.WARN and result.detail is not None:

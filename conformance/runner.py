@@ -34,6 +34,8 @@ class CheckResult:
     detail: FailureDetail | None = None
     reason: str = ""
     baselined: bool = False
+    unconfigured: bool = False
+    """SKIP because the run lacked configuration the user can give (e.g. --inference-url)."""
 
 
 @dataclass
@@ -55,14 +57,21 @@ class RunReport:
         return sum(1 for r in self.results if r.outcome is outcome and not r.baselined)
 
     @property
+    def unconfigured(self) -> list[CheckResult]:
+        """Required checks that could not run for lack of configuration."""
+        return [r for r in self.results if r.unconfigured and r.check.severity is Severity.MUST]
+
+    @property
     def conforms(self) -> bool:
-        return self.count(Outcome.FAIL) == 0 and self.count(Outcome.ERROR) == 0
+        return not (self.count(Outcome.FAIL) or self.count(Outcome.ERROR) or self.unconfigured)
 
     def exit_code(self) -> ExitCode:
         if self.count(Outcome.FAIL):
             return ExitCode.NOT_CONFORMING
         if self.count(Outcome.ERROR):
             return ExitCode.UNREACHABLE
+        if self.unconfigured:  # a gate must not go green on checks it could not run
+            return ExitCode.USAGE
         return ExitCode.OK
 
 
@@ -276,7 +285,11 @@ def _run_one(ctx: CheckContext, spec: CheckSpec, opts: RunOptions) -> CheckResul
             baselined=fails and spec.id in opts.baseline,
         )
     except CheckSkipped as skip:
-        return result(Outcome.SKIP, reason=ctx.redactor.text(skip.reason))
+        return result(
+            Outcome.SKIP,
+            reason=ctx.redactor.text(skip.reason),
+            unconfigured=skip.needs_configuration,
+        )
     except HarnessError as exc:
         return result(Outcome.ERROR, reason=ctx.redactor.text(str(exc)))
     except Exception as exc:  # a bug in the check or the harness, never the target's fault

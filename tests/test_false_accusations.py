@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlsplit
 
+from conformance.exitcodes import ExitCode
 from conformance.outcomes import Outcome
 from conformance.registry import Severity, catalogue
+from conformance.reports import verdict
 from conformance.runner import RunOptions, RunSession, run_checks
-from conformance.target import asgi_target
+from conformance.target import IN_PROCESS_BASE_URL, Target, asgi_target
 from tests.faults import KEY
 from tests.faults.apps import reference
 from tests.faults.asgi import Exchange, FaultyApp
@@ -53,3 +55,25 @@ def test_harness_hands_out_a_full_completions_url() -> None:
     parts = urlsplit(url)
     assert parts.path.endswith("/v1/chat/completions")
     assert parts.query.startswith("cid=trace_")
+
+
+class _RemoteLooking(Target):
+    """An in-process app the harness must treat as remote (its mock out of reach)."""
+
+    @property
+    def is_local(self) -> bool:
+        return False
+
+
+def test_remote_app_without_inference_url_is_incomplete_not_green() -> None:
+    """Rollout checks skip with the reason, and the run exits 2 instead of claiming conformance."""
+    target = _RemoteLooking(
+        label="remote", base_url=IN_PROCESS_BASE_URL, api_key=KEY, app=reference()
+    )
+    report = run_checks(target, catalogue(), RunOptions())
+    ro1 = next(r for r in report.results if r.check.id == "RO-1")
+    assert ro1.outcome is Outcome.SKIP
+    assert "pass --inference-url" in ro1.reason
+    assert report.count(Outcome.FAIL) == 0
+    assert report.exit_code() == ExitCode.USAGE
+    assert "Verdict: incomplete" in verdict(report)

@@ -379,3 +379,18 @@ def test_fuzz_option_runs_fuzz_1(pytester_env: pytest.Pytester) -> None:
         "3",
     )
     assert _outcomes(result) == {"passed": 1}
+
+
+def test_required_check_that_cannot_run_fails_loudly(
+    pytester_env: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A remote app with no inference URL fails RO-1 saying what to set, instead of skipping."""
+    from conformance.target import Target
+
+    monkeypatch.setattr(Target, "is_local", property(lambda self: False))
+    result = pytester_env.runpytest(
+        "--taskapp-app", APP, "--taskapp-api-key", KEY, "--taskapp-select", "RO-1,RO-2"
+    )
+    assert _outcomes(result) == {"failed": 1, "skipped": 1}
+    assert "RO-1 valid_rollout_returns_rollout_response: could not run" in result.stdout.str()
+    assert "--taskapp-inference-url" in result.stdout.str()

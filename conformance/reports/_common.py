@@ -109,6 +109,12 @@ def verdict(report: RunReport) -> str:
             f"Verdict: inconclusive, {why} could not run because the harness broke "
             f"(see the errors above); exit code {code}."
         )
+    if report.unconfigured:
+        why = plural(len(report.unconfigured), "required check", "required checks")
+        return (
+            f"Verdict: incomplete, {why} could not run without more configuration "
+            f"(see the skip reasons above); exit code {code}."
+        )
     notes = []
     if c.warned:
         notes.append(plural(c.warned, "warning", "warnings"))
