@@ -260,9 +260,7 @@ class CheckContext:
         RO-1 reports that failure itself, once.
         """
         rollout = self.memo("baseline_rollout", lambda: self.rollout(seed=0))
-        if rollout.response.status_code != 200 or not isinstance(
-            _json_or_none(rollout.response), dict
-        ):
+        if rollout.response.status_code != 200 or not isinstance(json_body(rollout.response), dict):
             raise CheckSkipped(
                 "the baseline rollout did not succeed"
                 f" ({self.describe(rollout.response)}); see RO-1"
@@ -299,13 +297,9 @@ class CheckContext:
         )
 
 
-def _json_or_none(response: httpx.Response) -> Any:
+def json_body(response: httpx.Response) -> Any:
+    """The JSON body, or None when the body is not JSON."""
     try:
         return response.json()
     except ValueError:
         return None
-
-
-def json_body(response: httpx.Response) -> Any:
-    """The JSON body, or None when the body is not JSON."""
-    return _json_or_none(response)

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import pytest
 
-from conformance.context import Settings
+from conformance.context import Settings, json_body
 from conformance.inference import MockInferenceServer
 from conformance.outcomes import Outcome
 from conformance.profile import TargetProfile
@@ -364,7 +364,7 @@ def rollout_request(
         taskapp_client.get("/info"),
         taskapp_client.get("/task_info", params={"seed": 0}),
     )
-    profile.learn(_json(info), _json(instance))
+    profile.learn(json_body(info), json_body(instance))
 
     def make(
         *, seed: int = 0, mode: str = "rl", cid: str | None = None, inference_url: str | None = None
@@ -382,10 +382,3 @@ def rollout_request(
         return body
 
     return make
-
-
-def _json(response: Any) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None

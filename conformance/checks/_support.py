@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from conformance.context import CheckContext, json_body
 from conformance.contract import ErrorEnvelope
-from conformance.outcomes import CheckFailure
+from conformance.outcomes import CheckFailure, CheckSkipped
 
 
 def validation_problem(model: type[BaseModel], data: Any, *, strict: bool = False) -> str | None:
@@ -23,6 +23,13 @@ def validation_problem(model: type[BaseModel], data: Any, *, strict: bool = Fals
         more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         return f"{where}: {first['msg']}{more}"
     return None
+
+
+def require_api_key(ctx: CheckContext) -> str:
+    """The key the run uses; checks that need one skip, saying how to give it."""
+    if not ctx.api_key:
+        raise CheckSkipped("no API key: pass --api-key or set ENVIRONMENT_API_KEY")
+    return ctx.api_key
 
 
 def require_json(ctx: CheckContext, response: httpx.Response, sent: str, fix: str) -> Any:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import httpx
 
-from conformance.checks._support import has_error_envelope
+from conformance.checks._support import has_error_envelope, require_api_key
 from conformance.context import CheckContext
 from conformance.contract import (
     API_KEY_HEADER,
@@ -18,16 +18,10 @@ from conformance.contract import (
     PROTECTED_GET_PATHS,
     ROLLOUT_PATH,
 )
-from conformance.outcomes import CheckFailure, CheckSkipped
+from conformance.outcomes import CheckFailure
 from conformance.registry import Severity, check
 
 _FIX_REJECT = "Validate the key before the handler runs and answer 401 when it does not match."
-
-
-def _key(ctx: CheckContext) -> str:
-    if not ctx.api_key:
-        raise CheckSkipped("no API key: pass --api-key or set ENVIRONMENT_API_KEY")
-    return ctx.api_key
 
 
 def _protected_requests(
@@ -65,7 +59,7 @@ def accepts_key_in_x_api_key(ctx: CheckContext) -> None:
     _assert_accepted(
         ctx,
         "X-API-Key: <key>",
-        {API_KEY_HEADER: _key(ctx)},
+        {API_KEY_HEADER: require_api_key(ctx)},
         "Accept ENVIRONMENT_API_KEY in the X-API-Key header, as every synth-ai caller sends it.",
     )
 
@@ -99,14 +93,14 @@ def _near_misses(key: str) -> list[tuple[str, str]]:
 @check("AUTH-4", severity=Severity.MUST, spec="§2.2", tags=("auth",), depends_on=("AUTH-1",))
 def rejects_near_miss_keys(ctx: CheckContext) -> None:
     """Keys one edit away (a changed, missing or extra character, another case) are rejected."""
-    for what, value in _near_misses(_key(ctx)):
+    for what, value in _near_misses(require_api_key(ctx)):
         _assert_rejected(ctx, what, {API_KEY_HEADER: value})
 
 
 @check("AUTH-5", severity=Severity.MUST, spec="§2.2", tags=("auth",), depends_on=("AUTH-1",))
 def rejects_empty_and_basic_credentials(ctx: CheckContext) -> None:
     """An empty `X-API-Key`, an empty Bearer token and `Basic` auth with the key are rejected."""
-    basic = base64.b64encode(f"{_key(ctx)}:".encode()).decode()
+    basic = base64.b64encode(f"{require_api_key(ctx)}:".encode()).decode()
     for what, headers in (
         ("an empty X-API-Key header", {API_KEY_HEADER: ""}),
         ("'Authorization: Bearer' with no token", {AUTHORIZATION_HEADER: "Bearer"}),
@@ -118,7 +112,7 @@ def rejects_empty_and_basic_credentials(ctx: CheckContext) -> None:
 @check("AUTH-6", severity=Severity.SHOULD, spec="§2.2", tags=("auth",), depends_on=("AUTH-1",))
 def accepts_key_in_x_api_keys_list(ctx: CheckContext) -> None:
     """The key inside a comma list in `X-API-Keys` is accepted, as `TaskAppClient` sends it."""
-    value = f"{secrets.token_hex(8)}, {_key(ctx)}"
+    value = f"{secrets.token_hex(8)}, {require_api_key(ctx)}"
     _assert_accepted(
         ctx,
         "X-API-Keys: <other>, <key>",
@@ -133,7 +127,7 @@ def accepts_bearer_token(ctx: CheckContext) -> None:
     _assert_accepted(
         ctx,
         "Authorization: Bearer <key>",
-        {AUTHORIZATION_HEADER: f"Bearer {_key(ctx)}"},
+        {AUTHORIZATION_HEADER: f"Bearer {require_api_key(ctx)}"},
         "Also accept the key as a Bearer token in the Authorization header.",
     )
 

@@ -8,7 +8,7 @@ import secrets
 
 import httpx
 
-from conformance.checks._support import nested
+from conformance.checks._support import nested, require_api_key
 from conformance.context import CheckContext, json_body
 from conformance.contract import (
     API_KEY_HEADER,
@@ -17,17 +17,11 @@ from conformance.contract import (
     PROTECTED_GET_PATHS,
     ROLLOUT_PATH,
 )
-from conformance.outcomes import CheckFailure, CheckSkipped
+from conformance.outcomes import CheckFailure
 from conformance.registry import Severity, check
 
 _MIN_LEAK = 6
 _EVIL_ORIGIN = "https://attacker.example"
-
-
-def _key(ctx: CheckContext) -> str:
-    if not ctx.api_key:
-        raise CheckSkipped("no API key: pass --api-key or set ENVIRONMENT_API_KEY")
-    return ctx.api_key
 
 
 def _leaked_piece(key: str, text: str) -> str | None:
@@ -52,7 +46,7 @@ def _flatten(response: httpx.Response) -> str:
 )
 def never_echoes_key_material(ctx: CheckContext) -> None:
     """No response, header or error body contains the key or any 6+-character piece of it."""
-    key = _key(ctx)
+    key = require_api_key(ctx)
     probes: list[tuple[str, dict[str, str]]] = [
         ("no key", {}),
         ("a wrong key", {API_KEY_HEADER: secrets.token_hex(16)}),
@@ -80,7 +74,7 @@ def never_echoes_key_material(ctx: CheckContext) -> None:
 )
 def health_hides_key_prefix(ctx: CheckContext) -> None:
     """`/health` does not reveal a prefix of the key in `auth.expected_prefix`."""
-    key = _key(ctx)
+    key = require_api_key(ctx)
     prefix = nested(json_body(ctx.get(HEALTH_PATH)), "auth", "expected_prefix")
     shown = prefix.rstrip(".…") if isinstance(prefix, str) else ""
     if len(shown) >= 2 and key.startswith(shown):
