@@ -47,6 +47,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from conformance.contract import API_KEY_HEADER, ROLLOUT_PATH, url_with_cid_first
+from conformance.hypothesis_lock import HYPOTHESIS_LOCK
 from conformance.inference import MockInferenceServer
 from conformance.openapi import documented_statuses, openapi_document
 from conformance.redaction import SECRET_HEADERS, Redactor
@@ -212,7 +213,8 @@ def run_fuzz(
             run.report.inference = f"recording mock on {mock.url}"
         elif inference_url is not None:
             run.report.inference = f"user-given {run.redactor.text(inference_url)}"
-        run.execute(budget_s, operations)
+        with HYPOTHESIS_LOCK:  # the time budget starts once the lock is held
+            run.execute(budget_s, operations)
     return run.report
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
+from hypothesis import strategies as st
 
-import conformance.checks.properties  # noqa: F401 (registers PROP-1..3)
+from conformance.checks.properties import _falsify  # also registers PROP-1..3
 from conformance.outcomes import Outcome
 from conformance.registry import Severity, catalogue
 from conformance.runner import RunOptions, RunReport, run_checks
@@ -74,3 +77,32 @@ def test_bool_seed_failure_names_the_field() -> None:
     assert result.detail is not None
     assert "env.seed: bool_for_int" in result.detail.sent
     assert result.detail.got.startswith("200")
+
+
+def test_searches_in_parallel_threads_never_overlap() -> None:
+    """Two property searches started on two threads run one after the other, never together.
+
+    CPython 3.11's AST constructor is not thread-safe, and Hypothesis parses source while
+    it searches: overlapping searches failed CI with a spurious SystemError (PROP-2 ERROR).
+    """
+    active, overlaps = [0], [0]
+    guard = threading.Lock()
+
+    def problem_of(_: int) -> None:
+        with guard:
+            active[0] += 1
+            overlaps[0] += active[0] > 1
+        time.sleep(0.001)  # give the other thread every chance to enter
+        with guard:
+            active[0] -= 1
+
+    threads = [
+        threading.Thread(target=_falsify, args=(st.integers(), problem_of), daemon=True)
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(t.is_alive() for t in threads)
+    assert overlaps == [0]

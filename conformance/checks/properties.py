@@ -19,6 +19,7 @@ from conformance import strategies
 from conformance.checks._support import has_error_envelope, nested, validation_problem
 from conformance.context import CheckContext, json_body
 from conformance.contract import ROLLOUT_PATH, TASK_INFO_PATH, TaskInfo, url_with_cid_first
+from conformance.hypothesis_lock import HYPOTHESIS_LOCK
 from conformance.openapi import MAX_SEED
 from conformance.outcomes import CheckFailure
 from conformance.registry import Severity, check
@@ -64,7 +65,8 @@ def _falsify(
     for value in explicit:
         search = example(value)(search)
     try:
-        search()
+        with HYPOTHESIS_LOCK:
+            search()
     except _Falsified as found:
         return found
     return None
