@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import logging.config
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -339,7 +341,22 @@ def serve(host: str, port: int) -> None:
             "export ENVIRONMENT_API_KEY="
             "\"$(python -c 'import secrets; print(secrets.token_hex(16))')\""
         )
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    log_config = _serve_log_config()
+    logging.config.dictConfig(log_config)  # before create_app(), which logs where capture goes
+    uvicorn.run(create_app(), host=host, port=port, log_level="info", log_config=log_config)
+
+
+def _serve_log_config() -> dict[str, Any]:
+    """uvicorn's logging, plus the reference app's lines (trace DB and JSONL locations)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["reference_app"] = {
+        "handlers": ["default"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    return config
 
 
 @main.command("mock-inference")

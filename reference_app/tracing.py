@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.tracedb import TraceDbTarget, connect_for_writing, ensure_schema
+from conformance.tracedb.connection import remote_failure
 from reference_app.rollout import CompletedRollout
 from reference_app.trace import iso, message_record
 
@@ -332,10 +333,12 @@ class TraceDbListener:
             try:
                 _transaction(self._held[0], rows, with_schema=not self._schema_ready)
                 self._schema_ready = True
-            except Exception:
-                logger.exception("could not store session %s in the trace DB", rows.session_id)
+            except Exception as exc:
                 self._close_locked()
-                raise
+                if self.target.kind == "sqlite":
+                    raise
+                # libSQL errors may quote the URL or token: re-raise a credential-free one.
+                raise remote_failure(self.target, exc) from None
 
     def close(self) -> None:
         """Close the connection (a later write reopens it)."""

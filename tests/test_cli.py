@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -292,3 +295,36 @@ def test_help_documents_exit_codes() -> None:
     """`check --help` lists the exit codes."""
     output = _run("check", "--help").output
     assert "3  the harness could not reach or talk to the target" in output
+
+
+def test_serve_says_where_capture_writes(tmp_path: Path) -> None:
+    """`serve` with tracing and JSONL output on names the trace DB and the JSONL directory."""
+    env = {
+        **os.environ,
+        "ENVIRONMENT_API_KEY": KEY,
+        "TASKAPP_TRACING_ENABLED": "1",
+        "SYNTH_TRACES_DB": str(tmp_path / "traces.db"),
+        "TASKAPP_SFT_OUTPUT_DIR": str(tmp_path / "sft"),
+    }
+    command = [
+        sys.executable,
+        "-c",
+        "from conformance.cli import main; main()",
+        "serve",
+        "--port",
+        "0",
+    ]
+    with subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True) as server:
+        assert server.stderr is not None
+        try:
+            lines = []
+            for line in server.stderr:  # ends when uvicorn is up (or the process died)
+                lines.append(line)
+                if "Uvicorn running on" in line:
+                    break
+        finally:
+            server.terminate()
+    text = "".join(lines)
+    assert f"tracing rollouts to sqlite {tmp_path / 'traces.db'} (from SYNTH_TRACES_DB)" in text
+    assert f"writing SFT JSONL batches to {tmp_path / 'sft'}" in text
+    assert KEY not in text
