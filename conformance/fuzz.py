@@ -50,7 +50,7 @@ from conformance.contract import API_KEY_HEADER, ROLLOUT_PATH, url_with_cid_firs
 from conformance.hypothesis_lock import HYPOTHESIS_LOCK
 from conformance.inference import MockInferenceServer
 from conformance.openapi import documented_statuses, openapi_document
-from conformance.redaction import SECRET_HEADERS, Redactor
+from conformance.redaction import SECRET_HEADERS, Redactor, redact_url
 from conformance.target import Target
 
 __all__ = [
@@ -204,7 +204,10 @@ def run_fuzz(
     target's; `operations` restricts the run (e.g. `["POST /rollout"]`).
     """
     key = api_key if api_key is not None else target.api_key
-    run = _Run(target, key, examples, seed, Redactor([key]))
+    redactor = Redactor([key])
+    redactor.add_url(target.base_url)
+    redactor.add_url(inference_url)
+    run = _Run(target, key, examples, seed, redactor)
     with ExitStack() as stack:
         run.inference_url = inference_url
         if inference_url is None and target.is_local:
@@ -212,7 +215,7 @@ def run_fuzz(
             run.inference_url = mock.url
             run.report.inference = f"recording mock on {mock.url}"
         elif inference_url is not None:
-            run.report.inference = f"user-given {run.redactor.text(inference_url)}"
+            run.report.inference = f"user-given {redact_url(inference_url)}"
         with HYPOTHESIS_LOCK:  # the time budget starts once the lock is held
             run.execute(budget_s, operations)
     return run.report

@@ -17,7 +17,7 @@ from conformance.inference import InferenceRecorder, MockInferenceServer
 from conformance.loop import LoopThread
 from conformance.outcomes import CheckFailure, CheckSkipped, FailureDetail, HarnessError, Outcome
 from conformance.profile import TargetProfile
-from conformance.redaction import Redactor
+from conformance.redaction import Redactor, redact_url
 from conformance.registry import CheckSpec, Severity
 from conformance.target import Target
 
@@ -101,6 +101,8 @@ class RunSession:
         self.target = target
         self.options = options or RunOptions()
         self.redactor = Redactor([target.api_key])
+        self.redactor.add_url(target.base_url)
+        self.redactor.add_url(self.options.inference_url)
         self.inference_label = "none"
         self._stack = ExitStack()
 
@@ -123,7 +125,7 @@ class RunSession:
         recorder: InferenceRecorder | None = None
         inference_url = self.options.inference_url
         if inference_url is not None:
-            self.inference_label = f"user-given {inference_url}"
+            self.inference_label = f"user-given {redact_url(inference_url)}"
         elif self.target.is_local:
             mock = self._stack.enter_context(MockInferenceServer())
             recorder, inference_url = mock.recorder, mock.url
@@ -141,7 +143,9 @@ class RunSession:
         _preflight(self.ctx)
         if self.ctx.inference_url is None and self.options.profile.inference_url:
             self.ctx.inference_url = self.options.profile.inference_url
-            self.inference_label = f"the target's own /info inference_url {self.ctx.inference_url}"
+            self.inference_label = (
+                f"the target's own /info inference_url {redact_url(self.ctx.inference_url)}"
+            )
 
     def run(self, spec: CheckSpec) -> CheckResult:
         """Run one check (its dependencies are the caller's business)."""

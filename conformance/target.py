@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from conformance.redaction import redact_url
+
 IN_PROCESS_BASE_URL = "http://taskapp.in-process"
 
 
@@ -81,11 +83,11 @@ def url_target(
         parts = urlsplit(url.strip())
         parts.port  # noqa: B018 (raises ValueError for a port out of range)
     except ValueError as exc:
-        raise TargetError(f"not a valid URL: {url!r}: {exc} {example}") from exc
+        raise TargetError(f"not a valid URL: {redact_url(url)!r}: {exc} {example}") from exc
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise TargetError(f"not an http(s) URL: {url!r} {example}")
+        raise TargetError(f"not an http(s) URL: {redact_url(url)!r} {example}")
     return Target(
-        label=url.strip().rstrip("/"),
+        label=redact_url(url.strip().rstrip("/")),
         base_url=url.strip().rstrip("/"),
         api_key=api_key,
         verify_tls=verify_tls,

@@ -51,3 +51,36 @@ def test_every_check_has_a_fault() -> None:
 def test_fault_names_are_unique() -> None:
     """Fault names are unique, so test ids are stable."""
     assert len({f.name for f in FAULTS}) == len(FAULTS)
+
+
+@pytest.mark.parametrize(
+    ("name", "sent", "got"),
+    [
+        (
+            "root_header_names_the_key",
+            "GET / with no key",
+            "200, x-served-for: *** (header x-served-for holds a piece of the key",
+        ),
+        (
+            "rollout_metadata_echoes_the_key",
+            "POST /rollout with the key",
+            "(the body at pipeline_metadata.debug_api_key holds a piece of the key",
+        ),
+        (
+            "rejection_leaks_allowed_first15",
+            "GET /health with no key",
+            '401, body=\'{"detail": {"error": {"code": "unauthorised", "message": "API key missing'
+            ' or invalid"}}, "allowed_first15": ["***"]}\' (the body at allowed_first15[0] holds',
+        ),
+    ],
+)
+def test_key_leak_block_names_the_request_and_the_place(name: str, sent: str, got: str) -> None:
+    """SEC-1 names the leaking request and where the piece is, quoting it as ***."""
+    fault = next(f for f in FAULTS if f.name == name)
+    checks = [c for c in catalogue() if c.id == "SEC-1"]
+    report = run_checks(asgi_target(fault.app(), KEY, "fault"), checks, RunOptions())
+    detail = report.results[0].detail
+    assert detail is not None
+    assert detail.sent == sent
+    assert got in detail.got
+    assert KEY[:6] not in detail.got

@@ -4,7 +4,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import httpx
 
@@ -16,8 +19,9 @@ from conformance.contract import (
     HEALTH_PATH,
     PROTECTED_GET_PATHS,
     ROLLOUT_PATH,
+    ROOT_PATH,
 )
-from conformance.outcomes import CheckFailure
+from conformance.outcomes import CheckFailure, CheckSkipped
 from conformance.registry import Severity, check
 
 _MIN_LEAK = 6
@@ -32,9 +36,55 @@ def _leaked_piece(key: str, text: str) -> str | None:
     )
 
 
-def _flatten(response: httpx.Response) -> str:
-    headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
-    return f"{headers}\n{response.text}"
+def _leak(key: str, response: httpx.Response) -> tuple[str, str | None] | None:
+    """(where, the header line) of the first 6+-character piece of `key` in `response`."""
+    for name, value in response.headers.items():
+        if _leaked_piece(key, f"{name}: {value}") is not None:
+            return f"header {name}", f"{name}: {value}"
+    if _leaked_piece(key, response.text) is None:
+        return None
+    path = _json_path_of_leak(key, json_body(response))
+    return (f"the body at {path}" if path else "the body"), None
+
+
+def _json_path_of_leak(key: str, value: Any, path: str = "") -> str | None:
+    """The JSON path (`pipeline_metadata.debug[0]`) of the first string holding a piece."""
+    if isinstance(value, str):
+        return path if _leaked_piece(key, value) is not None else None
+    items: Iterable[tuple[Any, Any]] = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for name, child in items:
+        child_path = f"{path}[{name}]" if isinstance(name, int) else f"{path}.{name}".lstrip(".")
+        if isinstance(name, str) and _leaked_piece(key, name) is not None:
+            return child_path
+        found = _json_path_of_leak(key, child, child_path)
+        if found is not None:
+            return found
+    return None
+
+
+def _key_probes(ctx: CheckContext, key: str) -> Iterator[tuple[str, str, httpx.Response]]:
+    """(request, credential sent, response) for every request SEC-1 scans, cheapest first."""
+    yield f"GET {ROOT_PATH}", "no key", ctx.get(ROOT_PATH, auth=False)
+    yield f"HEAD {ROOT_PATH}", "no key", ctx.request("HEAD", ROOT_PATH, auth=False)
+    credentials: list[tuple[str, bool | dict[str, str]]] = [
+        ("no key", False),
+        ("a wrong key", {API_KEY_HEADER: secrets.token_hex(16)}),
+    ]
+    for what, auth in [*credentials, ("the key", True)]:
+        for path in (*PROTECTED_GET_PATHS, DEBUG_ENV_PATH):
+            yield f"GET {path}", what, ctx.get(path, auth=auth)
+    for what, auth in credentials:
+        body = ctx.probe_body()
+        yield f"POST {ROLLOUT_PATH}", what, ctx.post(ROLLOUT_PATH, auth=auth, json_body=body)
+    # No successful rollout to scan: RO-1 (or the missing --inference-url) says why.
+    with contextlib.suppress(CheckSkipped):
+        yield f"POST {ROLLOUT_PATH}", "the key", ctx.baseline_rollout().response
 
 
 @check(
@@ -47,22 +97,23 @@ def _flatten(response: httpx.Response) -> str:
 def never_echoes_key_material(ctx: CheckContext) -> None:
     """No response, header or error body contains the key or any 6+-character piece of it."""
     key = require_api_key(ctx)
-    probes: list[tuple[str, dict[str, str]]] = [
-        ("no key", {}),
-        ("a wrong key", {API_KEY_HEADER: secrets.token_hex(16)}),
-        ("the key", {API_KEY_HEADER: key}),
-    ]
-    for what, headers in probes:
-        for path in (*PROTECTED_GET_PATHS, DEBUG_ENV_PATH):
-            response = ctx.get(path, auth=headers)
-            if _leaked_piece(key, _flatten(response)) is not None:
-                raise CheckFailure(
-                    sent=f"GET {path} with {what}",
-                    expected="no part of the API key in the headers or body",
-                    got=f"{response.status_code}, and the response contains a piece of the key",
-                    fix="Never echo key material: no prefixes, no allowed_first15, no debug dumps.",
-                    summary=f"GET {path} leaks key material",
-                )
+    for request, what, response in _key_probes(ctx, key):
+        leak = _leak(key, response)
+        if leak is None:
+            continue
+        where, header_line = leak
+        shown = (
+            ctx.describe(response)
+            if header_line is None
+            else ctx.redactor.text(f"{response.status_code}, {header_line}")
+        )
+        raise CheckFailure(
+            sent=f"{request} with {what}",
+            expected="no part of the API key in the headers or body",
+            got=f"{shown} ({where} holds a piece of the key, shown here as ***)",
+            fix="Never echo key material: no prefixes, no allowed_first15, no debug dumps.",
+            summary=f"{request} leaks key material in {where}",
+        )
 
 
 @check(

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.exitcodes import ExitCode
+from conformance.redaction import redact_url
 from conformance.sft.errors import ConfigError, DataError, SftToolError
 from conformance.sft.validation import validate_data
 from conformance.tracedb import (
@@ -50,7 +51,6 @@ from conformance.tracedb import (
     TraceReader,
     connect_for_reading,
     parse_dsn,
-    redact_dsn,
 )
 
 FILTER_KEYS: tuple[str, ...] = (
@@ -96,7 +96,7 @@ class FilterConfig:
     @property
     def shown_db(self) -> str:
         """`db` as it may be printed: password and token-like query values replaced by `***`."""
-        return redact_dsn(self.db)
+        return redact_url(self.db)
 
 
 @dataclass

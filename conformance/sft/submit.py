@@ -36,10 +36,9 @@ from typing import Any
 import httpx
 
 from conformance.exitcodes import ExitCode
-from conformance.redaction import Redactor
+from conformance.redaction import Redactor, redact_url, url_secrets
 from conformance.sft.errors import BackendError
 from conformance.sft.sft_config import SftConfigReport, require_valid
-from conformance.tracedb.dsn import dsn_secrets, redact_dsn
 
 UPLOAD_PATH = "/learning/files"
 JOBS_PATH = "/learning/jobs"
@@ -55,7 +54,7 @@ def _backend_problem(base: str) -> str | None:
     try:
         url = httpx.URL(base)
     except httpx.InvalidURL as exc:
-        return f"is not a valid URL ({Redactor(dsn_secrets(base)).text(str(exc))})"
+        return f"is not a valid URL ({Redactor(url_secrets(base)).text(str(exc))})"
     if not url.host:
         return "has no host"
     if url.port is not None and not 0 < url.port < 65536:
@@ -79,7 +78,7 @@ def api_base(backend: str) -> str:
     problem = _backend_problem(text)
     if problem is not None:
         address, has_query, _ = text.partition("#")[0].partition("?")
-        shown = redact_dsn(address) + ("?***" if has_query else "")
+        shown = redact_url(address) + ("?***" if has_query else "")
         raise BackendError(f"--backend {problem}, got {shown!r}", exit_code=ExitCode.USAGE)
     base = text.rstrip("/")
     return base if base.endswith("/api") else f"{base}/api"
@@ -125,7 +124,7 @@ class SubmitPlan:
     def _upload(self, path: Path) -> dict[str, Any]:
         return {
             "method": "POST",
-            "url": redact_dsn(self.upload_url),
+            "url": redact_url(self.upload_url),
             "file": str(path),
             "bytes": path.stat().st_size,
             "content_type": "application/jsonl",
@@ -139,10 +138,10 @@ class SubmitPlan:
         plan: dict[str, Any] = {"dry_run": True, "upload": self._upload(self.data_path)}
         if self.validation_path is not None:
             plan["upload_validation"] = self._upload(self.validation_path)
-        plan["create_job"] = {"method": "POST", "url": redact_dsn(self.jobs_url), "json": job}
+        plan["create_job"] = {"method": "POST", "url": redact_url(self.jobs_url), "json": job}
         plan["start_job"] = {
             "method": "POST",
-            "url": f"{redact_dsn(self.jobs_url)}/<job id>/start",
+            "url": f"{redact_url(self.jobs_url)}/<job id>/start",
             "json": {},
         }
         plan["headers"] = {"Authorization": "Bearer ***"}
@@ -173,11 +172,11 @@ class _Session:
     def __init__(self, client: httpx.Client, api_key: str, base: str) -> None:
         self.client = client
         self.headers = {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
-        self.redactor = Redactor([api_key, *dsn_secrets(base)])
+        self.redactor = Redactor([api_key, *url_secrets(base)])
 
     def shown(self, url: str) -> str:
         """`url` as it may be printed: password and token-like query values as `***`."""
-        return self.redactor.text(redact_dsn(url))
+        return self.redactor.text(redact_url(url))
 
     def send(self, step: str, method: str, url: str, *, after: str = "", **kwargs: Any) -> Any:
         try:

@@ -15,7 +15,6 @@ from conformance.tracedb.dsn import (
     DsnError,
     TraceDbTarget,
     parse_dsn,
-    redact_dsn,
     resolve_trace_db,
 )
 from conformance.tracedb.reader import OutcomeReward, StoredMessage, StoredSession, TraceReader
@@ -51,7 +50,6 @@ __all__ = [
     "normalise_statement",
     "parse_ddl",
     "parse_dsn",
-    "redact_dsn",
     "resolve_trace_db",
     "schema_differences",
     "schema_of",

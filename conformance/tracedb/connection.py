@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from conformance.redaction import Redactor
-from conformance.tracedb.dsn import TraceDbTarget, dsn_secrets, redact_dsn
+from conformance.redaction import Redactor, redact_url, url_secrets
+from conformance.tracedb.dsn import TraceDbTarget
 
 BUSY_TIMEOUT_MS = 30_000
 LIBSQL_INSTALL_HINT = "pip install 'taskapp-conformance[libsql]' (the `libsql` package)"
@@ -52,10 +52,10 @@ def remote_failure(target: TraceDbTarget, exc: BaseException) -> TraceDbUnreacha
     text = str(exc).strip()
     detail = text.splitlines()[0] if text else ""
     if url:
-        detail = detail.replace(url, redact_dsn(url))
-    detail = Redactor([target.auth_token, *dsn_secrets(url)]).text(detail)[:200]
+        detail = detail.replace(url, redact_url(url))
+    detail = Redactor([target.auth_token, *url_secrets(url)]).text(detail)[:200]
     return TraceDbUnreachable(
-        f"cannot use the libSQL server at {redact_dsn(url)} ({type(exc).__name__}"
+        f"cannot use the libSQL server at {redact_url(url)} ({type(exc).__name__}"
         + (f": {detail}" if detail else "")
         + "); check the URL, that the server is up, and the auth token"
     )

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from conformance.redaction import redact_url
+
 DEFAULT_TRACE_DB = Path("traces") / "taskapp_traces.db"
 """The embedded default, relative to the working directory; its directory is created."""
 MODAL_TRACE_DB = Path("/tmp/synth_traces.db")
@@ -48,9 +50,6 @@ TOKEN_VARIABLES: tuple[str, ...] = ("LIBSQL_AUTH_TOKEN", "TURSO_AUTH_TOKEN")
 Kind = Literal["sqlite", "libsql"]
 _SQLITE_URL = re.compile(r"^sqlite(\+[a-z0-9_]+)?://", re.IGNORECASE)
 _REMOTE_SCHEMES = ("libsql://", "http://", "https://", "ws://", "wss://")
-_SECRET_PARAM = re.compile(r"token|key|secret|pass|pwd|jwt|auth|sig|credential", re.IGNORECASE)
-"""Query parameters whose value is hidden by :func:`redact_dsn` (matched anywhere in the name)."""
-REDACTED = "***"
 
 
 class DsnError(ValueError):
@@ -72,52 +71,13 @@ class TraceDbTarget:
 
     def describe(self) -> str:
         """One log-safe line: where the DB is and which variable chose it (no credentials)."""
-        where = str(self.path) if self.kind == "sqlite" else redact_dsn(self.url or "")
+        where = str(self.path) if self.kind == "sqlite" else redact_url(self.url or "")
         line = f"{self.kind} {where} (from {self.source})"
         if self.auth_token:
             line += " with an auth token"
         if self.shadowed:
             line += f"; ignoring {', '.join(self.shadowed)}"
         return line
-
-
-def _redacted_parts(dsn: str) -> tuple[str, list[str]]:
-    """`dsn` with its secrets replaced by `***`, and the secrets that were replaced."""
-    secrets: list[str] = []
-    head, has_query, query = dsn.partition("?")
-    scheme, has_authority, rest = head.partition("://")
-    if has_authority:
-        authority, slash, path = rest.partition("/")
-        if "@" in authority:
-            userinfo, _, host = authority.rpartition("@")
-            user, has_password, password = userinfo.partition(":")
-            secrets.append(password if has_password else userinfo)
-            authority = f"{user}:{REDACTED}@{host}" if has_password else f"{REDACTED}@{host}"
-        head = f"{scheme}://{authority}{slash}{path}"
-    if not has_query:
-        return head, secrets
-    pieces = []
-    for piece in query.split("&"):
-        key, has_value, value = piece.partition("=")
-        if has_value and _SECRET_PARAM.search(key):
-            secrets.append(value)
-            piece = f"{key}={REDACTED}"
-        pieces.append(piece)
-    return f"{head}?{'&'.join(pieces)}", secrets
-
-
-def redact_dsn(dsn: str) -> str:
-    """`dsn` with its password (or bare userinfo) and secret-looking query values as `***`.
-
-    Everything else is kept byte for byte (no URL normalisation), so a plain path or a
-    `sqlite+aiosqlite:////abs.db` URL still reads exactly as the user wrote it.
-    """
-    return _redacted_parts(dsn)[0]
-
-
-def dsn_secrets(dsn: str) -> list[str]:
-    """The values :func:`redact_dsn` hides (password, userinfo, token-like query values)."""
-    return [secret for secret in _redacted_parts(dsn)[1] if secret]
 
 
 def _split_token(dsn: str) -> tuple[str, str | None]:
@@ -140,10 +100,10 @@ def _sqlite_path(dsn: str) -> Path:
     """The file of a SQLAlchemy-style `sqlite...:///path` URL (`////abs` is absolute)."""
     rest = _SQLITE_URL.sub("", dsn, count=1)
     if not rest.startswith("/"):
-        raise DsnError(f"SQLite URL needs three slashes before the path: {redact_dsn(dsn)}")
+        raise DsnError(f"SQLite URL needs three slashes before the path: {redact_url(dsn)}")
     path = rest[1:].split("?", 1)[0]
     if not path:
-        raise DsnError(f"SQLite URL missing database path: {redact_dsn(dsn)}")
+        raise DsnError(f"SQLite URL missing database path: {redact_url(dsn)}")
     if path == ":memory:":
         raise DsnError("an in-memory trace DB would be lost after each write; use a file")
     return Path(path)
@@ -179,7 +139,7 @@ def parse_dsn(
         path = _sqlite_path(cleaned)
     elif "://" in cleaned:
         scheme = cleaned.split("://", 1)[0]
-        raise DsnError(f"unsupported trace DB scheme {scheme!r} in {source}: {redact_dsn(cleaned)}")
+        raise DsnError(f"unsupported trace DB scheme {scheme!r} in {source}: {redact_url(cleaned)}")
     else:
         path = Path(cleaned)
     path = path.expanduser()

@@ -339,6 +339,23 @@ FAULTS: tuple[Fault, ...] = (
         ),
     ),
     Fault(
+        "root_header_names_the_key",
+        frozenset({"SEC-1"}),
+        lambda app: FaultyApp(
+            app,
+            after=lambda ex: (
+                ex.response_headers.append((b"x-served-for", KEY[-8:].encode()))
+                if ex.path == "/"
+                else None
+            ),
+        ),
+    ),
+    Fault(
+        "rollout_metadata_echoes_the_key",
+        frozenset({"SEC-1"}),
+        _after("/rollout", lambda b, _: _set(b, KEY, "pipeline_metadata", "debug_api_key")),
+    ),
+    Fault(
         "health_reveals_key_prefix",
         frozenset({"SEC-2"}),
         _after("/health", lambda b, _: _set(b, KEY[:4] + "...", "auth", "expected_prefix")),

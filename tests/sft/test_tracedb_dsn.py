@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conformance.redaction import redact_url
 from conformance.tracedb import (
     DsnError,
     TraceDbError,
@@ -16,7 +17,6 @@ from conformance.tracedb import (
     connect_for_reading,
     connect_for_writing,
     parse_dsn,
-    redact_dsn,
     resolve_trace_db,
 )
 from conformance.tracedb.dsn import DEFAULT_TRACE_DB, MODAL_TRACE_DB, TraceDbTarget
@@ -140,8 +140,8 @@ def test_unusable_dsns_are_clear_errors(dsn: str, message: str) -> None:
     password=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=6, max_size=20),
 )
 def test_redaction_hides_tokens_and_passwords(token: str, password: str) -> None:
-    """No token or password survives redact_dsn."""
-    redacted = redact_dsn(f"https://user:{password}@host.example/db?auth_token={token}&x=1")
+    """No token or password survives redact_url."""
+    redacted = redact_url(f"https://user:{password}@host.example/db?auth_token={token}&x=1")
     assert token not in redacted
     assert password not in redacted
     assert "host.example" in redacted
@@ -187,5 +187,5 @@ def test_missing_libsql_client_is_a_clear_error(monkeypatch: pytest.MonkeyPatch)
     ids=["sqlite-url", "file-uri", "password", "bare-userinfo", "api-key", "plain-path"],
 )
 def test_redaction_keeps_the_rest_byte_for_byte(dsn: str, shown: str) -> None:
-    """redact_dsn hides secrets without normalising the URL (four slashes stay four)."""
-    assert redact_dsn(dsn) == shown
+    """redact_url hides secrets without normalising the URL (four slashes stay four)."""
+    assert redact_url(dsn) == shown
