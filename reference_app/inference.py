@@ -19,6 +19,10 @@ async def chat_completion(
     """
     try:
         response = await client.post(url, json=payload)
+    except httpx.InvalidURL as exc:  # not an HTTPError: it fails before anything is sent
+        raise TaskAppError(
+            422, "invalid_inference_url", "policy.config.inference_url is not a usable URL"
+        ) from exc
     except httpx.TimeoutException as exc:
         raise TaskAppError(504, "inference_timeout", "the inference URL timed out") from exc
     except httpx.HTTPError as exc:

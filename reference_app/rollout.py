@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -61,11 +62,7 @@ class ArithmeticRollout:
     async def __call__(self, request: RolloutRequest) -> RolloutResponse:
         problem = _problem_for(request)
         policy_config = request.policy.config
-        given_url = policy_config.get("inference_url") or self.default_inference_url
-        if not isinstance(given_url, str) or not given_url.strip():
-            raise TaskAppError(
-                422, "missing_inference_url", "policy.config.inference_url is required"
-            )
+        given_url = _inference_url(policy_config.get("inference_url") or self.default_inference_url)
         cid = extract_cid(policy_config, given_url)
         if cid is None and request.mode is RolloutMode.RL:
             raise TaskAppError(
@@ -93,6 +90,25 @@ class ArithmeticRollout:
                     "rollout %s: %s failed: %s", request.run_id, type(listener).__name__, exc
                 )
         return response
+
+
+def _inference_url(value: Any) -> str:
+    """The policy's inference URL; 422 unless it is an absolute http(s) URL."""
+    if not isinstance(value, str) or not value.strip():
+        raise TaskAppError(422, "missing_inference_url", "policy.config.inference_url is required")
+    try:
+        parts = urlsplit(value.strip())
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 (raises ValueError for a port out of range)
+    except ValueError:
+        valid = False
+    if not valid:
+        raise TaskAppError(
+            422,
+            "invalid_inference_url",
+            "policy.config.inference_url must be an absolute http(s) URL",
+        )
+    return value
 
 
 def _problem_for(request: RolloutRequest) -> task.Problem:

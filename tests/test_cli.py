@@ -331,3 +331,27 @@ def test_serve_says_where_capture_writes(tmp_path: Path) -> None:
     assert f"tracing rollouts to sqlite {tmp_path / 'traces.db'} (from SYNTH_TRACES_DB)" in text
     assert f"writing SFT JSONL batches to {tmp_path / 'sft'}" in text
     assert KEY not in text
+
+
+def test_url_credentials_are_never_shown(served_reference: str, tmp_path: Path) -> None:
+    """A password in the target URL and a token in --inference-url appear in no output."""
+    target = served_reference.replace("http://", "http://bob:hunter2secret@")
+    report = tmp_path / "r.json"
+    result = _run(
+        "check",
+        target,
+        "--api-key",
+        KEY,
+        "--select",
+        "EP,RO-1",
+        "--inference-url",
+        "http://127.0.0.1:9/v1?api_key=sk-zzzz9999yyyy",
+        "--json",
+        str(report),
+    )
+    assert result.exit_code == 1, result.output  # RO-1: the inference URL is unreachable
+    assert "http://bob:***@127.0.0.1" in result.output
+    shown = result.output + report.read_text()
+    assert "hunter2secret" not in shown
+    assert "sk-zzzz9999yyyy" not in shown
+    assert "api_key=***" in json.loads(report.read_text())["inference"]

@@ -79,8 +79,9 @@ def info_sections_are_objects(ctx: CheckContext) -> None:
         "GET /info with X-API-Key",
         "Return 200 from /info for an authenticated caller.",
     )
+    sections = body if isinstance(body, dict) else {}  # a list is the validator's to report
     strings = [
-        k for k in ("service", "dataset", "inference", "limits") if isinstance(body.get(k), str)
+        k for k in ("service", "dataset", "inference", "limits") if isinstance(sections.get(k), str)
     ]
     problem = (
         f"{', '.join(strings)} are strings" if strings else validation_problem(InfoResponse, body)

@@ -242,6 +242,7 @@ FAULTS: tuple[Fault, ...] = (
             lambda b, _: {**b, "dataset": "<circular type=dict>", "limits": "<circular type=dict>"},
         ),
     ),
+    Fault("info_is_a_list", frozenset({"EP-4"}), _after("/info", lambda b, _: [b])),
     Fault(
         "task_info_without_taskset",
         frozenset({"TI-1"}),

@@ -201,6 +201,24 @@ def test_unreachable_inference_url_is_502(client: TaskAppClient, auth: dict[str,
 
 
 @pytest.mark.parametrize(
+    "url",
+    ["http://[::1?cid=x", "http://127.0.0.1:99999/v1?cid=x", "ftp://host/v1?cid=x", "/v1?cid=x"],
+    ids=["broken-ipv6", "port-out-of-range", "not-http", "relative"],
+)
+def test_malformed_inference_url_is_422(
+    client: TaskAppClient, auth: dict[str, str], url: str
+) -> None:
+    """An inference URL that is not an absolute http(s) URL is refused with 422, never 500."""
+    body = rollout_body("http://unused", CID)
+    body["policy"]["config"]["inference_url"] = url
+    response = _rollout(client, auth, body)
+    assert (response.status_code, response.json()["detail"]["error"]["code"]) == (
+        422,
+        "invalid_inference_url",
+    )
+
+
+@pytest.mark.parametrize(
     ("answer", "code"),
     [
         (PlainTextResponse("down", 500), "inference_error"),
