@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlsplit
 
 from conformance.exitcodes import ExitCode
+from conformance.inference import MockInferenceServer
 from conformance.outcomes import Outcome
 from conformance.registry import Severity, catalogue
 from conformance.reports import verdict
@@ -77,3 +78,23 @@ def test_remote_app_without_inference_url_is_incomplete_not_green() -> None:
     assert report.count(Outcome.FAIL) == 0
     assert report.exit_code() == ExitCode.USAGE
     assert "Verdict: incomplete" in verdict(report)
+
+
+def test_remote_app_with_a_user_inference_url_never_passes_unrecorded_halves() -> None:
+    """With --inference-url, checks that also need recordings SKIP saying so; the run is green."""
+    target = _RemoteLooking(
+        label="remote", base_url=IN_PROCESS_BASE_URL, api_key=KEY, app=reference()
+    )
+    with MockInferenceServer() as mock:  # reachable by the app, but its calls are not ours
+        report = run_checks(target, catalogue(), RunOptions(inference_url=mock.url))
+    outcomes = {r.check.id: r for r in report.results}
+    assert {i for i, r in outcomes.items() if r.outcome is Outcome.SKIP} == {
+        "CID-4",
+        "CID-5",
+        "CID-6",
+        "PROP-2",
+        "FUZZ-1",
+    }
+    assert "every response carried only its own cid" in outcomes["CID-5"].reason
+    assert "what reached the model is unproven" in outcomes["CID-6"].reason
+    assert report.exit_code() == ExitCode.OK

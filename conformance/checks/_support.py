@@ -68,3 +68,12 @@ def nested(value: Any, *keys: str) -> Any:
             return None
         value = value.get(key)
     return value
+
+
+def unproven_at_the_model(ctx: CheckContext, what_passed: str) -> None:
+    """SKIP, not PASS, when the response half held but nothing recorded the model's half."""
+    if ctx.recorder is None:
+        raise CheckSkipped(
+            f"{what_passed}, but what reached the model is unproven: with --inference-url "
+            "nothing records the calls (check a local target to prove it)"
+        )

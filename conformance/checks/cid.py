@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from conformance.checks._support import nested, steps
+from conformance.checks._support import nested, steps, unproven_at_the_model
 from conformance.context import CheckContext, Rollout, json_body
 from conformance.contract import cid_of
 from conformance.outcomes import CheckFailure
@@ -131,23 +131,34 @@ def parallel_rollouts_keep_their_own_cid(ctx: CheckContext) -> None:
             got=ctx.describe(refused.response),
             fix="Serve concurrent rollouts; keep per-rollout state per request.",
         )
+    cids = {r.cid for r in rollouts}
     for rollout in rollouts:
-        others = {r.cid for r in rollouts} - {rollout.cid}
-        body = json_body(rollout.response)
-        echoed = cid_locations(body) if isinstance(body, dict) else []
-        sent = (
-            [("an inference call", c.cid) for c in ctx.recorded_calls(rollout)]
-            if ctx.recorder
-            else []
-        )
-        crossed = next(((where, cid) for where, cid in [*echoed, *sent] if cid in others), None)
-        if crossed is not None:
+        problem = _cross_talk(ctx, rollout, cids - {rollout.cid})
+        if problem is not None:
             raise CheckFailure(
                 sent=f"{k} rollouts in parallel, each with its own cid; this one {rollout.cid!r}",
                 expected="every location and every inference call carrying only its own cid",
-                got=f"{crossed[0]} carries {crossed[1]!r}, the cid of another rollout in flight",
+                got=problem,
                 fix="Keep the cid in per-request state, never in a global or a shared client.",
             )
+    unproven_at_the_model(ctx, "every response carried only its own cid")
+
+
+def _cross_talk(ctx: CheckContext, rollout: Rollout, others: set[str]) -> str | None:
+    """How `rollout` shows another rollout's cid (or, recorded, reached no model), if it does."""
+    body = json_body(rollout.response)
+    for where, cid in cid_locations(body) if isinstance(body, dict) else []:
+        if cid in others:
+            return f"{where} carries {cid!r}, the cid of another rollout in flight"
+    if ctx.recorder is None:
+        return None
+    calls = ctx.recorded_calls(rollout)
+    if not calls:
+        return "no inference call of this rollout reached the model"
+    foreign = next((c.cid for c in calls if c.cid in others), None)
+    if foreign is not None:
+        return f"an inference call carries {foreign!r}, the cid of another rollout in flight"
+    return None
 
 
 @check("CID-6", severity=Severity.MUST, spec="§4.2", tags=("cid",), depends_on=("RO-1",))
@@ -170,3 +181,4 @@ def other_query_parameters_survive(ctx: CheckContext) -> None:
                 got=f"{where}: {value!r}",
                 fix="Keep the query string verbatim; do not rebuild the URL from parts (D26).",
             )
+    unproven_at_the_model(ctx, "pipeline_metadata.inference_url kept every parameter")

@@ -10,6 +10,7 @@ import asyncio
 import base64
 import itertools
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -126,6 +127,14 @@ def _rewrite_inference_url(edit: Callable[[str], str]) -> Callable[[Exchange], N
             ex.body = json.dumps(body).encode()
 
     return hook
+
+
+def _fixed_inference_url_unless_seed_0(ex: Exchange) -> None:
+    """Rollouts past seed 0 call the inference host's root, not the URL they were given."""
+    body = ex.request_json()
+    env = body.get("env") if isinstance(body, dict) else None
+    if isinstance(env, dict) and env.get("seed", 0) != 0:
+        _rewrite_inference_url(lambda u: re.sub(r"/r/[0-9a-f]+/", "/", u))(ex)
 
 
 def _replace_query(url: str, keep: Callable[[str, str], tuple[str, str] | None]) -> str:
@@ -498,6 +507,11 @@ FAULTS: tuple[Fault, ...] = (
         concurrency=1,
     ),
     Fault("one_rollout_at_a_time", frozenset({"CID-5"}), _one_rollout_at_a_time(), concurrency=1),
+    Fault(
+        "later_seeds_call_a_fixed_inference_url",
+        frozenset({"CID-5"}),
+        _before(_fixed_inference_url_unless_seed_0),
+    ),
     Fault(
         "other_query_params_dropped",
         frozenset({"CID-6", "PROP-2"}),
