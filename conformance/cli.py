@@ -173,7 +173,11 @@ def _rollout_overrides(raw: Any) -> dict[str, Any]:
 @click.option(
     "--connect-timeout", type=click.FloatRange(min=0.1), help="Connect timeout, seconds [5]."
 )
-@click.option("--budget", type=click.FloatRange(min=1), help="Global time budget, seconds [300].")
+@click.option(
+    "--budget",
+    type=click.FloatRange(min=1),
+    help="Global time budget, seconds [300]; checks not started by then SKIP (exit 2).",
+)
 @click.option("--concurrency", type=click.IntRange(1, 32), help="Checks run at once [4].")
 @click.option("--insecure", is_flag=True, default=None, help="Do not verify TLS certificates.")
 @click.option(

@@ -278,15 +278,17 @@ class CheckItem(pytest.Item):
             and self.spec.severity is Severity.MUST
         ):
             # Never green on a required check that could not run: say what to configure.
-            raise CheckFailed(
-                f"{heading}: could not run: {result.reason} (pytest: --taskapp-inference-url)"
+            hint = (
+                " (pytest: --taskapp-inference-url)" if "--inference-url" in result.reason else ""
             )
+            raise CheckFailed(f"{heading}: could not run: {result.reason}{hint}")
         if result.outcome is Outcome.SKIP:
             pytest.skip(result.reason)
-        if result.outcome is Outcome.WARN and result.detail is not None:
-            pytest.xfail(result.detail.render(heading))
-        if result.outcome is Outcome.FAIL and result.detail is not None:
-            raise CheckFailed(result.detail.render(heading))
+        block = result.detail.render(heading) if result.detail is not None else heading
+        if result.outcome is Outcome.WARN:
+            pytest.xfail(block)
+        if result.outcome is Outcome.FAIL:
+            raise CheckFailed(block)
         if result.outcome is Outcome.ERROR:
             raise CheckFailed(
                 f"{heading}: ERROR (the harness or the network, not the app): {result.reason}"

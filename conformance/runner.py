@@ -220,19 +220,21 @@ def _execute(
         if progress is not None:
             progress(result, len(done), len(checks))
 
-    with ThreadPoolExecutor(max_workers=max(1, opts.concurrency)) as pool:
+    workers = max(1, opts.concurrency)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         while pending or running:
             for spec in list(pending):
                 deps = [d for d in spec.depends_on if d in by_id]
                 if any(d not in done for d in deps):
                     continue
-                pending.remove(spec)
                 skip = dependency_skip(spec, done)
+                if skip is None and time.monotonic() - started > opts.budget_s:
+                    skip = _out_of_budget(spec, opts.budget_s)
                 if skip is not None:
+                    pending.remove(spec)
                     finish(skip)
-                elif time.monotonic() - started > opts.budget_s:
-                    finish(_skipped(spec, f"the global time budget of {opts.budget_s:g}s ran out"))
-                else:
+                elif len(running) < workers:  # submit only what starts now: the budget holds
+                    pending.remove(spec)
                     running[pool.submit(_run_one, ctx, spec, opts)] = spec
             if not running:
                 continue
@@ -263,6 +265,12 @@ def dependency_skip(spec: CheckSpec, done: dict[str, CheckResult]) -> CheckResul
 
 def _skipped(spec: CheckSpec, reason: str) -> CheckResult:
     return CheckResult(spec, Outcome.SKIP, 0.0, reason=reason)
+
+
+def _out_of_budget(spec: CheckSpec, budget_s: float) -> CheckResult:
+    """A SKIP that keeps the gate from going green: the check never ran (raise --budget)."""
+    reason = f"the global time budget of {budget_s:g}s ran out before it started (raise --budget)"
+    return CheckResult(spec, Outcome.SKIP, 0.0, reason=reason, unconfigured=True)
 
 
 def _run_one(ctx: CheckContext, spec: CheckSpec, opts: RunOptions) -> CheckResult:

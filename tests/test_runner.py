@@ -1,0 +1,63 @@
+"""The runner: bounded concurrency, and a global budget that holds and keeps the gate honest."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from conformance.context import CheckContext
+from conformance.exitcodes import ExitCode
+from conformance.outcomes import Outcome
+from conformance.registry import CheckSpec, Severity
+from conformance.runner import RunOptions, run_checks
+from conformance.target import asgi_target
+from tests.faults import KEY
+from tests.faults.apps import reference
+
+
+class _Probe:
+    """Synthetic checks that sleep and record how many of them ran at once."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.active = self.peak = self.ran = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, _: CheckContext) -> None:
+        with self._lock:
+            self.active += 1
+            self.ran += 1
+            self.peak = max(self.peak, self.active)
+        time.sleep(self.seconds)
+        with self._lock:
+            self.active -= 1
+
+    def specs(self, n: int) -> list[CheckSpec]:
+        return [
+            CheckSpec(f"T-{i}", f"probe_{i}", "A probe.", Severity.MUST, "§0", (), (), self)
+            for i in range(n)
+        ]
+
+
+def test_no_more_checks_run_at_once_than_the_concurrency() -> None:
+    """With --concurrency 2, at most two checks are in flight at any moment."""
+    probe = _Probe(0.05)
+    report = run_checks(
+        asgi_target(reference(), KEY, "app"), probe.specs(6), RunOptions(concurrency=2)
+    )
+    assert [r.outcome for r in report.results] == [Outcome.PASS] * 6
+    assert probe.peak == 2
+
+
+def test_checks_not_started_within_the_budget_skip_and_the_gate_is_not_green() -> None:
+    """Checks still queued when the budget runs out SKIP naming --budget; the run exits 2."""
+    probe = _Probe(0.8)  # 5 x 0.8 s one at a time cannot fit in 2 s, however fast the machine
+    options = RunOptions(concurrency=1, budget_s=2.0)
+    report = run_checks(asgi_target(reference(), KEY, "app"), probe.specs(5), options)
+    skipped = [r for r in report.results if r.outcome is Outcome.SKIP]
+    assert 1 <= probe.ran < 5
+    assert len(skipped) == 5 - probe.ran
+    assert all(
+        "budget of 2s ran out before it started (raise --budget)" in r.reason for r in skipped
+    )
+    assert report.exit_code() == ExitCode.USAGE
