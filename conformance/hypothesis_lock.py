@@ -1,6 +1,6 @@
 """One Hypothesis search at a time in this process.
 
-The runner executes checks on a thread pool, and PROP-1..3 and FUZZ-1 each run a
+The runner executes checks on a thread pool, and PROP-1..4 and FUZZ-1 each run a
 Hypothesis search. Hypothesis parses source with `ast` while it runs (filter
 rewriting, pretty-printing), and CPython 3.11 keeps the AST constructor's recursion
 counter per interpreter, not per thread: two parses in parallel threads can fail

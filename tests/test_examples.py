@@ -45,7 +45,7 @@ def test_author_repo_passes_the_whole_catalogue() -> None:
         ENVIRONMENT_API_KEY="example-key-0123456789",
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "45 passed, 1 skipped" in result.stdout
+    assert "46 passed, 1 skipped" in result.stdout
 
 
 def test_action_declares_inputs_and_outputs() -> None:

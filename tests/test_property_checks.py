@@ -1,4 +1,4 @@
-"""PROP-1..3: the reference app passes; each generated-input fault fails exactly its checks."""
+"""PROP-1..4: the reference app passes; each generated-input fault fails exactly its checks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
-from conformance.checks.properties import _falsify  # also registers PROP-1..3
+from conformance.checks import properties
+from conformance.checks.properties import _falsify  # also registers PROP-1..4
 from conformance.outcomes import Outcome
 from conformance.registry import Severity, catalogue
 from conformance.runner import RunOptions, RunReport, run_checks
@@ -18,7 +19,7 @@ from reference_app import build_config, create_app
 from tests.faults.fuzz_faults import FUZZ_FAULTS, FuzzFault
 
 KEY = "prop-key-0123456789abcdef"
-PROPS = ("PROP-1", "PROP-2", "PROP-3")
+PROPS = ("PROP-1", "PROP-2", "PROP-3", "PROP-4")
 
 
 def _run(app: Any) -> RunReport:
@@ -32,10 +33,15 @@ def _outcomes(report: RunReport) -> dict[str, Outcome]:
 
 
 def test_checks_are_registered_as_must() -> None:
-    """PROP-1..2 are MUST and PROP-3 SHOULD, each with a title and dependencies."""
+    """PROP-1, 2 and 4 are MUST and PROP-3 SHOULD, each with a title and dependencies."""
     specs = {c.id: c for c in catalogue() if c.id in PROPS}
     assert sorted(specs) == list(PROPS)
-    assert [specs[p].severity for p in PROPS] == [Severity.MUST, Severity.MUST, Severity.SHOULD]
+    assert [specs[p].severity for p in PROPS] == [
+        Severity.MUST,
+        Severity.MUST,
+        Severity.SHOULD,
+        Severity.MUST,
+    ]
     assert all(s.title and s.depends_on for s in specs.values())
 
 
@@ -106,3 +112,17 @@ def test_searches_in_parallel_threads_never_overlap() -> None:
         thread.join(timeout=60)
     assert not any(t.is_alive() for t in threads)
     assert overlaps == [0]
+
+
+@pytest.mark.parametrize("fault", FUZZ_FAULTS, ids=lambda f: f.name)
+def test_drawn_inputs_alone_catch_every_fault(
+    fault: FuzzFault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the hand-picked explicit examples, the drawn inputs still catch every fault."""
+    search = properties._falsify
+    monkeypatch.setattr(
+        properties, "_falsify", lambda *args, **kwargs: search(*args, **{**kwargs, "explicit": ()})
+    )
+    report = _run(fault.app(KEY))
+    failed = {i for i, o in _outcomes(report).items() if o is Outcome.FAIL}
+    assert failed == fault.breaks & set(PROPS)

@@ -165,16 +165,23 @@ def any_cid_round_trips_exactly(ctx: CheckContext) -> None:
     )
 
 
-def _invalid_problem(ctx: CheckContext, drawn: tuple[str, strategies.Invalid]) -> str | None:
+def _send_invalid(ctx: CheckContext, drawn: tuple[str, strategies.Invalid]) -> httpx.Response:
     method, bad = drawn
-    response: httpx.Response
     if method == "GET":
-        response = ctx.get(TASK_INFO_PATH, params={bad.field: bad.value})
-    else:
-        response = ctx.post(ROLLOUT_PATH, json_body=bad.value)
+        return ctx.get(TASK_INFO_PATH, params={bad.field: bad.value})
+    return ctx.post(ROLLOUT_PATH, json_body=bad.value)
+
+
+def _not_refused(ctx: CheckContext, drawn: tuple[str, strategies.Invalid]) -> str | None:
+    response = _send_invalid(ctx, drawn)
     if 400 <= response.status_code < 500 and has_error_envelope(response):
         return None
     return ctx.describe(response)
+
+
+def _server_error(ctx: CheckContext, drawn: tuple[str, strategies.Invalid]) -> str | None:
+    response = _send_invalid(ctx, drawn)
+    return ctx.describe(response) if response.status_code >= 500 else None
 
 
 def _invalid_requests(ctx: CheckContext) -> st.SearchStrategy[tuple[str, strategies.Invalid]]:
@@ -195,10 +202,29 @@ def _explicit_invalid(ctx: CheckContext) -> list[tuple[str, strategies.Invalid]]
     return drawn
 
 
+def _search_invalid(
+    ctx: CheckContext,
+    problem_of: Callable[[CheckContext, tuple[str, strategies.Invalid]], str | None],
+) -> tuple[str, str, str] | None:
+    """(what was sent, the invalid input, the answer) of the minimal input `problem_of` rejects."""
+    found = _falsify(
+        _invalid_requests(ctx),
+        lambda drawn: problem_of(ctx, drawn),
+        explicit=_explicit_invalid(ctx),
+    )
+    if found is None:
+        return None
+    method, bad = found.value
+    target = f"{TASK_INFO_PATH}?{bad.field}=..." if method == "GET" else ROLLOUT_PATH
+    sent = f"{method} {target} with {bad.describe()} ({ctx.short_json(bad.value)})"
+    return sent, bad.describe(), found.problem
+
+
 @check(
     "PROP-3",
     # SHOULD: synth-ai's own models accept lax values (`true` as 1) and leave seed ranges
     # to the provider (§3, §1.5); §10.1 only requires 422 for a non-int seed or no mode.
+    # A 5xx on the same inputs is PROP-4's, a MUST.
     severity=Severity.SHOULD,
     spec="§1.2",
     tags=("property", "input"),
@@ -206,18 +232,34 @@ def _explicit_invalid(ctx: CheckContext) -> list[tuple[str, strategies.Invalid]]
 )
 def invalid_requests_get_4xx_with_envelope(ctx: CheckContext) -> None:
     """Drawn invalid requests (one field broken) get 4xx with the error envelope, never 2xx/5xx."""
-    found = _falsify(
-        _invalid_requests(ctx),
-        lambda drawn: _invalid_problem(ctx, drawn),
-        explicit=_explicit_invalid(ctx),
-    )
+    found = _search_invalid(ctx, _not_refused)
     if found is not None:
-        method, bad = found.value
-        target = f"{TASK_INFO_PATH}?{bad.field}=..." if method == "GET" else ROLLOUT_PATH
+        sent, what, got = found
         raise CheckFailure(
-            sent=f"{method} {target} with {bad.describe()} ({ctx.short_json(bad.value)})",
+            sent=sent,
             expected='4xx with {"detail": {"error": {"code", "message"}}}',
-            got=found.problem,
+            got=got,
             fix="Parse strictly (no bools for ints, no coercion), range-check seeds, answer 4xx.",
-            summary=f"an invalid request ({bad.describe()}) was not refused with 4xx",
+            summary=f"an invalid request ({what}) was not refused with 4xx",
+        )
+
+
+@check(
+    "PROP-4",
+    severity=Severity.MUST,
+    spec="§1.6",
+    tags=("property", "input"),
+    depends_on=("AUTH-1",),
+)
+def invalid_requests_never_crash_the_app(ctx: CheckContext) -> None:
+    """Drawn invalid requests (one field broken) never get a 5xx: bad input is not a crash."""
+    found = _search_invalid(ctx, _server_error)
+    if found is not None:
+        sent, what, got = found
+        raise CheckFailure(
+            sent=sent,
+            expected="a 4xx (or, for input the app tolerates, a 2xx), never a 5xx",
+            got=got,
+            fix="Validate the request before using it; turn every bad value into a 4xx.",
+            summary=f"an invalid request ({what}) crashed the app with a 5xx",
         )

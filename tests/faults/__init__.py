@@ -424,7 +424,7 @@ FAULTS: tuple[Fault, ...] = (
     ),
     Fault(
         "invalid_body_500",
-        frozenset({"RO-8", "PROP-3"}),
+        frozenset({"RO-8", "PROP-3", "PROP-4"}),
         _after(
             "/rollout",
             lambda b, ex: (setattr(ex, "status", 500), "Internal Server Error")[1],

@@ -132,7 +132,7 @@ FUZZ_FAULTS = (
     ),
     FuzzFault(
         "huge_seed_500",
-        frozenset({"PROP-3"}),
+        frozenset({"PROP-3", "PROP-4"}),
         True,
         lambda app: FaultyApp(app, after=_crash_on_huge_seed),
     ),
