@@ -254,7 +254,7 @@ def _run_and_report(
     quiet: bool,
 ) -> NoReturn:
     from conformance.reports import ConsoleReporter, ReportWriteError, write_reports
-    from conformance.runner import RunOptions, TargetUnreachable, run_checks
+    from conformance.runner import ProfileConflict, RunOptions, TargetUnreachable, run_checks
 
     profile = TargetProfile(
         env_name=get("env_name"),
@@ -290,6 +290,8 @@ def _run_and_report(
     except TargetUnreachable as exc:
         click.echo(f"Error: cannot talk to the target: {exc}", err=True)
         sys.exit(ExitCode.UNREACHABLE)
+    except ProfileConflict as exc:
+        _usage_error(str(exc))
     reporter.summary(report)
     paths = {k: get(k) for k in ("json", "junit_xml", "markdown", "html")}
     try:

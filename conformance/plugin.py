@@ -22,6 +22,7 @@ from conformance.profile import TargetProfile
 from conformance.registry import CheckSpec, Severity, catalogue, select_checks, unknown_patterns
 from conformance.runner import (
     CheckResult,
+    ProfileConflict,
     RunOptions,
     RunSession,
     TargetUnreachable,
@@ -249,6 +250,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError(
             f"taskapp-conformance: cannot reach the target: {exc} ({_TARGET_HINT})"
         ) from None
+    except ProfileConflict as exc:
+        raise pytest.UsageError(f"taskapp-conformance: {exc}") from None
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

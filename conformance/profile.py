@@ -21,6 +21,8 @@ class TargetProfile:
     inference_url: str | None = None
     rollout_overrides: dict[str, Any] = field(default_factory=dict)
     learned_from: list[str] = field(default_factory=list)
+    conflict: str | None = None
+    """A user override the target itself contradicts (a usage error, exit code 2)."""
 
     def learn(self, info: Any, instance: Any) -> None:
         """Fill the gaps from an `/info` body and a `/task_info?seed=0` body (either may be
@@ -28,6 +30,7 @@ class TargetProfile:
         """
         info = info if isinstance(info, dict) else {}
         instance = instance if isinstance(instance, dict) else {}
+        given_split = self.split
         dataset = _obj(instance.get("dataset")) or _obj(info.get("dataset"))
         inference = _obj(instance.get("inference")) or _obj(info.get("inference"))
         task = _obj(instance.get("task")) or _obj(_obj(info.get("service")).get("task"))
@@ -47,6 +50,12 @@ class TargetProfile:
         if self.inference_url is None and isinstance(inference.get("inference_url"), str):
             self.inference_url = inference["inference_url"]
         self.learned_from = ["/info", "/task_info?seed=0"]
+        if given_split is not None and self.splits and given_split not in self.splits:
+            self.conflict = (
+                f"--split {given_split!r} is not one of the target's splits "
+                f"({', '.join(self.splits)}, from its dataset.splits): every rollout would be "
+                "refused for the harness's mistake, not the app's"
+            )
 
     def rollout_request(
         self, *, cid: str, inference_url: str, seed: int = 0, mode: str = "rl"

@@ -26,6 +26,10 @@ class TargetUnreachable(Exception):
     """The harness could not reach or talk to the target at all (exit code 3)."""
 
 
+class ProfileConflict(Exception):
+    """A user override (e.g. --split) that the target's own /info contradicts (exit code 2)."""
+
+
 @dataclass
 class CheckResult:
     check: CheckSpec
@@ -165,10 +169,9 @@ def run_checks(
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     with RunSession(target, opts) as session:
         results = _execute(session.ctx, selected, opts, started, progress)
+    # Stale: the check ran and passed (a deselected, skipped or erroring one proves nothing).
     stale = sorted(
-        i
-        for i in opts.baseline
-        if not any(r.check.id == i and r.outcome is Outcome.FAIL for r in results)
+        r.check.id for r in results if r.check.id in opts.baseline and r.outcome is Outcome.PASS
     )
     return RunReport(
         target=session.redactor.text(target.label),
@@ -201,6 +204,8 @@ def _preflight(ctx: CheckContext) -> None:
     except HarnessError:
         info = instance = None
     ctx.profile.learn(info, instance)
+    if ctx.profile.conflict is not None:
+        raise ProfileConflict(ctx.profile.conflict)
 
 
 def _execute(

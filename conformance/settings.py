@@ -6,6 +6,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from conformance.registry import catalogue
+
 CONFIG_TABLE = ("tool", "taskapp-conformance")
 CONFIG_KEYS = frozenset(
     {
@@ -78,6 +80,16 @@ def load_baseline(path: Path) -> frozenset[str]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise ConfigError(f"cannot read baseline file {path}: {exc.strerror}") from exc
-    return frozenset(
-        line.split("#", 1)[0].strip().upper() for line in lines if line.split("#", 1)[0].strip()
-    )
+    entries = {
+        number: line.split("#", 1)[0].strip().upper()
+        for number, line in enumerate(lines, start=1)
+        if line.split("#", 1)[0].strip()
+    }
+    known = {c.id for c in catalogue()}
+    unknown = [f"line {n}: {entry}" for n, entry in entries.items() if entry not in known]
+    if unknown:
+        raise ConfigError(
+            f"baseline file {path} names unknown check IDs ({'; '.join(unknown)}); "
+            "`taskapp-conformance list-checks` lists the IDs"
+        )
+    return frozenset(entries.values())

@@ -250,6 +250,24 @@ def test_baseline_accepts_known_failures_and_reports_stale_entries(tmp_path: Pat
     )
 
 
+def test_baseline_entries_outside_the_selection_are_not_stale(tmp_path: Path) -> None:
+    """A baselined check that was not selected is neither stale nor a failure."""
+    baseline = tmp_path / "baseline.txt"
+    baseline.write_text("CID-2\nAUTH-3\n")
+    result = _run("check", "--quiet", "--select", "EP", "--baseline", str(baseline))
+    assert result.exit_code == 0, result.output
+    assert "Stale baseline entries" not in result.output
+
+
+def test_baseline_with_an_unknown_id_is_a_usage_error(tmp_path: Path) -> None:
+    """A typo in the baseline file exits 2 naming the line, before anything is sent."""
+    baseline = tmp_path / "baseline.txt"
+    baseline.write_text("CID-2\n\nNOPE-1  # typo\n")
+    result = _run("check", "--quiet", "--baseline", str(baseline))
+    assert result.exit_code == 2
+    assert f"baseline file {baseline} names unknown check IDs (line 3: NOPE-1)" in result.output
+
+
 def test_strict_turns_warnings_into_failures() -> None:
     """A should-level violation warns by default and fails with --strict."""
     with _served_fault("rejects_with_400") as server:
@@ -355,3 +373,10 @@ def test_url_credentials_are_never_shown(served_reference: str, tmp_path: Path) 
     assert "hunter2secret" not in shown
     assert "sk-zzzz9999yyyy" not in shown
     assert "api_key=***" in json.loads(report.read_text())["inference"]
+
+
+def test_a_split_the_target_does_not_serve_is_a_usage_error() -> None:
+    """--split that the target's own dataset.splits lacks exits 2, never blames the app."""
+    result = _run("check", "--quiet", "--split", "nosuch")
+    assert result.exit_code == 2
+    assert "--split 'nosuch' is not one of the target's splits (train, val, test" in result.output
