@@ -8,6 +8,7 @@ WARN (a failed `should` check) is reported as XFAIL with the failure block as re
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -105,6 +106,12 @@ _OPTIONS = (
     _Option(
         "--taskapp-fuzz-seed", "taskapp_fuzz_seed", "TASKAPP_FUZZ_SEED", "Fuzz seed (default 0)."
     ),
+    _Option(
+        "--taskapp-fuzz-budget",
+        "taskapp_fuzz_budget",
+        "TASKAPP_FUZZ_BUDGET",
+        "Time budget of the fuzz phase, seconds (default 120).",
+    ),
 )
 
 
@@ -186,6 +193,12 @@ def _build_state(config: pytest.Config) -> _State:
             raise pytest.UsageError(
                 f"taskapp-conformance: {tuning[0]} needs a target: {_TARGET_HINT}"
             )
+        asked = [f"-{o} {v!r}" for o in ("m", "k") if _names_us(v := _expression(config, o))]
+        if asked:  # `pytest -m taskapp` with no target would deselect everything, exit 5
+            raise pytest.UsageError(
+                f"taskapp-conformance: {asked[0]} selects the catalogue, but no target is set: "
+                f"{_TARGET_HINT}"
+            )
         return _State(None, RunOptions(), [])
     if url and app:
         raise pytest.UsageError(
@@ -212,15 +225,22 @@ def _build_state(config: pytest.Config) -> _State:
             f"taskapp-conformance: no check matches {', '.join(unknown)} "
             f"(see `taskapp-conformance list-checks`)"
         )
+    selected = select_checks(checks, select, ignore)
+    if not selected:
+        raise pytest.UsageError(
+            "taskapp-conformance: --taskapp-select and --taskapp-ignore leave no check to run"
+        )
     try:
         settings = Settings(
             fuzz=bool(values["taskapp_fuzz"]),
             fuzz_examples=int(values["taskapp_fuzz_examples"] or 25),
             fuzz_seed=int(values["taskapp_fuzz_seed"] or 0),
+            fuzz_budget_s=float(values["taskapp_fuzz_budget"] or 120.0),
         )
     except ValueError:
         raise pytest.UsageError(
-            "taskapp-conformance: --taskapp-fuzz-examples and --taskapp-fuzz-seed take integers"
+            "taskapp-conformance: --taskapp-fuzz-examples and --taskapp-fuzz-seed take integers, "
+            "--taskapp-fuzz-budget a number of seconds"
         ) from None
     options = RunOptions(
         settings=settings,
@@ -228,13 +248,29 @@ def _build_state(config: pytest.Config) -> _State:
         inference_url=values["taskapp_inference_url"] or None,
         profile=TargetProfile(),
     )
-    return _State(target, options, select_checks(checks, select, ignore))
+    return _State(target, options, selected)
+
+
+def _expression(config: pytest.Config, letter: str) -> str:
+    """The `-m` (letter `m`) or `-k` expression, or ''."""
+    return str(config.getoption("markexpr" if letter == "m" else "keyword", "") or "")
+
+
+def _marker_names() -> set[str]:
+    levels = ("must", "should", "info", *sorted({c.area.lower() for c in catalogue()}))
+    return {"taskapp", *(f"taskapp_{name}" for name in levels)}
+
+
+def _names_us(expression: str) -> bool:
+    """Whether a -m/-k expression names one of our markers (`taskapp`, `taskapp_auth`, ...)."""
+    return bool(set(re.findall(r"\w+", expression.lower())) & _marker_names())
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "taskapp: a taskapp-conformance check item")
-    for name in ("must", "should", "info", *sorted({c.area.lower() for c in catalogue()})):
-        config.addinivalue_line("markers", f"taskapp_{name}: taskapp-conformance {name} checks")
+    for name in sorted(_marker_names() - {"taskapp"}):
+        level = name.removeprefix("taskapp_")
+        config.addinivalue_line("markers", f"{name}: taskapp-conformance {level} checks")
     config.stash[_STATE] = _build_state(config)
 
 

@@ -26,6 +26,10 @@ def pytester_env(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> 
         "TASKAPP_IGNORE",
         "TASKAPP_STRICT",
         "TASKAPP_INFERENCE_URL",
+        "TASKAPP_FUZZ",
+        "TASKAPP_FUZZ_EXAMPLES",
+        "TASKAPP_FUZZ_SEED",
+        "TASKAPP_FUZZ_BUDGET",
         "ENVIRONMENT_API_KEY",
     ):
         monkeypatch.delenv(name, raising=False)
@@ -187,8 +191,27 @@ def test_junit_xml_has_one_testcase_per_check(pytester_env: pytest.Pytester) -> 
             "no API key: set --taskapp-api-key or ENVIRONMENT_API_KEY",
         ),
         (["--taskapp-app", APP, "--taskapp-select", "NOPE"], "no check matches NOPE"),
+        (
+            ["--taskapp-app", APP, "--taskapp-select", "AUTH", "--taskapp-ignore", "AUTH"],
+            "--taskapp-select and --taskapp-ignore leave no check to run",
+        ),
+        (["-m", "taskapp"], "-m 'taskapp' selects the catalogue, but no target is set: set"),
+        (["-k", "taskapp_auth and not AUTH-3"], "-k 'taskapp_auth and not AUTH-3' selects the"),
+        (
+            ["--taskapp-app", APP, "--taskapp-fuzz-budget", "soon"],
+            "--taskapp-fuzz-budget a number of seconds",
+        ),
     ],
-    ids=["no-target", "unreachable", "no-key", "unknown-check"],
+    ids=[
+        "no-target",
+        "unreachable",
+        "no-key",
+        "unknown-check",
+        "empty-selection",
+        "m-without-target",
+        "k-without-target",
+        "bad-fuzz-budget",
+    ],
 )
 def test_misconfiguration_fails_loudly(
     pytester_env: pytest.Pytester, args: list[str], message: str
@@ -207,6 +230,15 @@ def test_inert_without_options(pytester_env: pytest.Pytester) -> None:
     result = pytester_env.runpytest("-q")
     assert _outcomes(result) == {"passed": 1}
     assert "taskapp" not in result.stdout.str()
+
+
+def test_a_projects_own_markers_are_not_ours(pytester_env: pytest.Pytester) -> None:
+    """`-m taskapp_db` (a project's own marker) without a target is not taken for ours."""
+    pytester_env.makeini("[pytest]\nmarkers = taskapp_db: the project's own\n")
+    pytester_env.makepyfile(
+        "import pytest\n@pytest.mark.taskapp_db\ndef test_db():\n    assert True\n"
+    )
+    assert _outcomes(pytester_env.runpytest("-m", "taskapp_db")) == {"passed": 1}
 
 
 def test_author_fixtures_and_assertions(pytester_env: pytest.Pytester, tmp_path: Path) -> None:
@@ -379,6 +411,31 @@ def test_fuzz_option_runs_fuzz_1(pytester_env: pytest.Pytester) -> None:
         "3",
     )
     assert _outcomes(result) == {"passed": 1}
+
+
+def test_fuzz_options_from_the_environment_and_a_failing_fuzz_item(
+    pytester_env: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TASKAPP_FUZZ* drive FUZZ-1 from the environment; a 500 on a huge seed fails its item."""
+    monkeypatch.setenv("TASKAPP_FUZZ", "1")
+    monkeypatch.setenv("TASKAPP_FUZZ_EXAMPLES", "10")
+    monkeypatch.setenv("TASKAPP_FUZZ_SEED", "3")
+    monkeypatch.setenv("TASKAPP_FUZZ_BUDGET", "60")
+    result = pytester_env.runpytest(
+        "--taskapp-app",
+        "tests.faults.apps:huge_seed_500",
+        "--taskapp-api-key",
+        KEY,
+        "--taskapp-select",
+        "FUZZ-1",
+    )
+    assert _outcomes(result) == {"failed": 1}
+    result.stdout.fnmatch_lines(
+        [
+            "FUZZ-1 generated_cases_find_no_failure: fuzz seed 3: * cases in *",
+            "*not_a_server_error on GET /task_info (negative, seed 3*",
+        ]
+    )
 
 
 def test_required_check_that_cannot_run_fails_loudly(
