@@ -26,7 +26,11 @@ class ConformanceAssertionError(AssertionError):
 
 
 class TaskAppClient:
-    """A synchronous httpx-style client for any target (URL or in-process), sending the key."""
+    """A synchronous httpx-style client for any target (URL or in-process), sending the key.
+
+    It wraps an `httpx.AsyncClient` on a private event loop, because in-process ASGI apps
+    are only reachable asynchronously; the verbs and `headers` behave as httpx's do.
+    """
 
     def __init__(self, target: Target) -> None:
         self.target = target
@@ -46,6 +50,23 @@ class TaskAppClient:
 
     def post(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("POST", url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PUT", url, **kwargs)
+
+    def patch(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PATCH", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", url, **kwargs)
+
+    def options(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("OPTIONS", url, **kwargs)
+
+    @property
+    def headers(self) -> httpx.Headers:
+        """The headers sent with every request (the key included); mutable, as in httpx."""
+        return self._client.headers
 
     def close(self) -> None:
         self._loop.run(self._client.aclose())
