@@ -82,7 +82,11 @@ _FIXES: Final = {
     "response_schema_conformance": "Return bodies that match the contract models field for field.",
     "negative_data_rejection": "Parse strictly: refuse wrong types, bools for ints and "
     "out-of-range values with 4xx.",
+    "api_key_accepted": "Accept the key given with --api-key (X-API-Key); otherwise the "
+    "fuzzer only tests the auth wall.",
 }
+_REPLAY_MOCK: Final = "http://127.0.0.1:8002"
+"""Where reproductions send inference: `taskapp-conformance mock-inference` listens there."""
 _IN_PROCESS_URL: Final = "$TASKAPP_URL"
 _NO_INPUT_EXAMPLES: Final = 3
 _TIMEOUT_S: Final = 60.0
@@ -238,6 +242,9 @@ class _Run:
         self._found: dict[tuple[str, str, str], FuzzFailure] = {}
         self._counts: Counter[tuple[str, str, str]] = Counter()
         self._statuses: Counter[int] = Counter()
+        self._refused: dict[str, tuple[Any, GenerationMode, Any]] = {}
+        """Protected operations whose every valid case so far got 401/403: the first of them."""
+        self._accepted: set[str] = set()
 
     def execute(self, budget_s: float, only: Sequence[str] | None) -> None:
         config = schemathesis.Config.from_dict({"generation": {"with-security-parameters": False}})
@@ -256,6 +263,12 @@ class _Run:
         except _BudgetExhausted:
             self.report.budget_exhausted = True
         self.report.duration_s = time.monotonic() - started
+        for label, (operation, mode, response) in self._refused.items():
+            if label not in self._accepted:
+                refused = _Finding(
+                    "api_key_accepted", "every valid case was refused as unauthorised"
+                )
+                self._record("api_key_accepted", operation, mode, response, [refused])
         self.report.failures = [
             _with_count(failure, self._counts[k]) for k, failure in self._found.items()
         ]
@@ -315,6 +328,11 @@ class _Run:
         self._fingerprint(case)
         response = case.call(**kwargs)
         self._statuses[response.status_code] += 1
+        if mode.is_positive and operation.path != "/":
+            if response.status_code in (401, 403):
+                self._refused.setdefault(operation.label, (operation, mode, response))
+            else:
+                self._accepted.add(operation.label)
         for name, check in _CHECK_FUNCTIONS.items():
             try:
                 case.validate_response(response, checks=[check], headers=headers)
@@ -367,7 +385,11 @@ class _Run:
         )
 
     def _replay_parts(self, request: Any) -> tuple[str, str, dict[str, str], bytes]:
-        """(method, URL with the base replaced, headers without secrets, body) of a request."""
+        """(method, URL with the base replaced, headers without secrets, body) of a request.
+
+        The harness's mock is gone by the time anyone replays: the body's inference URL
+        points at `_REPLAY_MOCK` instead.
+        """
         parts = urlsplit(str(request.url))
         path_query = urlunsplit(("", "", parts.path, parts.query, ""))
         base = _IN_PROCESS_URL if self.target.app is not None else self.target.base_url
@@ -379,6 +401,8 @@ class _Run:
         }
         body = request.body or b""
         raw = body.encode() if isinstance(body, str) else bytes(body)
+        if self.inference_url:
+            raw = raw.replace(self.inference_url.encode(), _REPLAY_MOCK.encode())
         return str(request.method), base.rstrip("/") + path_query, headers, raw
 
     def _curl(self, request: Any) -> str:
@@ -397,7 +421,10 @@ class _Run:
             pieces += ["-H", shlex.quote(f"{name}: {value}")]
         if body:
             pieces += ["--data-binary", shlex.quote(body.decode("utf-8", "replace"))]
-        return self._hide_key(" ".join(pieces))
+        command = " ".join(pieces)
+        if _REPLAY_MOCK.encode() in body:
+            command = f"taskapp-conformance mock-inference --port 8002 &  # the model\n{command}"
+        return self._hide_key(command)
 
     def _snippet(self, check: str, operation: Any, request: Any) -> str:
         method, url, headers, body = self._replay_parts(request)
@@ -405,30 +432,36 @@ class _Run:
         path_query = url[len(base.rstrip("/")) :]
         default = "http://127.0.0.1:8000" if self.target.app is not None else base
         name = f"test_fuzz_{check}_{operation.method.lower()}_{operation.path.strip('/') or 'root'}"
+        needs_model = _REPLAY_MOCK.encode() in body
+        content = (
+            f"{body!r}.replace({_REPLAY_MOCK.encode()!r}, mock.url.encode())"
+            if needs_model
+            else repr(body)
+        )
+        call = [
+            "response = httpx.request(",
+            f"    {method!r},",
+            f'    os.environ.get("TASKAPP_URL", {default!r}) + {path_query!r},',
+            f'    headers={{"{API_KEY_HEADER}": os.environ["ENVIRONMENT_API_KEY"], '
+            f"**{headers!r}}},",
+            f"    content={content},",
+            f"    timeout={_TIMEOUT_S!r},",
+            ")",
+        ]
+        if needs_model:  # the rollout calls a model: a recording mock on a free port
+            call = ["with MockInferenceServer() as mock:", *(f"    {line}" for line in call)]
         lines = [
             "import os",
             "",
             "import httpx",
+            *(["", "from conformance.inference import MockInferenceServer"] if needs_model else []),
             "",
             "",
             f"def {name}() -> None:",
             f'    """Fuzz regression (seed {self.seed}): {check} on {operation.label}."""',
-            "    response = httpx.request(",
-            f"        {method!r},",
-            f'        os.environ.get("TASKAPP_URL", {default!r}) + {path_query!r},',
-            f'        headers={{"{API_KEY_HEADER}": os.environ["ENVIRONMENT_API_KEY"], '
-            f"**{headers!r}}},",
-            f"        content={body!r},",
-            f"        timeout={_TIMEOUT_S!r},",
-            "    )",
+            *(f"    {line}" for line in call),
             *_assertion(check, operation),
         ]
-        if self.inference_url and self.inference_url.encode() in body:
-            lines.insert(
-                6,
-                "# The body's inference_url is the harness's mock, stopped since: "
-                "point it at a live endpoint.",
-            )
         return self._hide_key("\n".join(lines))
 
     def _hide_key(self, text: str) -> str:
@@ -441,6 +474,8 @@ def _assertion(check: str, operation: Any) -> list[str]:
         return [f"    assert response.status_code in {allowed!r}, response.text"]
     if check == "negative_data_rejection":
         return ["    assert 400 <= response.status_code < 500, response.text"]
+    if check == "api_key_accepted":
+        return ["    assert response.status_code not in (401, 403), response.text"]
     if check == "response_schema_conformance":
         return [
             "    from conformance.fuzz import response_problems",
@@ -449,6 +484,14 @@ def _assertion(check: str, operation: Any) -> list[str]:
             f"{operation.path!r}, response.status_code, response.json())",
         ]
     return ["    assert response.status_code < 500, response.text"]
+
+
+@dataclass(frozen=True)
+class _Finding:
+    """A violation the harness itself detects, shaped like a Schemathesis failure."""
+
+    title: str
+    message: str
 
 
 def _failure_text(failure: Any) -> str:

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from conformance.fuzz import CHECKS, KEY_PLACEHOLDER, FuzzReport, response_problems, run_fuzz
+from conformance.fuzz import KEY_PLACEHOLDER, FuzzReport, response_problems, run_fuzz
 from conformance.serving import ServerThread
 from conformance.target import Target, asgi_target, url_target
 from reference_app import build_config, create_app
+from tests.faults.asgi import Exchange, FaultyApp
 from tests.faults.fuzz_faults import FUZZ_FAULTS, FuzzFault
 
 KEY = "fuzz-key-0123456789abcdef"
@@ -37,20 +38,74 @@ def test_reference_app_passes() -> None:
     assert report.skipped == []
 
 
+def _drop_metrics(ex: Exchange) -> None:
+    if ex.path == "/rollout" and ex.status == 200:
+        ex.set_json({k: v for k, v in ex.json().items() if k != "metrics"})
+
+
+def _metrics_dropped() -> Any:
+    """A rollout response without its required `metrics`: schema drift on POST /rollout."""
+    return FaultyApp(_reference(), after=_drop_metrics)
+
+
 def test_same_seed_same_cases_and_verdict() -> None:
-    """One seed sends the same cases and reaches the same verdict; another seed differs."""
-    runs = [_fuzz(_reference(), seed=s, operations=["GET /task_info"]) for s in (7, 7, 8)]
+    """One seed sends the same cases and finds the same failures; another seed differs."""
+    fault = next(f for f in FUZZ_FAULTS if f.name == "huge_seed_500")
+    ops = ["GET /task_info", "POST /rollout"]
+    runs = [_fuzz(fault.app(KEY), seed=s, examples=20, operations=ops) for s in (7, 7, 8)]
     assert runs[0].fingerprint == runs[1].fingerprint != runs[2].fingerprint
     assert runs[0].cases == runs[1].cases
-    assert runs[0].passed == runs[1].passed
+    assert not runs[0].passed
+    assert [f.as_dict() for f in runs[0].failures] == [f.as_dict() for f in runs[1].failures]
+
+
+EXPECTED_CHECK = {
+    "huge_seed_500": "not_a_server_error",
+    "field_dropped_for_some_seeds": "response_schema_conformance",
+}
 
 
 @pytest.mark.parametrize("fault", [f for f in FUZZ_FAULTS if f.fuzz_catches], ids=lambda f: f.name)
 def test_broken_variant_is_caught(fault: FuzzFault) -> None:
     """Fuzzing /task_info catches a 500 on huge seeds and a field dropped for some seeds."""
     report = _fuzz(fault.app(KEY), examples=40, operations=["GET /task_info"])
+    assert EXPECTED_CHECK[fault.name] in {f.check for f in report.failures}
+    assert {f.operation for f in report.failures} == {"GET /task_info"}
+
+
+def test_a_rejected_key_is_a_failure_not_a_green_run() -> None:
+    """When every valid case is refused as unauthorised the fuzzer says so instead of passing."""
+    report = run_fuzz(
+        asgi_target(_reference(), "not-the-key", "app"), examples=5, seed=0, budget_s=60
+    )
+    refused = {f.operation for f in report.failures if f.check == "api_key_accepted"}
+    assert refused == {"GET /health", "GET /info", "GET /task_info", "POST /rollout"}
     assert not report.passed
-    assert {f.check for f in report.failures} <= set(CHECKS)
+
+
+def test_the_reference_app_answers_valid_cases_with_200() -> None:
+    """The key is injected: valid cases get 200, not 401."""
+    report = _fuzz(_reference(), examples=5)
+    assert report.statuses.get(200, 0) > 0
+    assert report.statuses.get(401, 0) == 0
+
+
+def test_a_rollout_reproduction_runs_its_own_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pytest snippet of a POST /rollout failure starts a mock model and reproduces it."""
+    report = _fuzz(_metrics_dropped(), examples=5, operations=["POST /rollout"])
+    failure = next(f for f in report.failures if f.check == "response_schema_conformance")
+    assert failure.curl.startswith("taskapp-conformance mock-inference --port 8002 &")
+    namespace: dict[str, Any] = {}
+    exec(compile(failure.pytest_snippet, "<snippet>", "exec"), namespace)
+    test = next(v for k, v in namespace.items() if k.startswith("test_fuzz_"))
+    with ServerThread(_metrics_dropped()) as server:
+        monkeypatch.setenv("TASKAPP_URL", server.url)
+        monkeypatch.setenv("ENVIRONMENT_API_KEY", KEY)
+        with pytest.raises(AssertionError):
+            test()
+    with ServerThread(_reference()) as server:  # and against a fixed app it passes
+        monkeypatch.setenv("TASKAPP_URL", server.url)
+        test()
 
 
 def test_failures_carry_seed_and_reproductions_without_the_key() -> None:
