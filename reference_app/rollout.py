@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -148,9 +149,9 @@ class _Episode:
         self.steps: list[RolloutStep] = []
         self.total_reward = 0.0
         self.completion = ""
-        self.trace = TraceBuilder(
-            session_id=f"arith-{problem.split}-{problem.seed}-{time.time_ns()}"
-        )
+        # Time orders sessions; the random part keeps two same-seed rollouts apart.
+        session_id = f"arith-{problem.split}-{problem.seed}-{time.time_ns()}-{uuid.uuid4().hex[:8]}"
+        self.trace = TraceBuilder(session_id=session_id)
 
     async def play(
         self, client: httpx.AsyncClient, url: str, policy_config: Mapping[str, Any]

@@ -195,11 +195,18 @@ class _Session:
             ) from None
         return response
 
-    def json_body(self, step: str, method: str, url: str, response: httpx.Response) -> Any:
+    def json_body(
+        self, step: str, method: str, url: str, response: httpx.Response, *, after: str = ""
+    ) -> Any:
+        """The JSON body of a 2xx/3xx answer; `after` is said when the outcome is unknown
+        (a 5xx or a non-JSON answer may still have done the work).
+        """
         snippet = self.redactor.text(response.text[:300])
         shown = self.shown(url)
         if response.status_code >= 400:
             hint = f" Check {API_KEY_ENV}." if response.status_code in (401, 403) else ""
+            if response.status_code >= 500 and after:
+                hint += f" {after}"
             raise BackendError(
                 f"{step}: {method} {shown} answered {response.status_code}: {snippet!r}.{hint}"
             )
@@ -208,7 +215,7 @@ class _Session:
         except ValueError:
             raise BackendError(
                 f"{step}: {method} {shown} answered {response.status_code} "
-                f"with non-JSON {snippet!r}"
+                f"with non-JSON {snippet!r}. {after}".strip()
             ) from None
 
     def upload(self, step: str, url: str, path: Path, *, after: str = "") -> httpx.Response:
@@ -328,12 +335,12 @@ def submit(
             timeout=REQUEST_TIMEOUT_S,
             after=maybe,
         )
-        job = session.json_body("create job", "POST", plan.jobs_url, response)
+        job = session.json_body("create job", "POST", plan.jobs_url, response, after=maybe)
         job_id = (job.get("job_id") or job.get("id")) if isinstance(job, Mapping) else None
         if response.status_code not in (200, 201) or not job_id:
             raise BackendError(
                 f"create job: expected 200/201 with job_id or id, got {response.status_code}: "
-                f"{session.redactor.text(json.dumps(job)[:200])}"
+                f"{session.redactor.text(json.dumps(job)[:200])}. {maybe}"
             )
         job_id = str(job_id)
         start_url = f"{plan.jobs_url}/{job_id}/start"

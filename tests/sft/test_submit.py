@@ -99,6 +99,24 @@ def test_create_timeout_is_not_retried(plan: SubmitPlan) -> None:
     assert caught.value.exit_code == 3
 
 
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [(502, {"error": "bad gateway"}), (504, {"error": "timeout"}), (202, {"queued": True})],
+    ids=["502", "504", "202-without-id"],
+)
+def test_create_answer_of_unknown_outcome_is_tried_once_and_warned(
+    plan: SubmitPlan, status: int, body: dict[str, object]
+) -> None:
+    """A 5xx or an unexpected 2xx creating the job: one attempt, and a warning it may exist."""
+    with respx.mock(assert_all_called=False) as mock:
+        routes = _ok_routes(mock)
+        routes["create"].respond(status, json=body)
+        with pytest.raises(BackendError, match="may have been created for file file-1"):
+            submit(plan, api_key=KEY)
+    assert routes["create"].call_count == 1
+    assert not routes["start"].called
+
+
 def test_start_failure_names_the_created_job(plan: SubmitPlan) -> None:
     """A failed start says the job exists and how to start it; it is not retried."""
     with respx.mock(assert_all_called=False) as mock:
