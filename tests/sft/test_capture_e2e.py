@@ -14,7 +14,8 @@ from conformance.inference import MockInferenceServer
 from conformance.jsonl import validate_file
 from conformance.jsonl.cli import validate_jsonl_command
 from conformance.sft.cli import filter_command, sft_submit_command
-from conformance.tracedb import schema_differences, schema_of
+from conformance.sft.filter import conversation
+from conformance.tracedb import TraceReader, schema_differences, schema_of
 from tests.sft.conftest import capture_body, run_rollouts
 
 N_SEQUENTIAL = 8
@@ -81,23 +82,22 @@ def test_sessions_carry_filter_metadata_and_iso_times(captured: dict[str, Any]) 
 
 
 def test_stored_messages_match_the_jsonl_batches(captured: dict[str, Any]) -> None:
-    """The DB conversation of each rollout equals its SFT file plus the final tool result."""
+    """The DB conversation of each rollout equals its SFT file, message for message.
+
+    Contents, tool calls and their ids included; the DB also keeps the final tool result
+    (the answer's grading), which a training record ends before.
+    """
     files = sorted((captured["root"] / "sft").glob("*.jsonl"))
     assert len(files) == len(captured["responses"])
     assert not list((captured["root"] / "sft").glob(".*"))  # no partial files left behind
     with sqlite3.connect(captured["db"]) as conn:
+        reader = TraceReader(conn)
         for file in files:
             record = json.loads(file.read_text(encoding="utf-8"))
-            session = record["metadata"]["session_id"]
-            types = [
-                t
-                for (t,) in conn.execute(
-                    "SELECT message_type FROM messages WHERE session_id = ? ORDER BY id", (session,)
-                )
-            ]
-            roles = [m["role"] for m in record["messages"]]
-            mapped = ["tool_result" if r == "tool" else r for r in roles]
-            assert types == [*mapped, "tool_result"]
+            rows = reader.messages(record["metadata"]["session_id"])
+            assert [r.message_type for r in rows][-1] == "tool_result"
+            assert conversation(rows) == record["messages"]
+            assert any("tool_calls" in m for m in record["messages"])
 
 
 def test_jsonl_batches_pass_both_levels(captured: dict[str, Any]) -> None:
