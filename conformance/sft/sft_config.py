@@ -117,6 +117,14 @@ VALIDATION_DEFAULTS: dict[str, Any] = {
     "metric_for_best_model": "val.loss",
     "greater_is_better": False,
 }
+TABLE_KEYS: dict[str, frozenset[str]] = {
+    "algorithm": frozenset({"type", "method", "variety"}),
+    "job": frozenset({"model", "data", "data_path", "poll_seconds"}),
+    "data": frozenset({"topology", "validation_path"}),
+    "compute": frozenset({"gpu_type", "gpu_count", "nodes", "topology"}),
+    "training": frozenset({"mode", "use_qlora", "validation", "lora"}),
+}
+"""The keys synth-ai reads in each table (§8.1); anything else there is silently ignored."""
 KNOWN_SECTIONS = frozenset(
     {
         "algorithm",
@@ -415,6 +423,12 @@ def _check_ignored(report: SftConfigReport, data: Mapping[str, Any]) -> None:
             report.warnings.append(note)
     for key in sorted(set(data) - KNOWN_SECTIONS):
         report.warnings.append(f"[{key}] is not a known section (synth-ai ignores it)")
+    for table, known in TABLE_KEYS.items():
+        value = data.get(table)
+        for key in sorted(set(value) - known) if isinstance(value, dict) else ():
+            report.warnings.append(
+                f"{table}.{key} is not a known key (synth-ai ignores it; a typo?)"
+            )
 
 
 @dataclass(frozen=True)

@@ -162,6 +162,30 @@ def test_silently_ignored_keys_are_warnings(write_sft: WriteSft) -> None:
         assert needle in joined
 
 
+def test_unknown_keys_inside_known_tables_are_warnings(write_sft: WriteSft) -> None:
+    """A typo inside [job], [compute], [algorithm], [data] or [training] warns, naming the key."""
+    report = check_sft_config(
+        write_sft(
+            ('variety = "fft"', 'variety = "fft"\nflavour = "x"'),
+            ('model = "Qwen/Qwen3-4B"', 'model = "Qwen/Qwen3-4B"\nlearning_rate = 1e-5'),
+            ("gpu_count = 1", "gpu_count = 1\ngpus = 2"),
+            extra='[data]\nvalidation = "v.jsonl"\n[training]\nmodee = "lora"\n',
+        ),
+        environ={},
+    )
+    assert report.ok, report.errors
+    assert sorted(w for w in report.warnings if "is not a known key" in w) == [
+        f"{key} is not a known key (synth-ai ignores it; a typo?)"
+        for key in (
+            "algorithm.flavour",
+            "compute.gpus",
+            "data.validation",
+            "job.learning_rate",
+            "training.modee",
+        )
+    ]
+
+
 def test_invalid_data_is_an_error(write_sft: WriteSft, tmp_path: Path) -> None:
     """A dataset whose lines fail validation makes the config invalid."""
     data = tmp_path / "bad.jsonl"
