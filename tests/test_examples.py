@@ -9,6 +9,11 @@ from pathlib import Path
 
 import yaml
 
+from conformance.serving import ServerThread
+from tests.faults import KEY
+from tests.faults.apps import reference
+from tests.faults.asgi import Exchange, FaultyApp
+
 ROOT = Path(__file__).resolve().parents[1]
 AUTHOR_REPO = ROOT / "examples" / "author_repo"
 
@@ -66,3 +71,57 @@ def test_example_workflow_uploads_reports() -> None:
     steps = workflow["jobs"]["conformance"]["steps"]
     assert any("taskapp-conformance check" in str(s.get("run", "")) for s in steps)
     assert any(str(s.get("uses", "")).startswith("actions/upload-artifact") for s in steps)
+
+
+def _run_action_script(tmp_path: Path, url: str, **inputs: str) -> tuple[int, dict[str, str]]:
+    """Run the action's check step in bash as the runner would: (exit code, its outputs)."""
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    step = next(s for s in action["runs"]["steps"] if s.get("id") == "check")
+    outputs, summary = tmp_path / "outputs", tmp_path / "summary"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("TASKAPP_")},
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "ENVIRONMENT_API_KEY": inputs.get("api-key", KEY),
+        "TASKAPP_URL": url,
+        "TASKAPP_INFERENCE_URL": "",
+        "INPUT_SELECT": inputs.get("select", ""),
+        "INPUT_STRICT": inputs.get("strict", "false"),
+        "REPORT_DIR": str(tmp_path / "reports"),
+        "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    done = subprocess.run(
+        ["bash", "-e", "-c", step["run"]], env=env, capture_output=True, text=True, timeout=300
+    )
+    pairs = (line.split("=", 1) for line in outputs.read_text().splitlines())
+    return done.returncode, dict(pairs)
+
+
+def test_action_script_gates_and_reports(tmp_path: Path) -> None:
+    """The action's script passes a conforming app, sets every output, fills the summary."""
+    with ServerThread(reference()) as server:
+        code, outputs = _run_action_script(tmp_path, server.url, select="EP,TI")
+    assert (code, outputs["exit-code"]) == (0, "0")
+    for name in ("junit", "markdown", "html"):
+        assert Path(outputs[name]).is_file()
+    assert "the target conforms" in (tmp_path / "summary").read_text()
+
+
+def test_action_strict_input_is_case_insensitive(tmp_path: Path) -> None:
+    """strict: "True" turns a should-level warning into a failing gate (exit 1)."""
+    with ServerThread(FaultyApp(reference(), after=_reject_with_400)) as server:
+        lenient, _ = _run_action_script(tmp_path / "a", server.url, select="AUTH-8")
+        strict, _ = _run_action_script(tmp_path / "b", server.url, select="AUTH-8", strict="True")
+    assert (lenient, strict) == (0, 1)
+
+
+def test_action_outputs_no_report_paths_when_none_was_written(tmp_path: Path) -> None:
+    """An unreachable app (exit 3) writes no reports, and the outputs say so (empty paths)."""
+    code, outputs = _run_action_script(tmp_path, "http://127.0.0.1:9")
+    assert (code, outputs["exit-code"]) == (3, "3")
+    assert outputs["junit"] == outputs["markdown"] == outputs["html"] == ""
+
+
+def _reject_with_400(ex: Exchange) -> None:
+    if ex.status == 401:
+        ex.status = 400
