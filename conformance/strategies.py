@@ -52,16 +52,21 @@ __all__ = sorted(
         "OVERSIZE_CHARS",
         "Invalid",
         "cids",
+        "error_envelopes",
         "extra_query_params",
+        "health_responses",
         "inference_urls",
+        "info_responses",
         "invalid_rollout_requests",
         "invalid_rollout_responses",
         "invalid_task_info_queries",
         "invalid_task_infos",
         "rollout_requests",
         "rollout_responses",
+        "root_responses",
         "seeds",
         "task_infos",
+        "taskset_responses",
         *_JSONL_STRATEGIES,
     ]
 )
@@ -299,6 +304,41 @@ def rollout_responses(draw: st.DrawFn) -> dict[str, Any]:
         "trace_correlation_id": draw(_optional(cids())),
         "pipeline_metadata": {"inference_url": draw(inference_urls())},
     }
+
+
+def root_responses() -> st.SearchStrategy[dict[str, Any]]:
+    """Valid `GET /` bodies: non-empty `status` and `service`."""
+    return st.fixed_dictionaries({"status": _NAME, "service": _NAME})
+
+
+def health_responses() -> st.SearchStrategy[dict[str, Any]]:
+    """Valid `GET /health` bodies (§10.1 item 5)."""
+    auth = st.fixed_dictionaries({"required": st.booleans(), "expected_prefix": _TEXT})
+    return st.fixed_dictionaries({"healthy": st.booleans(), "auth": auth})
+
+
+@st.composite
+def info_responses(draw: st.DrawFn) -> dict[str, Any]:
+    """Valid `GET /info` bodies: every section an object (never a `"<circular ...>"`)."""
+    instance = draw(task_infos())
+    return {
+        "service": {"task": instance["task"], "version": draw(_optional(_NAME))},
+        "dataset": instance["dataset"],
+        "rubrics": draw(_optional(st.dictionaries(_NAME, _JSON, max_size=2))),
+        "inference": instance["inference"],
+        "limits": instance["limits"],
+    }
+
+
+def taskset_responses() -> st.SearchStrategy[dict[str, Any]]:
+    """Valid `GET /task_info` bodies without a seed: `{"taskset": {...}}`."""
+    return st.fixed_dictionaries({"taskset": st.dictionaries(_NAME, _JSON, max_size=3)})
+
+
+def error_envelopes() -> st.SearchStrategy[dict[str, Any]]:
+    """The error envelope `{"detail": {"error": {"code", "message"}}}` with drawn values."""
+    error = st.fixed_dictionaries({"code": _NAME, "message": _TEXT})
+    return st.fixed_dictionaries({"detail": st.fixed_dictionaries({"error": error})})
 
 
 # --- invalid data ------------------------------------------------------------------

@@ -14,9 +14,14 @@ from pydantic import BaseModel, ValidationError
 
 from conformance import strategies as cst
 from conformance.contract import (
+    ErrorEnvelope,
+    HealthResponse,
+    InfoResponse,
     RolloutRequest,
     RolloutResponse,
+    RootResponse,
     TaskInfo,
+    TasksetResponse,
     cid_of,
     extract_cid,
     query_params,
@@ -39,7 +44,17 @@ def _validator(component: str) -> Any:
     return jsonschema_rs.Draft202012Validator(schema)
 
 
-_VALIDATORS = {name: _validator(name) for name in ("RolloutRequest", "RolloutResponse", "TaskInfo")}
+_MODELS: tuple[type[BaseModel], ...] = (
+    RolloutRequest,
+    RolloutResponse,
+    TaskInfo,
+    RootResponse,
+    HealthResponse,
+    InfoResponse,
+    TasksetResponse,
+    ErrorEnvelope,
+)
+_VALIDATORS = {model.__name__: _validator(model.__name__) for model in _MODELS}
 
 
 def _conforms(model: type[BaseModel], value: Any) -> bool:
@@ -93,6 +108,30 @@ def test_task_infos_are_valid(info: dict[str, Any]) -> None:
 def test_rollout_responses_are_valid(body: dict[str, Any]) -> None:
     """Every drawn RolloutResponse validates strictly and against the canonical document."""
     assert _conforms(RolloutResponse, body)
+
+
+@pytest.mark.parametrize(
+    ("strategy", "model"),
+    [
+        (cst.root_responses(), RootResponse),
+        (cst.health_responses(), HealthResponse),
+        (cst.info_responses(), InfoResponse),
+        (cst.taskset_responses(), TasksetResponse),
+        (cst.error_envelopes(), ErrorEnvelope),
+    ],
+    ids=["root", "health", "info", "taskset", "error_envelope"],
+)
+def test_endpoint_bodies_are_valid(
+    strategy: st.SearchStrategy[dict[str, Any]], model: type[BaseModel]
+) -> None:
+    """Every drawn `/`, `/health`, `/info`, taskset and error body validates strictly."""
+
+    @FAST
+    @given(strategy)
+    def drawn_bodies_conform(body: dict[str, Any]) -> None:
+        assert _conforms(model, body)
+
+    drawn_bodies_conform()
 
 
 @pytest.mark.parametrize(
