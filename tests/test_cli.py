@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
+import shutil
+import ssl
 import subprocess
 import sys
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -380,3 +384,55 @@ def test_a_split_the_target_does_not_serve_is_a_usage_error() -> None:
     result = _run("check", "--quiet", "--split", "nosuch")
     assert result.exit_code == 2
     assert "--split 'nosuch' is not one of the target's splits (train, val, test" in result.output
+
+
+@pytest.fixture
+def self_signed_server(tmp_path: Path) -> Iterator[str]:
+    """An HTTPS server on 127.0.0.1 with a self-signed certificate, answering JSON at `/`."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a self-signed certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b'{"status": "ok", "service": "tls"}'
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_tls_is_verified_unless_insecure(self_signed_server: str) -> None:
+    """A self-signed certificate is refused by default (exit 3); --insecure talks to it."""
+    refused = _run("check", self_signed_server, "--api-key", KEY, "--quiet", "--select", "EP-1")
+    assert refused.exit_code == 3
+    assert "CERTIFICATE_VERIFY_FAILED" in refused.output
+    insecure = _run(
+        "check", self_signed_server, "--api-key", KEY, "--quiet", "--select", "EP-1", "--insecure"
+    )
+    assert insecure.exit_code == 0, insecure.output

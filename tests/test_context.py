@@ -1,0 +1,80 @@
+"""CheckContext requests: connection retries only for idempotent methods, redacted errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import respx
+
+from conformance.context import CheckContext, Settings
+from conformance.loop import LoopThread
+from conformance.outcomes import HarnessError
+from conformance.profile import TargetProfile
+from conformance.redaction import Redactor
+from conformance.target import url_target
+
+BASE = "http://app.test"
+
+
+@pytest.fixture
+def ctx() -> Iterator[CheckContext]:
+    """A context for a URL target whose transport respx intercepts."""
+    target = url_target(BASE, "k-0123456789")
+    loop = LoopThread()
+    client = target.client()
+    yield CheckContext(
+        target,
+        loop,
+        client,
+        profile=TargetProfile(),
+        recorder=None,
+        inference_url=None,
+        settings=Settings(request_timeout_s=5),
+        redactor=Redactor([target.api_key]),
+    )
+    loop.run(client.aclose())
+    loop.close()
+
+
+def test_a_get_is_retried_after_a_refused_connection(ctx: CheckContext) -> None:
+    """GET survives two refused connections; every attempt is counted as a request."""
+    with respx.mock:
+        route = respx.get(f"{BASE}/health").mock(
+            side_effect=[
+                httpx.ConnectError("refused"),
+                httpx.ConnectError("refused"),
+                httpx.Response(200, json={"healthy": True}),
+            ]
+        )
+        assert ctx.get("/health").status_code == 200
+    assert route.call_count == 3
+    assert ctx.requests_sent == 3
+
+
+def test_a_get_gives_up_after_its_retries(ctx: CheckContext) -> None:
+    """Three refused connections in a row end in one HarnessError naming the cause."""
+    with respx.mock:
+        route = respx.get(f"{BASE}/health").mock(side_effect=httpx.ConnectError("refused"))
+        with pytest.raises(HarnessError, match="cannot connect to the target: refused"):
+            ctx.get("/health")
+    assert route.call_count == 3
+
+
+def test_a_post_is_never_retried(ctx: CheckContext) -> None:
+    """POST /rollout is not idempotent: one refused connection is one HarnessError."""
+    with respx.mock:
+        route = respx.post(f"{BASE}/rollout").mock(side_effect=httpx.ConnectError("refused"))
+        with pytest.raises(HarnessError):
+            ctx.post("/rollout", json_body={})
+    assert route.call_count == 1
+
+
+def test_a_read_timeout_is_not_retried(ctx: CheckContext) -> None:
+    """A timeout is the app's slowness, not a connection fault: no retry, a clear message."""
+    with respx.mock:
+        route = respx.get(f"{BASE}/info").mock(side_effect=httpx.ReadTimeout("slow"))
+        with pytest.raises(HarnessError, match="GET /info timed out after 5s"):
+            ctx.get("/info")
+    assert route.call_count == 1
