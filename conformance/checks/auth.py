@@ -132,17 +132,27 @@ def accepts_bearer_token(ctx: CheckContext) -> None:
     )
 
 
-@check("AUTH-8", severity=Severity.SHOULD, spec="§1.2", tags=("auth",), depends_on=("AUTH-2",))
+@check(
+    "AUTH-8",
+    severity=Severity.SHOULD,
+    spec="§1.2",
+    tags=("auth",),
+    depends_on=("AUTH-2", "AUTH-3"),  # judge the status of rejections only
+)
 def rejection_status_is_401_or_403(ctx: CheckContext) -> None:
-    """A missing key is answered 401 or 403, not synth-ai's 400."""
-    response = ctx.get(HEALTH_PATH, auth={})
-    if response.status_code not in (401, 403):
-        raise CheckFailure(
-            sent="GET /health without X-API-Key",
-            expected="401 (or 403)",
-            got=ctx.describe(response),
-            fix="Answer 401 for a missing or wrong key; 400 reads as a malformed request (D1).",
-        )
+    """A missing or wrong key is answered 401 or 403 on every protected route, not 400."""
+    wrong = {API_KEY_HEADER: secrets.token_hex(16)}
+    for what, headers in (("no key", {}), ("a random wrong key", wrong)):
+        for route, response in _protected_requests(ctx, headers):
+            if response.status_code not in (401, 403):
+                raise CheckFailure(
+                    sent=f"{route} with {what}",
+                    expected="401 (or 403)",
+                    got=ctx.describe(response),
+                    fix="Answer 401 for a missing or wrong key; 400 reads as a malformed request "
+                    "(D1).",
+                    summary=f"{route} answers {what} with {response.status_code}",
+                )
 
 
 @check("AUTH-9", severity=Severity.SHOULD, spec="§1.2", tags=("auth",), depends_on=("AUTH-2",))

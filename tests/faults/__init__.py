@@ -327,6 +327,11 @@ FAULTS: tuple[Fault, ...] = (
         _after("/health", lambda b, ex: (setattr(ex, "status", 400), b)[1], status=401),
     ),
     Fault(
+        "rollout_rejection_is_404",
+        frozenset({"AUTH-8"}),
+        _after("/rollout", lambda b, ex: (setattr(ex, "status", 404), b)[1], status=401),
+    ),
+    Fault(
         "rejection_as_plain_text",
         frozenset({"AUTH-9"}),
         lambda app: FaultyApp(
