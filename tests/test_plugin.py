@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from conformance.registry import catalogue
-from tests.faults import KEY
+from tests.faults import FAULTS, KEY
 
 ROOT = str(Path(__file__).resolve().parents[1])
 APP = "tests.faults.apps:reference"
@@ -164,11 +165,50 @@ def test_inference_url_option_makes_recorder_checks_skip(pytester_env: pytest.Py
     result.stdout.fnmatch_lines(["*needs the harness's recording mock inference server*"])
 
 
+def _item_outcomes(
+    pytester: pytest.Pytester, *args: str, subprocess: bool = False
+) -> dict[str, str]:
+    """Check ID -> passed/failed/skipped for one run, read from its JUnit XML."""
+    run = pytester.runpytest_subprocess if subprocess else pytester.runpytest
+    run(*args, "--junitxml", "items.xml")
+    outcomes = {}
+    for case in ET.parse(pytester.path / "items.xml").getroot().iter("testcase"):
+        check = case.attrib["name"].split("_", 1)[0]
+        kinds = {child.tag for child in case} & {"failure", "error", "skipped"}
+        outcomes[check] = kinds.pop() if kinds else "passed"
+    return outcomes
+
+
+@pytest.mark.parametrize(
+    "name", ["last_step_drops_cid", "rejects_with_400", "rollout_metadata_echoes_the_key"]
+)
+def test_broken_variants_fail_exactly_their_items(pytester_env: pytest.Pytester, name: str) -> None:
+    """With --taskapp-strict, a fault fails exactly the items of the checks it breaks."""
+    fault = next(f for f in FAULTS if f.name == name)
+    app = f"tests.faults.apps:{name}"
+    outcomes = _item_outcomes(
+        pytester_env, "--taskapp-app", app, "--taskapp-api-key", KEY, "--taskapp-strict"
+    )
+    assert len(outcomes) == len(catalogue())
+    assert {check for check, outcome in outcomes.items() if outcome == "failure"} == fault.breaks
+
+
 def test_xdist_gives_the_same_outcomes(pytester_env: pytest.Pytester) -> None:
-    """-n 2 produces the same outcomes as a single process."""
+    """-n 2 gives every item the outcome it has in a single process."""
     args = ["--taskapp-app", "tests.faults.apps:last_step_drops_cid", "--taskapp-api-key", KEY]
-    single = _outcomes(pytester_env.runpytest_subprocess(*args))
-    assert _outcomes(pytester_env.runpytest_subprocess(*args, "-n", "2")) == single
+    single = _item_outcomes(pytester_env, *args, subprocess=True)
+    assert len(single) == len(catalogue())
+    assert _item_outcomes(pytester_env, *args, "-n", "2", subprocess=True) == single
+
+
+def test_exitfirst_and_last_failed(pytester_env: pytest.Pytester) -> None:
+    """-x stops at the first failing item; --lf then reruns only that item."""
+    args = ["--taskapp-app", "tests.faults.apps:last_step_drops_cid", "--taskapp-api-key", KEY]
+    first = pytester_env.runpytest(*args, "-p", "cacheprovider", "-x")
+    assert _outcomes(first)["failed"] == 1
+    assert "stopping after 1 failures" in first.stdout.str()
+    again = _item_outcomes(pytester_env, *args, "-p", "cacheprovider", "--lf")
+    assert again == {"CID-2": "failure"}
 
 
 def test_junit_xml_has_one_testcase_per_check(pytester_env: pytest.Pytester) -> None:
