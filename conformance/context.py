@@ -259,13 +259,19 @@ class CheckContext:
         Skips (with the reason) when the target did not answer it with 200 JSON:
         RO-1 reports that failure itself, once.
         """
-        rollout = self.memo("baseline_rollout", lambda: self.rollout(seed=0))
+        rollout = self.baseline_attempt()
         if rollout.response.status_code != 200 or not isinstance(json_body(rollout.response), dict):
             raise CheckSkipped(
                 "the baseline rollout did not succeed"
                 f" ({self.describe(rollout.response)}); see RO-1"
             )
         return rollout
+
+    def baseline_attempt(self) -> Rollout:
+        """The shared baseline rollout, whatever the target answered (SKIP without an
+        inference URL).
+        """
+        return self.memo("baseline_rollout", lambda: self.rollout(seed=0))
 
     def memo(self, key: str, factory: Callable[[], T]) -> T:
         """Compute `factory()` once per run, even when checks ask concurrently."""

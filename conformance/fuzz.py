@@ -69,7 +69,9 @@ CHECKS: Final = (
     "status_code_conformance",
     "response_schema_conformance",
     "negative_data_rejection",
+    "api_key_accepted",
 )
+"""What a failure's `check` can be: Schemathesis's checks, and the harness's own key check."""
 _CHECK_FUNCTIONS: Final = {
     "not_a_server_error": not_a_server_error,
     "status_code_conformance": status_code_conformance,
@@ -217,6 +219,7 @@ def run_fuzz(
         if inference_url is None and target.is_local:
             mock = stack.enter_context(MockInferenceServer())
             run.inference_url = mock.url
+            run.replays_need_a_mock = True
             run.report.inference = f"recording mock on {mock.url}"
         elif inference_url is not None:
             run.report.inference = f"user-given {redact_url(inference_url)}"
@@ -237,6 +240,8 @@ class _Run:
         self.seed = seed
         self.redactor = redactor
         self.inference_url: str | None = None
+        self.replays_need_a_mock = False
+        """The inference URL is the harness's own mock, gone by the time anyone replays."""
         self.report = FuzzReport(target=redactor.text(target.label), seed=seed, examples=examples)
         self._digest = hashlib.sha256()
         self._found: dict[tuple[str, str, str], FuzzFailure] = {}
@@ -384,6 +389,10 @@ class _Run:
             pytest_snippet=self._snippet(check, operation, request),
         )
 
+    def _replay_base(self) -> str:
+        """The base URL reproductions use: `$TASKAPP_URL` in-process, else the URL, redacted."""
+        return _IN_PROCESS_URL if self.target.app is not None else redact_url(self.target.base_url)
+
     def _replay_parts(self, request: Any) -> tuple[str, str, dict[str, str], bytes]:
         """(method, URL with the base replaced, headers without secrets, body) of a request.
 
@@ -392,7 +401,7 @@ class _Run:
         """
         parts = urlsplit(str(request.url))
         path_query = urlunsplit(("", "", parts.path, parts.query, ""))
-        base = _IN_PROCESS_URL if self.target.app is not None else self.target.base_url
+        base = self._replay_base()
         keep = {"content-type"}
         headers = {
             k: str(v)
@@ -401,7 +410,7 @@ class _Run:
         }
         body = request.body or b""
         raw = body.encode() if isinstance(body, str) else bytes(body)
-        if self.inference_url:
+        if self.replays_need_a_mock and self.inference_url:
             raw = raw.replace(self.inference_url.encode(), _REPLAY_MOCK.encode())
         return str(request.method), base.rstrip("/") + path_query, headers, raw
 
@@ -428,7 +437,7 @@ class _Run:
 
     def _snippet(self, check: str, operation: Any, request: Any) -> str:
         method, url, headers, body = self._replay_parts(request)
-        base = _IN_PROCESS_URL if self.target.app is not None else self.target.base_url
+        base = self._replay_base()
         path_query = url[len(base.rstrip("/")) :]
         default = "http://127.0.0.1:8000" if self.target.app is not None else base
         name = f"test_fuzz_{check}_{operation.method.lower()}_{operation.path.strip('/') or 'root'}"

@@ -193,11 +193,11 @@ def _build_state(config: pytest.Config) -> _State:
             raise pytest.UsageError(
                 f"taskapp-conformance: {tuning[0]} needs a target: {_TARGET_HINT}"
             )
-        asked = [f"-{o} {v!r}" for o in ("m", "k") if _names_us(v := _expression(config, o))]
-        if asked:  # `pytest -m taskapp` with no target would deselect everything, exit 5
+        markexpr = str(config.getoption("markexpr", "") or "")
+        if _selects_catalogue(markexpr):  # with no target it would deselect all, exit 5
             raise pytest.UsageError(
-                f"taskapp-conformance: {asked[0]} selects the catalogue, but no target is set: "
-                f"{_TARGET_HINT}"
+                f"taskapp-conformance: -m {markexpr!r} selects the catalogue, but no target is "
+                f"set: {_TARGET_HINT}"
             )
         return _State(None, RunOptions(), [])
     if url and app:
@@ -237,10 +237,12 @@ def _build_state(config: pytest.Config) -> _State:
             fuzz_seed=int(values["taskapp_fuzz_seed"] or 0),
             fuzz_budget_s=float(values["taskapp_fuzz_budget"] or 120.0),
         )
+        if settings.fuzz_examples < 1 or not settings.fuzz_budget_s >= 1:  # `not >=` catches nan
+            raise ValueError
     except ValueError:
         raise pytest.UsageError(
-            "taskapp-conformance: --taskapp-fuzz-examples and --taskapp-fuzz-seed take integers, "
-            "--taskapp-fuzz-budget a number of seconds"
+            "taskapp-conformance: --taskapp-fuzz-examples takes an integer >= 1, "
+            "--taskapp-fuzz-seed an integer, --taskapp-fuzz-budget seconds >= 1"
         ) from None
     options = RunOptions(
         settings=settings,
@@ -251,19 +253,32 @@ def _build_state(config: pytest.Config) -> _State:
     return _State(target, options, selected)
 
 
-def _expression(config: pytest.Config, letter: str) -> str:
-    """The `-m` (letter `m`) or `-k` expression, or ''."""
-    return str(config.getoption("markexpr" if letter == "m" else "keyword", "") or "")
+def _item_markers(spec: CheckSpec) -> set[str]:
+    return {"taskapp", f"taskapp_{spec.severity.value}", f"taskapp_{spec.area.lower()}"}
 
 
 def _marker_names() -> set[str]:
-    levels = ("must", "should", "info", *sorted({c.area.lower() for c in catalogue()}))
-    return {"taskapp", *(f"taskapp_{name}" for name in levels)}
+    return set().union(*(_item_markers(spec) for spec in catalogue()))
 
 
-def _names_us(expression: str) -> bool:
-    """Whether a -m/-k expression names one of our markers (`taskapp`, `taskapp_auth`, ...)."""
-    return bool(set(re.findall(r"\w+", expression.lower())) & _marker_names())
+def _selects_catalogue(markexpr: str) -> bool:
+    """Whether a `-m` expression would select one of our items (`taskapp`, `not taskapp_fuzz`...).
+
+    Only `and`/`or`/`not`, parentheses and marker names are understood; anything else (a
+    project's own marker with arguments) is left for pytest to judge.
+    """
+    tokens = re.findall(r"\(|\)|[^\s()]+", markexpr)
+    if not tokens or not set(tokens) & _marker_names():
+        return False
+    for spec in catalogue():
+        markers = _item_markers(spec)
+        words = [t if t in ("and", "or", "not", "(", ")") else str(t in markers) for t in tokens]
+        try:  # safe: the text is only True, False, and, or, not and parentheses
+            if eval(" ".join(words), {"__builtins__": {}}):
+                return True
+        except (SyntaxError, TypeError):  # `mark(arg)` forms: pytest's business
+            return False
+    return False
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -305,7 +320,7 @@ class CheckItem(pytest.Item):
     def __init__(self, *, spec: CheckSpec, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.spec = spec
-        for marker in ("taskapp", f"taskapp_{spec.severity.value}", f"taskapp_{spec.area.lower()}"):
+        for marker in sorted(_item_markers(spec)):
             self.add_marker(marker)
 
     def runtest(self) -> None:

@@ -147,6 +147,7 @@ class RunSession:
         _preflight(self.ctx)
         if self.ctx.inference_url is None and self.options.profile.inference_url:
             self.ctx.inference_url = self.options.profile.inference_url
+            self.redactor.add_url(self.ctx.inference_url)  # the target's own may carry a token
             self.inference_label = (
                 f"the target's own /info inference_url {redact_url(self.ctx.inference_url)}"
             )

@@ -341,6 +341,8 @@ def test_serve_says_where_capture_writes(tmp_path: Path) -> None:
     ]
     with subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True) as server:
         assert server.stderr is not None
+        deadline = threading.Timer(60, server.kill)  # a hung start ends the read loop below
+        deadline.start()
         try:
             lines = []
             for line in server.stderr:  # ends when uvicorn is up (or the process died)
@@ -348,6 +350,7 @@ def test_serve_says_where_capture_writes(tmp_path: Path) -> None:
                 if "Uvicorn running on" in line:
                     break
         finally:
+            deadline.cancel()
             server.terminate()
     text = "".join(lines)
     assert f"tracing rollouts to sqlite {tmp_path / 'traces.db'} (from SYNTH_TRACES_DB)" in text

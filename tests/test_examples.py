@@ -116,7 +116,11 @@ def test_action_strict_input_is_case_insensitive(tmp_path: Path) -> None:
 
 
 def test_action_outputs_no_report_paths_when_none_was_written(tmp_path: Path) -> None:
-    """An unreachable app (exit 3) writes no reports, and the outputs say so (empty paths)."""
+    """An unreachable app (exit 3) writes no reports and the outputs say so (empty paths),
+    even where an earlier run in the same workspace left reports behind.
+    """
+    with ServerThread(reference()) as server:
+        assert _run_action_script(tmp_path, server.url, select="EP-1")[0] == 0
     code, outputs = _run_action_script(tmp_path, "http://127.0.0.1:9")
     assert (code, outputs["exit-code"]) == (3, "3")
     assert outputs["junit"] == outputs["markdown"] == outputs["html"] == ""

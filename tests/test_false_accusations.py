@@ -14,6 +14,7 @@ from conformance.target import IN_PROCESS_BASE_URL, Target, asgi_target
 from tests.faults import KEY
 from tests.faults.apps import reference
 from tests.faults.asgi import Exchange, FaultyApp
+from tests.faults.fuzz_faults import FUZZ_FAULTS
 
 
 def _failed_musts(app: object) -> dict[str, str]:
@@ -98,3 +99,47 @@ def test_remote_app_with_a_user_inference_url_never_passes_unrecorded_halves() -
     assert "every response carried only its own cid" in outcomes["CID-5"].reason
     assert "what reached the model is unproven" in outcomes["CID-6"].reason
     assert report.exit_code() == ExitCode.OK
+
+
+def test_a_lenient_remote_app_is_not_accused_of_crashing() -> None:
+    """Without an inference URL, the 502 of a lenient app (it tried the stand-in inference
+    port) is PROP-3's lenience, not a PROP-4 crash.
+    """
+    fault = next(f for f in FUZZ_FAULTS if f.name == "bool_seed_accepted_as_int")
+    target = _RemoteLooking(
+        label="remote", base_url=IN_PROCESS_BASE_URL, api_key=KEY, app=fault.app(KEY)
+    )
+    checks = [c for c in catalogue() if c.id in ("AUTH-1", "PROP-3", "PROP-4")]
+    report = run_checks(target, checks, RunOptions(strict=True))
+    outcomes = {r.check.id: r.outcome for r in report.results}
+    assert (outcomes["PROP-3"], outcomes["PROP-4"]) == (Outcome.FAIL, Outcome.PASS)
+
+
+def test_a_token_in_the_targets_own_inference_url_is_redacted() -> None:
+    """An inference URL adopted from the target's /info is redacted like a user-given one."""
+    with MockInferenceServer() as mock:
+        advertised = f"{mock.url}/v1/chat/completions?api_key=sk-advertised-123456"
+
+        def advertise(ex: Exchange) -> None:
+            body = ex.json()
+            if (
+                ex.path in ("/info", "/task_info")
+                and isinstance(body, dict)
+                and "inference" in body
+            ):
+                body["inference"]["inference_url"] = advertised
+                ex.set_json(body)
+            if ex.path == "/rollout" and ex.status == 200:  # break CID-1: its block quotes the URL
+                body = ex.json()
+                body["pipeline_metadata"]["inference_url"] = advertised
+                ex.set_json(body)
+
+        app = FaultyApp(reference(), after=advertise)
+        target = _RemoteLooking(label="remote", base_url=IN_PROCESS_BASE_URL, api_key=KEY, app=app)
+        checks = [c for c in catalogue() if c.id in ("AUTH-1", "RO-1", "CID-1")]
+        report = run_checks(target, checks, RunOptions())
+    cid1 = next(r for r in report.results if r.check.id == "CID-1")
+    assert cid1.outcome is Outcome.FAIL
+    assert cid1.detail is not None
+    assert "api_key=***" in cid1.detail.got
+    assert "sk-advertised-123456" not in cid1.detail.got + report.inference

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from conformance.fuzz import KEY_PLACEHOLDER, FuzzReport, response_problems, run_fuzz
+from conformance.fuzz import CHECKS, KEY_PLACEHOLDER, FuzzReport, response_problems, run_fuzz
+from conformance.inference import MockInferenceServer
 from conformance.serving import ServerThread
 from conformance.target import Target, asgi_target, url_target
 from reference_app import build_config, create_app
@@ -70,6 +71,7 @@ def test_broken_variant_is_caught(fault: FuzzFault) -> None:
     """Fuzzing /task_info catches a 500 on huge seeds and a field dropped for some seeds."""
     report = _fuzz(fault.app(KEY), examples=40, operations=["GET /task_info"])
     assert EXPECTED_CHECK[fault.name] in {f.check for f in report.failures}
+    assert {f.check for f in report.failures} <= set(CHECKS)
     assert {f.operation for f in report.failures} == {"GET /task_info"}
 
 
@@ -174,3 +176,22 @@ def test_reference_app_passes_2000_cases() -> None:
     assert report.cases >= 2000
     assert not report.budget_exhausted
     assert report.failures == []
+
+
+def test_reproductions_keep_a_users_inference_url_and_hide_url_passwords() -> None:
+    """With --inference-url the replay keeps it (no stand-in mock); a URL password never shows."""
+    with MockInferenceServer() as model, ServerThread(_metrics_dropped()) as server:
+        target = url_target(server.url.replace("http://", "http://bob:pw@"), KEY)
+        report = run_fuzz(
+            target,
+            examples=3,
+            seed=0,
+            budget_s=60,
+            operations=["POST /rollout"],
+            inference_url=model.url,
+        )
+    failure = next(f for f in report.failures if f.check == "response_schema_conformance")
+    assert failure.curl.startswith("curl ")  # no stand-in mock to start
+    assert model.url in failure.curl
+    assert "http://bob:***@127.0.0.1" in failure.curl
+    assert ":pw@" not in failure.curl + failure.pytest_snippet

@@ -236,10 +236,18 @@ def test_junit_xml_has_one_testcase_per_check(pytester_env: pytest.Pytester) -> 
             "--taskapp-select and --taskapp-ignore leave no check to run",
         ),
         (["-m", "taskapp"], "-m 'taskapp' selects the catalogue, but no target is set: set"),
-        (["-k", "taskapp_auth and not AUTH-3"], "-k 'taskapp_auth and not AUTH-3' selects the"),
+        (["-m", "slow or (taskapp_auth and not taskapp_should)"], "selects the catalogue"),
         (
             ["--taskapp-app", APP, "--taskapp-fuzz-budget", "soon"],
-            "--taskapp-fuzz-budget a number of seconds",
+            "--taskapp-fuzz-budget seconds >= 1",
+        ),
+        (
+            ["--taskapp-app", APP, "--taskapp-fuzz-budget", "nan"],
+            "--taskapp-fuzz-budget seconds >= 1",
+        ),
+        (
+            ["--taskapp-app", APP, "--taskapp-fuzz-examples", "0"],
+            "--taskapp-fuzz-examples takes an integer >= 1",
         ),
     ],
     ids=[
@@ -249,8 +257,10 @@ def test_junit_xml_has_one_testcase_per_check(pytester_env: pytest.Pytester) -> 
         "unknown-check",
         "empty-selection",
         "m-without-target",
-        "k-without-target",
+        "m-expression-without-target",
         "bad-fuzz-budget",
+        "nan-fuzz-budget",
+        "zero-fuzz-examples",
     ],
 )
 def test_misconfiguration_fails_loudly(
@@ -272,13 +282,20 @@ def test_inert_without_options(pytester_env: pytest.Pytester) -> None:
     assert "taskapp" not in result.stdout.str()
 
 
-def test_a_projects_own_markers_are_not_ours(pytester_env: pytest.Pytester) -> None:
-    """`-m taskapp_db` (a project's own marker) without a target is not taken for ours."""
+@pytest.mark.parametrize(
+    "args",
+    [["-m", "taskapp_db"], ["-m", "not taskapp"], ["-m", "taskapp_db and not taskapp_auth"]],
+    ids=["own-marker", "not-ours", "own-and-not-ours"],
+)
+def test_expressions_that_select_none_of_ours_run_normally(
+    pytester_env: pytest.Pytester, args: list[str]
+) -> None:
+    """Without a target, -m expressions that select no catalogue item leave the run alone."""
     pytester_env.makeini("[pytest]\nmarkers = taskapp_db: the project's own\n")
     pytester_env.makepyfile(
         "import pytest\n@pytest.mark.taskapp_db\ndef test_db():\n    assert True\n"
     )
-    assert _outcomes(pytester_env.runpytest("-m", "taskapp_db")) == {"passed": 1}
+    assert _outcomes(pytester_env.runpytest(*args)) == {"passed": 1}
 
 
 def test_author_fixtures_and_assertions(pytester_env: pytest.Pytester, tmp_path: Path) -> None:

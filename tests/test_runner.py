@@ -16,18 +16,21 @@ from tests.faults.apps import reference
 
 
 class _Probe:
-    """Synthetic checks that sleep and record how many of them ran at once."""
+    """Synthetic checks that sleep (or meet in pairs) and record how many ran at once."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, *, pairs: bool = False) -> None:
         self.seconds = seconds
         self.active = self.peak = self.ran = 0
         self._lock = threading.Lock()
+        self._pair = threading.Barrier(2, timeout=30) if pairs else None
 
     def __call__(self, _: CheckContext) -> None:
         with self._lock:
             self.active += 1
             self.ran += 1
             self.peak = max(self.peak, self.active)
+        if self._pair is not None:
+            self._pair.wait()  # two run together, however loaded the machine (else: ERROR)
         time.sleep(self.seconds)
         with self._lock:
             self.active -= 1
@@ -41,7 +44,7 @@ class _Probe:
 
 def test_no_more_checks_run_at_once_than_the_concurrency() -> None:
     """With --concurrency 2, at most two checks are in flight at any moment."""
-    probe = _Probe(0.05)
+    probe = _Probe(0.05, pairs=True)
     report = run_checks(
         asgi_target(reference(), KEY, "app"), probe.specs(6), RunOptions(concurrency=2)
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
 from conformance.context import CheckContext, json_body
-from conformance.contract import ErrorEnvelope
+from conformance.contract import PROTECTED_GET_PATHS, ROLLOUT_PATH, ErrorEnvelope
 from conformance.outcomes import CheckFailure, CheckSkipped
 
 
@@ -77,3 +78,12 @@ def unproven_at_the_model(ctx: CheckContext, what_passed: str) -> None:
             f"{what_passed}, but what reached the model is unproven: with --inference-url "
             "nothing records the calls (check a local target to prove it)"
         )
+
+
+def protected_requests(
+    ctx: CheckContext, auth: dict[str, str]
+) -> Iterator[tuple[str, httpx.Response]]:
+    """(route, response) for every protected route sent with exactly the headers `auth`."""
+    for path in PROTECTED_GET_PATHS:
+        yield f"GET {path}", ctx.get(path, auth=auth)
+    yield f"POST {ROLLOUT_PATH}", ctx.post(ROLLOUT_PATH, auth=auth, json_body=ctx.probe_body())

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import base64
 import secrets
-from collections.abc import Iterator
 
-import httpx
-
-from conformance.checks._support import has_error_envelope, require_api_key
+from conformance.checks._support import has_error_envelope, protected_requests, require_api_key
 from conformance.context import CheckContext
 from conformance.contract import (
     API_KEY_HEADER,
     API_KEYS_HEADER,
     AUTHORIZATION_HEADER,
     HEALTH_PATH,
-    PROTECTED_GET_PATHS,
-    ROLLOUT_PATH,
 )
 from conformance.outcomes import CheckFailure
 from conformance.registry import Severity, check
@@ -24,17 +19,8 @@ from conformance.registry import Severity, check
 _FIX_REJECT = "Validate the key before the handler runs and answer 401 when it does not match."
 
 
-def _protected_requests(
-    ctx: CheckContext, headers: dict[str, str]
-) -> Iterator[tuple[str, httpx.Response]]:
-    """(description, response) for every protected route sent with exactly `headers`."""
-    for path in PROTECTED_GET_PATHS:
-        yield f"GET {path}", ctx.get(path, auth=headers)
-    yield f"POST {ROLLOUT_PATH}", ctx.post(ROLLOUT_PATH, auth=headers, json_body=ctx.probe_body())
-
-
 def _assert_rejected(ctx: CheckContext, what: str, headers: dict[str, str]) -> None:
-    for route, response in _protected_requests(ctx, headers):
+    for route, response in protected_requests(ctx, headers):
         if not 400 <= response.status_code < 500:
             raise CheckFailure(
                 sent=f"{route} with {what}",
@@ -143,7 +129,7 @@ def rejection_status_is_401_or_403(ctx: CheckContext) -> None:
     """A missing or wrong key is answered 401 or 403 on every protected route, not 400."""
     wrong = {API_KEY_HEADER: secrets.token_hex(16)}
     for what, headers in (("no key", {}), ("a random wrong key", wrong)):
-        for route, response in _protected_requests(ctx, headers):
+        for route, response in protected_requests(ctx, headers):
             if response.status_code not in (401, 403):
                 raise CheckFailure(
                     sent=f"{route} with {what}",

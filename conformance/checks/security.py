@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from conformance.checks._support import nested, require_api_key
+from conformance.checks._support import nested, protected_requests, require_api_key
 from conformance.context import CheckContext, json_body
 from conformance.contract import (
     API_KEY_HEADER,
@@ -68,23 +68,19 @@ def _json_path_of_leak(key: str, value: Any, path: str = "") -> str | None:
     return None
 
 
-def _key_probes(ctx: CheckContext, key: str) -> Iterator[tuple[str, str, httpx.Response]]:
+def _key_probes(ctx: CheckContext) -> Iterator[tuple[str, str, httpx.Response]]:
     """(request, credential sent, response) for every request SEC-1 scans, cheapest first."""
     yield f"GET {ROOT_PATH}", "no key", ctx.get(ROOT_PATH, auth=False)
     yield f"HEAD {ROOT_PATH}", "no key", ctx.request("HEAD", ROOT_PATH, auth=False)
-    credentials: list[tuple[str, bool | dict[str, str]]] = [
-        ("no key", False),
-        ("a wrong key", {API_KEY_HEADER: secrets.token_hex(16)}),
-    ]
-    for what, auth in [*credentials, ("the key", True)]:
-        for path in (*PROTECTED_GET_PATHS, DEBUG_ENV_PATH):
-            yield f"GET {path}", what, ctx.get(path, auth=auth)
-    for what, auth in credentials:
-        body = ctx.probe_body()
-        yield f"POST {ROLLOUT_PATH}", what, ctx.post(ROLLOUT_PATH, auth=auth, json_body=body)
-    # No successful rollout to scan: RO-1 (or the missing --inference-url) says why.
+    for what, auth in (("no key", {}), ("a wrong key", {API_KEY_HEADER: secrets.token_hex(16)})):
+        for route, response in protected_requests(ctx, auth):
+            yield route, what, response
+        yield f"GET {DEBUG_ENV_PATH}", what, ctx.get(DEBUG_ENV_PATH, auth=auth)
+    for path in (*PROTECTED_GET_PATHS, DEBUG_ENV_PATH):
+        yield f"GET {path}", "the key", ctx.get(path)
+    # Whatever the rollout answered, even an error (skipped only without --inference-url).
     with contextlib.suppress(CheckSkipped):
-        yield f"POST {ROLLOUT_PATH}", "the key", ctx.baseline_rollout().response
+        yield f"POST {ROLLOUT_PATH}", "the key", ctx.baseline_attempt().response
 
 
 @check(
@@ -97,7 +93,7 @@ def _key_probes(ctx: CheckContext, key: str) -> Iterator[tuple[str, str, httpx.R
 def never_echoes_key_material(ctx: CheckContext) -> None:
     """No response, header or error body contains the key or any 6+-character piece of it."""
     key = require_api_key(ctx)
-    for request, what, response in _key_probes(ctx, key):
+    for request, what, response in _key_probes(ctx):
         leak = _leak(key, response)
         if leak is None:
             continue

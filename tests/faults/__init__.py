@@ -371,6 +371,17 @@ FAULTS: tuple[Fault, ...] = (
         _after("/rollout", lambda b, _: _set(b, KEY, "pipeline_metadata", "debug_api_key")),
     ),
     Fault(
+        "failed_rollout_dumps_the_key",
+        frozenset({"RO-1", "SEC-1"}),
+        _after(
+            "/rollout",
+            lambda b, ex: (
+                ex.set_json({"detail": "inference failed", "environ": {"KEY": KEY}}, 500),
+                ex.json(),
+            )[1],
+        ),
+    ),
+    Fault(
         "health_reveals_key_prefix",
         frozenset({"SEC-2"}),
         _after("/health", lambda b, _: _set(b, KEY[:4] + "...", "auth", "expected_prefix")),
