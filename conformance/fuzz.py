@@ -46,7 +46,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from conformance.contract import API_KEY_HEADER, ROLLOUT_PATH, url_with_cid_first
+from conformance.contract import API_KEY_HEADER, ROLLOUT_PATH, ROOT_PATH, url_with_cid_first
 from conformance.hypothesis_lock import HYPOTHESIS_LOCK
 from conformance.inference import MockInferenceServer
 from conformance.openapi import documented_statuses, openapi_document
@@ -210,10 +210,7 @@ def run_fuzz(
     target's; `operations` restricts the run (e.g. `["POST /rollout"]`).
     """
     key = api_key if api_key is not None else target.api_key
-    redactor = Redactor([key])
-    redactor.add_url(target.base_url)
-    redactor.add_url(inference_url)
-    run = _Run(target, key, examples, seed, redactor)
+    run = _Run(target, key, examples, seed, Redactor([key], urls=[target.base_url, inference_url]))
     with ExitStack() as stack:
         run.inference_url = inference_url
         if inference_url is None and target.is_local:
@@ -248,8 +245,9 @@ class _Run:
         self._counts: Counter[tuple[str, str, str]] = Counter()
         self._statuses: Counter[int] = Counter()
         self._refused: dict[str, tuple[Any, GenerationMode, Any]] = {}
-        """Protected operations whose every valid case so far got 401/403: the first of them."""
+        """The first valid case of each protected operation that got 401/403."""
         self._accepted: set[str] = set()
+        """Protected operations with a valid case that got past auth."""
 
     def execute(self, budget_s: float, only: Sequence[str] | None) -> None:
         config = schemathesis.Config.from_dict({"generation": {"with-security-parameters": False}})
@@ -333,7 +331,7 @@ class _Run:
         self._fingerprint(case)
         response = case.call(**kwargs)
         self._statuses[response.status_code] += 1
-        if mode.is_positive and operation.path != "/":
+        if mode.is_positive and operation.path != ROOT_PATH:
             if response.status_code in (401, 403):
                 self._refused.setdefault(operation.label, (operation, mode, response))
             else:
@@ -396,8 +394,8 @@ class _Run:
     def _replay_parts(self, request: Any) -> tuple[str, str, dict[str, str], bytes]:
         """(method, URL with the base replaced, headers without secrets, body) of a request.
 
-        The harness's mock is gone by the time anyone replays: the body's inference URL
-        points at `_REPLAY_MOCK` instead.
+        When the inference URL was the harness's own mock (gone by the time anyone
+        replays), the body points at `_REPLAY_MOCK` instead; a user's URL is kept.
         """
         parts = urlsplit(str(request.url))
         path_query = urlunsplit(("", "", parts.path, parts.query, ""))

@@ -41,11 +41,15 @@ def _secret_pattern(secret: str) -> str:
 class Redactor:
     """Replaces every known secret, and every 6+-character piece of one, by `***`."""
 
-    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+    def __init__(
+        self, secrets: Iterable[str | None] = (), *, urls: Iterable[str | None] = ()
+    ) -> None:
         self._secrets: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
         for secret in secrets:
             self.add(secret)
+        for url in urls:
+            self.add_url(url)
 
     def add(self, secret: str | None) -> None:
         if not secret or secret in self._secrets:

@@ -104,9 +104,9 @@ class RunSession:
     def __init__(self, target: Target, options: RunOptions | None = None) -> None:
         self.target = target
         self.options = options or RunOptions()
-        self.redactor = Redactor([target.api_key])
-        self.redactor.add_url(target.base_url)
-        self.redactor.add_url(self.options.inference_url)
+        self.redactor = Redactor(
+            [target.api_key], urls=[target.base_url, self.options.inference_url]
+        )
         self.inference_label = "none"
         self._stack = ExitStack()
 

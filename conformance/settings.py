@@ -80,11 +80,8 @@ def load_baseline(path: Path) -> frozenset[str]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise ConfigError(f"cannot read baseline file {path}: {exc.strerror}") from exc
-    entries = {
-        number: line.split("#", 1)[0].strip().upper()
-        for number, line in enumerate(lines, start=1)
-        if line.split("#", 1)[0].strip()
-    }
+    stripped = (line.split("#", 1)[0].strip().upper() for line in lines)
+    entries = {number: entry for number, entry in enumerate(stripped, start=1) if entry}
     known = {c.id for c in catalogue()}
     unknown = [f"line {n}: {entry}" for n, entry in entries.items() if entry not in known]
     if unknown:

@@ -473,11 +473,23 @@ def test_fuzz_option_runs_fuzz_1(pytester_env: pytest.Pytester) -> None:
 def test_fuzz_options_from_the_environment_and_a_failing_fuzz_item(
     pytester_env: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """TASKAPP_FUZZ* drive FUZZ-1 from the environment; a 500 on a huge seed fails its item."""
+    """TASKAPP_FUZZ* set every fuzz setting from the environment; a 500 on a huge seed fails
+    the FUZZ-1 item.
+    """
+    from conformance.plugin import _STATE
+
     monkeypatch.setenv("TASKAPP_FUZZ", "1")
     monkeypatch.setenv("TASKAPP_FUZZ_EXAMPLES", "10")
     monkeypatch.setenv("TASKAPP_FUZZ_SEED", "3")
     monkeypatch.setenv("TASKAPP_FUZZ_BUDGET", "60")
+    config = pytester_env.parseconfigure("--taskapp-app", APP, "--taskapp-api-key", KEY)
+    settings = config.stash[_STATE].options.settings
+    assert (settings.fuzz, settings.fuzz_examples, settings.fuzz_seed, settings.fuzz_budget_s) == (
+        True,
+        10,
+        3,
+        60.0,
+    )
     result = pytester_env.runpytest(
         "--taskapp-app",
         "tests.faults.apps:huge_seed_500",

@@ -36,7 +36,7 @@ from typing import Any
 import httpx
 
 from conformance.exitcodes import ExitCode
-from conformance.redaction import Redactor, redact_url, url_secrets
+from conformance.redaction import Redactor, redact_url
 from conformance.sft.errors import BackendError
 from conformance.sft.sft_config import SftConfigReport, require_valid
 
@@ -54,7 +54,7 @@ def _backend_problem(base: str) -> str | None:
     try:
         url = httpx.URL(base)
     except httpx.InvalidURL as exc:
-        return f"is not a valid URL ({Redactor(url_secrets(base)).text(str(exc))})"
+        return f"is not a valid URL ({Redactor(urls=[base]).text(str(exc))})"
     if not url.host:
         return "has no host"
     if url.port is not None and not 0 < url.port < 65536:
@@ -172,7 +172,7 @@ class _Session:
     def __init__(self, client: httpx.Client, api_key: str, base: str) -> None:
         self.client = client
         self.headers = {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
-        self.redactor = Redactor([api_key, *url_secrets(base)])
+        self.redactor = Redactor([api_key], urls=[base])
 
     def shown(self, url: str) -> str:
         """`url` as it may be printed: password and token-like query values as `***`."""

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from conformance.redaction import Redactor, redact_url, url_secrets
+from conformance.redaction import Redactor, redact_url
 from conformance.tracedb.dsn import TraceDbTarget
 
 BUSY_TIMEOUT_MS = 30_000
@@ -53,7 +53,7 @@ def remote_failure(target: TraceDbTarget, exc: BaseException) -> TraceDbUnreacha
     detail = text.splitlines()[0] if text else ""
     if url:
         detail = detail.replace(url, redact_url(url))
-    detail = Redactor([target.auth_token, *url_secrets(url)]).text(detail)[:200]
+    detail = Redactor([target.auth_token], urls=[url]).text(detail)[:200]
     return TraceDbUnreachable(
         f"cannot use the libSQL server at {redact_url(url)} ({type(exc).__name__}"
         + (f": {detail}" if detail else "")
