@@ -196,8 +196,7 @@ class CheckContext:
         if self.inference_url is None:
             raise CheckSkipped(
                 "no inference URL the target can reach: pass --inference-url "
-                "(the target is not local, so the harness's mock is out of its reach)",
-                needs_configuration=True,
+                "(the target is not local, so the harness's mock is out of its reach)"
             )
         return self.inference_url
 

@@ -28,14 +28,28 @@ class CheckFailure(AssertionError):
         self.fix = fix
 
 
-class CheckSkipped(Exception):
-    """The check does not apply to this target; the reason is shown to the user."""
+class SkipKind(StrEnum):
+    """Why a check did not pass or fail, which decides whether the verdict can be green."""
 
-    def __init__(self, reason: str, *, needs_configuration: bool = False) -> None:
+    UNPROVEN = "unproven"
+    """It could not run or could not prove its claim: a MUST one makes the run incomplete."""
+    NOT_APPLICABLE = "not_applicable"
+    """The requirement does not apply to this target: never affects the verdict."""
+    NOT_SELECTED = "not_selected"
+    """An opt-in check that this run did not turn on (fuzzing against a paid model)."""
+
+
+class CheckSkipped(Exception):
+    """The check did not reach a verdict; the reason is shown to the user.
+
+    The default kind is `UNPROVEN`: a skip is missing evidence unless the check says
+    the requirement does not apply, so no gate goes green on a check it did not prove.
+    """
+
+    def __init__(self, reason: str, *, kind: SkipKind = SkipKind.UNPROVEN) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.needs_configuration = needs_configuration
-        """True when the user could make it run (e.g. with --inference-url)."""
+        self.kind = kind
 
 
 class HarnessError(Exception):

@@ -15,7 +15,14 @@ from conformance.contract import INFO_PATH, ROOT_PATH, TASK_INFO_PATH
 from conformance.exitcodes import ExitCode
 from conformance.inference import InferenceRecorder, MockInferenceServer
 from conformance.loop import LoopThread
-from conformance.outcomes import CheckFailure, CheckSkipped, FailureDetail, HarnessError, Outcome
+from conformance.outcomes import (
+    CheckFailure,
+    CheckSkipped,
+    FailureDetail,
+    HarnessError,
+    Outcome,
+    SkipKind,
+)
 from conformance.profile import TargetProfile
 from conformance.redaction import Redactor, redact_url
 from conformance.registry import CheckSpec, Severity
@@ -306,7 +313,7 @@ def _run_one(ctx: CheckContext, spec: CheckSpec, opts: RunOptions) -> CheckResul
         return result(
             Outcome.SKIP,
             reason=ctx.redactor.text(skip.reason),
-            unconfigured=skip.needs_configuration,
+            unconfigured=skip.kind is SkipKind.UNPROVEN,
         )
     except HarnessError as exc:
         return result(Outcome.ERROR, reason=ctx.redactor.text(str(exc)))
