@@ -1,0 +1,1 @@
+"""Per-check tests: each check run against one of its faults, its failure block pinned."""

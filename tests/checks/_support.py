@@ -1,0 +1,40 @@
+"""Run one check against a fault and return its failure block, random parts normalised."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from conformance.context import Settings
+from conformance.outcomes import FailureDetail, Outcome
+from conformance.registry import catalogue
+from conformance.runner import RunOptions, run_checks
+from conformance.target import asgi_target
+from tests.faults import FAULTS, KEY
+
+_RANDOM = (
+    (re.compile(r"trace_[0-9a-f]{32}"), "<cid>"),
+    (re.compile(r"conformance-[0-9a-f]{12}"), "<run_id>"),
+    (re.compile(r"/r/[0-9a-f]{16}"), "/r/<route>"),
+    (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:<port>"),
+)
+"""What differs from run to run, and the placeholder pinned in its place."""
+
+
+def normalise(text: str) -> str:
+    """`text` with cids, run ids, mock routes and ports replaced by placeholders."""
+    for pattern, placeholder in _RANDOM:
+        text = pattern.sub(placeholder, text)
+    return text
+
+
+def failure(check_id: str, fault_name: str, settings: Settings | None = None) -> FailureDetail:
+    """The normalised failure block of `check_id` run alone (strict) against `fault_name`."""
+    fault = next(f for f in FAULTS if f.name == fault_name)
+    spec = next(c for c in catalogue() if c.id == check_id)
+    options = RunOptions(strict=True, settings=settings or Settings())
+    report = run_checks(asgi_target(fault.app(), KEY, fault_name), [spec], options)
+    (result,) = report.results
+    assert result.outcome in (Outcome.FAIL, Outcome.WARN), (result.outcome, result.reason)
+    assert result.detail is not None
+    return FailureDetail(**{k: normalise(v) for k, v in dataclasses.asdict(result.detail).items()})
