@@ -2,21 +2,34 @@
 
 `FAULTS` is the fault matrix: for each fault, the exact set of checks it makes
 FAIL (or WARN, for `should`/`info` checks) when the suite runs with `--strict`.
+
+Every fault misbehaves for the whole class of input it models (every seed, every
+rollout, every header form, every prefix), never only for the value a check happens to
+probe, and never by recognising the harness's own routes, cids or magic values: a check
+passes the matrix by catching the bug, not by matching the fault.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import binascii
 import itertools
-import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import httpx
+
+from conformance.contract import (
+    chat_completions_url,
+    error_envelope,
+    extract_cid,
+    url_with_cid_first,
+)
 from reference_app import build_config, create_app
+from reference_app.auth import presented_keys
 from tests.faults.asgi import Exchange, FaultyApp
 
 KEY = "ref-key-0123456789abcdef"
@@ -86,22 +99,30 @@ def _inject_key_when_absent(ex: Exchange) -> None:
         ex.headers["x-api-key"] = KEY
 
 
-def _any_key_accepted(ex: Exchange) -> None:
-    if ex.headers.get("x-api-key"):
-        ex.headers["x-api-key"] = KEY
+def _accept_when(matches: Callable[[str], bool]) -> Callable[[Exchange], None]:
+    """A lax key comparison: any presented key that `matches` is taken for the real one.
 
+    Keys are read as the app reads them (X-API-Key, X-API-Keys, Bearer), so the bug holds
+    for every header form on every route, not only for the header a check sends.
+    """
 
-def _prefix_match(ex: Exchange) -> None:
-    presented = ex.headers.get("x-api-key", "")
-    if presented and (
-        KEY.startswith(presented) or presented.startswith(KEY) or presented.lower() == KEY.lower()
-    ):
-        ex.headers["x-api-key"] = KEY
+    def hook(ex: Exchange) -> None:
+        if any(matches(candidate) for candidate in presented_keys(httpx.Headers(ex.headers))):
+            ex.headers["x-api-key"] = KEY
+
+    return hook
 
 
 def _basic_accepted(ex: Exchange) -> None:
-    auth = ex.headers.get("authorization", "")
-    if auth.startswith("Basic ") and base64.b64decode(auth[6:]).decode().split(":")[0] == KEY:
+    """`Authorization: Basic` is accepted when the key is its user name or its password."""
+    scheme, _, token = ex.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return
+    try:
+        user, _, password = base64.b64decode(token, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return
+    if KEY in (user, password):
         ex.headers["authorization"] = f"Bearer {KEY}"
 
 
@@ -113,28 +134,55 @@ def _lenient_seed(ex: Exchange) -> None:
         ex.query = urlencode(params)
 
 
+def _policy_config(ex: Exchange) -> tuple[Any, dict[str, Any] | None]:
+    """(the rollout request body, its `policy.config`), or (body, None) for anything else."""
+    body = ex.request_json() if ex.path == "/rollout" else None
+    policy = body.get("policy") if isinstance(body, dict) else None
+    config = policy.get("config") if isinstance(policy, dict) else None
+    return body, config if isinstance(config, dict) else None
+
+
+def _cid_of_request(ex: Exchange) -> str | None:
+    """The cid of a rollout request, found as the app finds it (policy.config, then ?cid=)."""
+    _, config = _policy_config(ex)
+    url = config.get("inference_url") if config is not None else None
+    return extract_cid(config, url if isinstance(url, str) else None) if config else None
+
+
 def _rewrite_inference_url(edit: Callable[[str], str]) -> Callable[[Exchange], None]:
+    """The app calls the model at `edit(url)` instead of the inference URL it was given."""
+
     def hook(ex: Exchange) -> None:
-        body = ex.request_json()
-        policy = body.get("policy") if isinstance(body, dict) else None
-        config = policy.get("config") if isinstance(policy, dict) else None
-        if (
-            ex.path == "/rollout"
-            and isinstance(config, dict)
-            and isinstance(config.get("inference_url"), str)
-        ):
+        body, config = _policy_config(ex)
+        if config is not None and isinstance(config.get("inference_url"), str):
             config["inference_url"] = edit(config["inference_url"])
-            ex.body = json.dumps(body).encode()
+            ex.set_request_json(body)
 
     return hook
 
 
-def _fixed_inference_url_unless_seed_0(ex: Exchange) -> None:
-    """Rollouts past seed 0 call the inference host's root, not the URL they were given."""
-    body = ex.request_json()
-    env = body.get("env") if isinstance(body, dict) else None
-    if isinstance(env, dict) and env.get("seed", 0) != 0:
-        _rewrite_inference_url(lambda u: re.sub(r"/r/[0-9a-f]+/", "/", u))(ex)
+_FIXED_COMPLETIONS_PATH = "/v1/chat/completions"
+
+
+def _call_fixed_path(ex: Exchange) -> None:
+    """Call `<scheme>://<host>/v1/chat/completions?<query>`, whatever path the URL had."""
+    body, config = _policy_config(ex)
+    given = config.get("inference_url") if config is not None else None
+    if not isinstance(given, str):
+        return
+    called = urlunsplit(urlsplit(given)._replace(path=_FIXED_COMPLETIONS_PATH))
+    config["inference_url"] = called  # type: ignore[index] (config is a dict when given is set)
+    ex.set_request_json(body)
+    cid = extract_cid(config or {}, given)
+    if cid is not None:  # what the app echoes: the URL it was given, not the one it called
+        ex.notes["echo"] = tuple(
+            url_with_cid_first(chat_completions_url(u), cid).encode() for u in (called, given)
+        )
+
+
+def _echo_the_given_url(ex: Exchange) -> None:
+    if "echo" in ex.notes:
+        ex.response_body = ex.response_body.replace(*ex.notes["echo"])
 
 
 def _replace_query(url: str, keep: Callable[[str, str], tuple[str, str] | None]) -> str:
@@ -154,47 +202,44 @@ def _eval_rejected(ex: Exchange) -> None:
         ex.set_json({"detail": {"error": {"code": "bad_mode", "message": "eval unsupported"}}}, 422)
 
 
-def _global_cid_holder() -> Callable[[Any], Any]:
+def _global_cid_holder(app: Any) -> FaultyApp:
     """The classic bug: the cid lives in a global, so parallel rollouts echo each other's."""
     holder: dict[str, str] = {}
 
     def before(ex: Exchange) -> None:
-        body = ex.request_json()
-        policy = body.get("policy") if isinstance(body, dict) else None
-        config = policy.get("config") if isinstance(policy, dict) else None
-        if ex.path == "/rollout" and isinstance(config, dict):
-            holder["cid"] = str(config.get("trace_correlation_id"))
+        cid = _cid_of_request(ex)
+        if cid is not None:
+            holder["cid"] = ex.notes["cid"] = cid
 
     async def after(ex: Exchange) -> None:
-        if ex.path == "/rollout" and ex.status == 200 and "cid" in holder:
+        if ex.status == 200 and "cid" in ex.notes:
             await asyncio.sleep(0.2)  # every parallel request has started by now
-            own = ex.json()["trace_correlation_id"]
+            own = ex.notes["cid"]
             ex.response_body = ex.response_body.replace(own.encode(), holder["cid"].encode())
 
-    return lambda app: FaultyApp(app, before=before, after=after)
+    return FaultyApp(app, before=before, after=after)
 
 
-def _cid_sent_from_a_global() -> Callable[[Any], Any]:
+def _cid_sent_from_a_global(app: Any) -> FaultyApp:
     """The same bug on the way out: the model is called with the latest rollout's cid."""
     holder: dict[str, str] = {}
 
     async def before(ex: Exchange) -> None:
-        body = ex.request_json()
-        policy = body.get("policy") if isinstance(body, dict) else None
-        config = policy.get("config") if isinstance(policy, dict) else None
-        if ex.path != "/rollout" or not isinstance(config, dict):
+        body, config = _policy_config(ex)
+        cid = _cid_of_request(ex)
+        if config is None or cid is None:
             return
-        holder["cid"] = str(config.get("trace_correlation_id"))
+        holder["cid"] = cid
         await asyncio.sleep(0.2)  # every parallel rollout has registered by now
         config["inference_url"] = _replace_query(
             str(config.get("inference_url")), lambda k, v: (k, holder["cid"] if k == "cid" else v)
         )
-        ex.body = json.dumps(body).encode()
+        ex.set_request_json(body)
 
-    return lambda app: FaultyApp(app, before=before)
+    return FaultyApp(app, before=before)
 
 
-def _one_rollout_at_a_time() -> Callable[[Any], Any]:
+def _one_rollout_at_a_time(app: Any) -> FaultyApp:
     """An app that answers 503 while another rollout is in flight."""
     in_flight = {"n": 0}
 
@@ -210,10 +255,51 @@ def _one_rollout_at_a_time() -> Callable[[Any], Any]:
             if busy and ex.status == 200:
                 ex.set_json({"detail": {"error": {"code": "busy", "message": "busy"}}}, 503)
 
-    return lambda app: FaultyApp(app, before=before, after=after)
+    return FaultyApp(app, before=before, after=after)
 
 
-_counter = itertools.count()
+# --- task_info -------------------------------------------------------------------------
+
+
+def _taskset_renamed(body: Any, _: Exchange) -> Any:
+    """The taskset answer (no instance in it) is named `tasks`, whatever the query held."""
+    if isinstance(body, dict) and "taskset" in body and "task" not in body:
+        return {"tasks": body["taskset"]}
+    return body
+
+
+def _unseeded_instances(app: Any) -> FaultyApp:
+    """Every instance carries a fresh draw, so no seed ever gives the same TaskInfo twice."""
+    draws = itertools.count()
+
+    def edit(body: Any, _: Exchange) -> Any:
+        for instance in body if isinstance(body, list) else [body]:
+            if isinstance(instance, dict) and isinstance(instance.get("task_metadata"), dict):
+                instance["task_metadata"]["draw"] = next(draws)
+        return body
+
+    return _after("/task_info", edit)(app)
+
+
+_SERVED_SEEDS = 5
+
+
+def _seeds_stop_at_5(ex: Exchange) -> None:
+    """/task_info serves seeds 0-4 only: any request naming a later seed, alone or in a
+    list, gets 404.
+    """
+    if ex.path != "/task_info" or ex.status != 200:
+        return
+    asked = [v for k, v in parse_qsl(ex.query) if k in ("seed", "seeds")]
+    unserved = next((s for s in asked if s.isdigit() and int(s) >= _SERVED_SEEDS), None)
+    if unserved is not None:
+        ex.set_json(error_envelope("unknown_seed", f"seed {unserved} is not served"), 404)
+
+
+def _bare_validation_list(body: Any, _: Exchange) -> Any:
+    """FastAPI's default 422 body, carrying the app's own message."""
+    error = body.get("detail", {}).get("error", {}) if isinstance(body, dict) else {}
+    return {"detail": [{"loc": ["body"], "msg": error.get("message"), "type": "value_error"}]}
 
 
 def _cors_reflect(ex: Exchange) -> None:
@@ -252,11 +338,7 @@ FAULTS: tuple[Fault, ...] = (
         ),
     ),
     Fault("info_is_a_list", frozenset({"EP-4"}), _after("/info", lambda b, _: [b])),
-    Fault(
-        "task_info_without_taskset",
-        frozenset({"TI-1"}),
-        _after("/task_info", lambda b, ex: b if ex.query else {"tasks": b["taskset"]}),
-    ),
+    Fault("task_info_without_taskset", frozenset({"TI-1"}), _after("/task_info", _taskset_renamed)),
     Fault(
         "one_seed_returns_list",
         frozenset({"TI-2"}),
@@ -267,27 +349,12 @@ FAULTS: tuple[Fault, ...] = (
         frozenset({"TI-3"}),
         _after("/task_info", lambda b, _: b[::-1] if isinstance(b, list) else b),
     ),
-    Fault(
-        "unseeded_instances_from_seed_3",
-        frozenset({"TI-4", "PROP-1"}),
-        _after(
-            "/task_info",
-            lambda b, _: _set(b, lambda m: {**m, "nonce": next(_counter)}, "task_metadata"),
-            query_has="seed=3",
-        ),
-    ),
+    # TI-3 compares a list with the single answers, so it sees the draws differ too.
+    Fault("unseeded_instances", frozenset({"TI-3", "TI-4", "PROP-1"}), _unseeded_instances),
     Fault(
         "seeds_stop_at_5",
         frozenset({"TI-5"}),  # PROP-1 accepts a stable 4xx: the provider decides (§1.5)
-        _after(
-            "/task_info",
-            lambda b, ex: (
-                b
-                if not isinstance(b, dict) or b["task_metadata"]["seed"] < 5
-                else (setattr(ex, "status", 404), {"detail": "gone"})[1]
-            ),
-            query_has="seed=",
-        ),
+        lambda app: FaultyApp(app, after=_seeds_stop_at_5),
     ),
     Fault("lenient_seed_parsing", frozenset({"TI-6", "PROP-3"}), _before(_lenient_seed)),
     Fault(
@@ -308,8 +375,20 @@ FAULTS: tuple[Fault, ...] = (
         _before(lambda ex: ex.headers.pop("x-api-key", None)),
     ),
     Fault("missing_key_accepted", frozenset({"AUTH-2"}), _before(_inject_key_when_absent)),
-    Fault("any_key_accepted", frozenset({"AUTH-3", "AUTH-4"}), _before(_any_key_accepted)),
-    Fault("prefix_or_case_insensitive_match", frozenset({"AUTH-4"}), _before(_prefix_match)),
+    Fault(
+        "any_key_accepted", frozenset({"AUTH-3", "AUTH-4"}), _before(_accept_when(lambda _: True))
+    ),
+    Fault("key_prefix_accepted", frozenset({"AUTH-4"}), _before(_accept_when(KEY.startswith))),
+    Fault(
+        "key_case_ignored",
+        frozenset({"AUTH-4"}),
+        _before(_accept_when(lambda c: c.casefold() == KEY.casefold())),
+    ),
+    Fault(
+        "key_compared_on_its_first_16_characters",
+        frozenset({"AUTH-4"}),
+        _before(_accept_when(lambda c: c[:16] == KEY[:16])),
+    ),
     Fault("basic_auth_accepted", frozenset({"AUTH-5"}), _before(_basic_accepted)),
     Fault(
         "x_api_keys_ignored",
@@ -324,7 +403,9 @@ FAULTS: tuple[Fault, ...] = (
     Fault(
         "rejects_with_400",
         frozenset({"AUTH-8"}),
-        _after("/health", lambda b, ex: (setattr(ex, "status", 400), b)[1], status=401),
+        lambda app: FaultyApp(
+            app, after=lambda ex: setattr(ex, "status", 400) if ex.status == 401 else None
+        ),
     ),
     Fault(
         "rollout_rejection_is_404",
@@ -450,11 +531,7 @@ FAULTS: tuple[Fault, ...] = (
     Fault(
         "validation_error_bare_list",
         frozenset({"RO-9", "PROP-3"}),
-        _after(
-            "/rollout",
-            lambda b, _: {"detail": [{"loc": ["body", "mode"], "msg": "Field required"}]},
-            status=422,
-        ),
+        _after("/rollout", _bare_validation_list, status=422),
     ),
     Fault(
         "steps_without_messages",
@@ -479,7 +556,10 @@ FAULTS: tuple[Fault, ...] = (
         _after(
             "/rollout",
             lambda b, _: _set(
-                b, lambda u: u.replace("?cid=", "?v=1&cid="), "pipeline_metadata", "inference_url"
+                b,
+                lambda u: u.replace("?cid=", "?app=arithmetic&cid="),
+                "pipeline_metadata",
+                "inference_url",
             ),
         ),
     ),
@@ -515,18 +595,18 @@ FAULTS: tuple[Fault, ...] = (
             )
         ),
     ),
-    Fault("cid_in_a_global", frozenset({"CID-5"}), _global_cid_holder(), concurrency=1),
+    Fault("cid_in_a_global", frozenset({"CID-5"}), _global_cid_holder, concurrency=1),
     Fault(
         "model_called_with_a_global_cid",
         frozenset({"CID-5"}),
-        _cid_sent_from_a_global(),
+        _cid_sent_from_a_global,
         concurrency=1,
     ),
-    Fault("one_rollout_at_a_time", frozenset({"CID-5"}), _one_rollout_at_a_time(), concurrency=1),
+    Fault("one_rollout_at_a_time", frozenset({"CID-5"}), _one_rollout_at_a_time, concurrency=1),
     Fault(
-        "later_seeds_call_a_fixed_inference_url",
-        frozenset({"CID-5"}),
-        _before(_fixed_inference_url_unless_seed_0),
+        "model_called_at_a_fixed_path",
+        frozenset({"CID-4", "CID-5"}),
+        lambda app: FaultyApp(app, before=_call_fixed_path, after=_echo_the_given_url),
     ),
     Fault(
         "other_query_params_dropped",

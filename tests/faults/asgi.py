@@ -26,12 +26,19 @@ class Exchange:
     status: int = 0
     response_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
     response_body: bytes = b""
+    notes: dict[str, Any] = field(default_factory=dict)
+    """What a `before` hook leaves for the `after` hook of the same exchange."""
 
     def request_json(self) -> Any:
         try:
             return json.loads(self.body)
         except ValueError:
             return None
+
+    def set_request_json(self, value: Any) -> None:
+        """Replace the request body (the app then reads `value`)."""
+        self.body = json.dumps(value).encode()
+        self.headers["content-length"] = str(len(self.body))
 
     def json(self) -> Any:
         try:
