@@ -13,8 +13,9 @@ from typing import Any, TypeVar
 import httpx
 
 from conformance.contract import API_KEY_HEADER, ROLLOUT_PATH
-from conformance.inference import InferenceRecorder, RecordedCall
+from conformance.inference import RecordedCall, Recordings
 from conformance.loop import LoopThread
+from conformance.options import DEFAULTS
 from conformance.outcomes import CheckSkipped, HarnessError
 from conformance.profile import TargetProfile, new_cid
 from conformance.redaction import Redactor
@@ -24,21 +25,27 @@ T = TypeVar("T")
 _BODY_PREVIEW = 160
 _IDEMPOTENT = ("GET", "HEAD", "OPTIONS")
 _CONNECT_RETRIES = 2
+_KEPT_PER_KIND = 3
+_KEPT_KINDS = 256
+"""Bounds of the record of responses: the first few per (method, path, status), so many
+similar answers never crowd out a rare one.
+"""
 UNREACHABLE_INFERENCE_URL = "http://127.0.0.1:9/v1/chat/completions"
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Knobs of a run that checks read."""
+    """Knobs of a run that checks read (defaults: `conformance.options.RunConfig`)."""
 
-    min_seeds: int = 10
-    parallel_rollouts: int = 8
-    request_timeout_s: float = 30.0
-    fuzz: bool = False
-    fuzz_examples: int = 25
+    min_seeds: int = DEFAULTS.min_seeds
+    parallel_rollouts: int = DEFAULTS.parallel
+    request_timeout_s: float = DEFAULTS.timeout
+    fuzz: bool | None = DEFAULTS.fuzz
+    """None: on whenever the run records the model's calls (a local mock or a relay)."""
+    fuzz_examples: int = DEFAULTS.fuzz_examples
     """Cases per operation and phase (positive, negative)."""
-    fuzz_seed: int = 0
-    fuzz_budget_s: float = 120.0
+    fuzz_seed: int = DEFAULTS.fuzz_seed
+    fuzz_budget_s: float = DEFAULTS.fuzz_budget
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,7 @@ class CheckContext:
         client: httpx.AsyncClient,
         *,
         profile: TargetProfile,
-        recorder: InferenceRecorder | None,
+        recorder: Recordings | None,
         inference_url: str | None,
         settings: Settings,
         redactor: Redactor,
@@ -84,6 +91,7 @@ class CheckContext:
         self._lock = threading.Lock()
         self._memo: dict[str, Any] = {}
         self._memo_locks: dict[str, threading.Lock] = {}
+        self._responses: dict[tuple[str, str, int], list[httpx.Response]] = {}
         self.requests_sent = 0
 
     @property
@@ -135,7 +143,7 @@ class CheckContext:
                 self.requests_sent += 1
             try:
                 # wait_for also bounds in-process apps, which httpx's timeouts do not reach.
-                return await asyncio.wait_for(
+                response = await asyncio.wait_for(
                     self._client.request(
                         method,
                         path,
@@ -146,6 +154,8 @@ class CheckContext:
                     ),
                     timeout=self.settings.request_timeout_s,
                 )
+                self._keep(method, path, response)
+                return response
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 if attempt + 1 == attempts:
                     raise HarnessError(f"cannot connect to the target: {exc}") from exc
@@ -156,6 +166,20 @@ class CheckContext:
             except (httpx.HTTPError, OSError, ValueError) as exc:
                 raise HarnessError(f"{method} {path} failed: {type(exc).__name__}: {exc}") from exc
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _keep(self, method: str, path: str, response: httpx.Response) -> None:
+        with self._lock:
+            kind = (method, path, response.status_code)
+            kept = self._responses.get(kind)
+            if kept is None and len(self._responses) < _KEPT_KINDS:
+                self._responses[kind] = [response]
+            elif kept is not None and len(kept) < _KEPT_PER_KIND:
+                kept.append(response)
+
+    def responses_seen(self) -> list[tuple[str, httpx.Response]]:
+        """(`METHOD /path`, response) for a bounded sample of every answer the run got so far."""
+        with self._lock:
+            return [(f"{m} {p}", r) for (m, p, _), kept in self._responses.items() for r in kept]
 
     def count_requests(self, n: int) -> None:
         """Account for requests sent outside `request()` (the fuzzer's)."""
@@ -200,7 +224,7 @@ class CheckContext:
             )
         return self.inference_url
 
-    def require_recorder(self) -> InferenceRecorder:
+    def require_recorder(self) -> Recordings:
         if self.recorder is None:
             raise CheckSkipped(
                 "needs the harness's recording mock inference server, which this target "
@@ -237,20 +261,25 @@ class CheckContext:
         mode: str = "rl",
         cid: str | None = None,
         extra_query: str = "",
+        edit: Callable[[dict[str, Any]], None] | None = None,
     ) -> Rollout:
-        """POST a fresh valid rollout with its own cid (and its own mock route when recording)."""
+        """POST a fresh valid rollout with its own cid (and its own mock route when recording);
+        `edit` changes the body before it is sent (a request as a given tool sends it).
+        """
         cid = cid or new_cid()
         route = f"/r/{uuid.uuid4().hex[:16]}" if self.recorder is not None else None
         body = self.rollout_body(cid=cid, seed=seed, mode=mode, route=route)
         if extra_query:
             body["policy"]["config"]["inference_url"] += f"&{extra_query}"
+        if edit is not None:
+            edit(body)
         return Rollout(cid, route, body, self.post(ROLLOUT_PATH, json_body=body))
 
     def recorded_calls(self, rollout: Rollout) -> list[RecordedCall]:
         """The inference calls that reached the mock through this rollout's private route."""
         recorder = self.require_recorder()
         assert rollout.route is not None  # routes exist whenever the recorder does
-        return [c for c in recorder.calls() if c.path.startswith(f"{rollout.route}/")]
+        return recorder.calls(prefix=f"{rollout.route}/")
 
     def baseline_rollout(self) -> Rollout:
         """One successful rl rollout shared by every check that inspects a response.

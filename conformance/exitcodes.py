@@ -16,3 +16,5 @@ class ExitCode(IntEnum):
     """Usage or configuration error: bad flag, missing file, invalid config."""
     UNREACHABLE = 3
     """The harness could not reach or talk to the target."""
+    INCOMPLETE = 4
+    """Nothing failed, but a required check did not run or could not prove its claim."""

@@ -9,18 +9,35 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from conformance.context import Settings, json_body
+from conformance.context import json_body
 from conformance.inference import MockInferenceServer
+from conformance.options import (
+    DEFAULTS,
+    KNOBS,
+    PLUGIN_PREFIX,
+    ConfigError,
+    Knob,
+    RunConfig,
+    build_target,
+    flag_name,
+    load_config,
+    resolve,
+    run_options,
+    selected_checks,
+)
 from conformance.outcomes import Outcome
 from conformance.profile import TargetProfile
-from conformance.registry import CheckSpec, Severity, catalogue, select_checks, unknown_patterns
+from conformance.registry import CheckSpec, catalogue
 from conformance.runner import (
     CheckResult,
     ProfileConflict,
@@ -28,124 +45,53 @@ from conformance.runner import (
     RunSession,
     TargetUnreachable,
     dependency_skip,
+    gates,
 )
-from conformance.target import Target, TargetError, asgi_target, load_app, url_target
+from conformance.target import Target
 from conformance.testing import TaskAppClient
 
 GROUP = "taskapp-conformance"
 _TARGET_HINT = (
-    "set --taskapp-url URL (ini taskapp_url, env TASKAPP_URL) or --taskapp-app MODULE:ATTR"
+    "set --taskapp-url URL (env TASKAPP_URL, [tool.taskapp-conformance] url) "
+    "or --taskapp-app MODULE:ATTR"
 )
+_CONFIG_FLAG = f"{PLUGIN_PREFIX}config"
 
 
-@dataclass(frozen=True)
-class _Option:
-    flag: str
-    ini: str | None
-    env: str | None
-    help: str
-    is_flag: bool = False
-
-    @property
-    def dest(self) -> str:
-        return self.flag.lstrip("-").replace("-", "_")
-
-
-_OPTIONS = (
-    _Option("--taskapp-url", "taskapp_url", "TASKAPP_URL", "Base URL of the task app to check."),
-    _Option(
-        "--taskapp-api-key",
-        None,
-        "ENVIRONMENT_API_KEY",
-        "The app's key (never from ini: secrets stay out of files).",
-    ),
-    _Option(
-        "--taskapp-app",
-        "taskapp_app",
-        "TASKAPP_APP",
-        "An ASGI app or factory, MODULE:ATTR, checked in-process.",
-    ),
-    _Option(
-        "--taskapp-select",
-        "taskapp_select",
-        "TASKAPP_SELECT",
-        "Check IDs, areas or tags to run (comma list).",
-    ),
-    _Option(
-        "--taskapp-ignore",
-        "taskapp_ignore",
-        "TASKAPP_IGNORE",
-        "Check IDs, areas or tags to skip (comma list).",
-    ),
-    _Option(
-        "--taskapp-strict",
-        "taskapp_strict",
-        "TASKAPP_STRICT",
-        "Fail on 'should' checks too.",
-        is_flag=True,
-    ),
-    _Option(
-        "--taskapp-inference-url",
-        "taskapp_inference_url",
-        "TASKAPP_INFERENCE_URL",
-        "An inference URL a remote app can reach (recorder checks then skip).",
-    ),
-    _Option(
-        "--taskapp-fuzz",
-        "taskapp_fuzz",
-        "TASKAPP_FUZZ",
-        "Run FUZZ-1 (Schemathesis) too.",
-        is_flag=True,
-    ),
-    _Option(
-        "--taskapp-fuzz-examples",
-        "taskapp_fuzz_examples",
-        "TASKAPP_FUZZ_EXAMPLES",
-        "Fuzz cases per operation and phase (default 25).",
-    ),
-    _Option(
-        "--taskapp-fuzz-seed", "taskapp_fuzz_seed", "TASKAPP_FUZZ_SEED", "Fuzz seed (default 0)."
-    ),
-    _Option(
-        "--taskapp-fuzz-budget",
-        "taskapp_fuzz_budget",
-        "TASKAPP_FUZZ_BUDGET",
-        "Time budget of the fuzz phase, seconds (default 120).",
-    ),
-)
+def _dest(knob: Knob) -> str:
+    return f"taskapp_{knob.name}"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """Every option of `taskapp-conformance check`, spelled `--taskapp-<option>`."""
     group = parser.getgroup(GROUP, "taskapp-conformance: check a synth-ai task app")
-    for option in _OPTIONS:
-        fallbacks = ", ".join(
-            f for f in (option.ini and f"ini {option.ini}", option.env and f"env {option.env}") if f
-        )
-        text = f"{option.help} [{fallbacks}]"
-        if option.is_flag:
+    for knob in KNOBS:
+        text = f"{knob.help} [env {knob.env}]"
+        if knob.kind in ("bool", "tristate"):
             group.addoption(
-                option.flag, action="store_true", default=None, dest=option.dest, help=text
+                knob.plugin_flag, action="store_true", default=None, dest=_dest(knob), help=text
             )
+            if knob.kind == "tristate":
+                group.addoption(
+                    f"{PLUGIN_PREFIX}no-{knob.flag.removeprefix('--')}",
+                    action="store_false",
+                    dest=_dest(knob),
+                    help=f"Turn {knob.plugin_flag} off.",
+                )
         else:
-            group.addoption(option.flag, dest=option.dest, metavar="VALUE", help=text)
-        if option.ini:
-            ini_type: Literal["bool", "string"] = "bool" if option.is_flag else "string"
-            parser.addini(option.ini, help=text, type=ini_type, default=None)
-
-
-def _value(config: pytest.Config, option: _Option) -> Any:
-    """Command line > environment > ini."""
-    value = config.getoption(option.dest)
-    if value not in (None, ""):
-        return value
-    env = os.environ.get(option.env, "") if option.env else ""
-    if env:
-        return env.lower() in ("1", "true", "yes", "on") if option.is_flag else env
-    return config.getini(option.ini) if option.ini else None
-
-
-def _patterns(raw: Any) -> list[str]:
-    return [p.strip() for p in str(raw or "").split(",") if p.strip()]
+            group.addoption(
+                knob.plugin_flag,
+                dest=_dest(knob),
+                metavar="VALUE",
+                action="append" if knob.kind == "list" else "store",
+                help=text,
+            )
+    group.addoption(
+        _CONFIG_FLAG,
+        dest="taskapp_config",
+        metavar="FILE",
+        help="TOML file with a [tool.taskapp-conformance] table [<rootdir>/pyproject.toml].",
+    )
 
 
 @dataclass
@@ -155,8 +101,11 @@ class _State:
     target: Target | None
     options: RunOptions
     checks: list[CheckSpec]
+    config: RunConfig = field(default_factory=RunConfig)
     results: dict[str, CheckResult] = field(default_factory=dict)
     session: RunSession | None = None
+    started: float = field(default_factory=time.monotonic)
+    started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     def result(self, spec: CheckSpec) -> CheckResult:
         """Run `spec` once per process, after its dependencies (even deselected ones)."""
@@ -184,73 +133,51 @@ class _State:
 _STATE = pytest.StashKey[_State]()
 
 
+def _resolve(config: pytest.Config) -> RunConfig:
+    """The same resolver as the CLI: command line > environment > config table > default."""
+    flags = {knob.name: config.getoption(_dest(knob)) for knob in KNOBS}
+    path = config.getoption("taskapp_config")
+    table = load_config(Path(path) if path else None, config.rootpath / "pyproject.toml")
+    return resolve(flags, os.environ, table, flag_label=PLUGIN_PREFIX)
+
+
 def _build_state(config: pytest.Config) -> _State:
-    values = {o.dest: _value(config, o) for o in _OPTIONS}
-    url, app, key = values["taskapp_url"], values["taskapp_app"], values["taskapp_api_key"]
-    tuning = [o.flag for o in _OPTIONS[3:] if values[o.dest]]
-    if not url and not app:
-        if tuning:
-            raise pytest.UsageError(
-                f"taskapp-conformance: {tuning[0]} needs a target: {_TARGET_HINT}"
-            )
-        markexpr = str(config.getoption("markexpr", "") or "")
-        if _selects_catalogue(markexpr):  # with no target it would deselect all, exit 5
-            raise pytest.UsageError(
-                f"taskapp-conformance: -m {markexpr!r} selects the catalogue, but no target is "
-                f"set: {_TARGET_HINT}"
-            )
-        return _State(None, RunOptions(), [])
-    if url and app:
-        raise pytest.UsageError(
-            "taskapp-conformance: give --taskapp-url or --taskapp-app, not both"
-        )
-    if url and not key:
-        raise pytest.UsageError(
-            "taskapp-conformance: no API key: set --taskapp-api-key or ENVIRONMENT_API_KEY"
-        )
     try:
-        target = (
-            url_target(url, key) if url else asgi_target(load_app(app), key, f"{app} (in-process)")
-        )
-    except TargetError as exc:
+        run_config = _resolve(config)
+        if not run_config.url and not run_config.app:
+            _refuse_tuning_without_target(config, run_config)
+            return _State(None, RunOptions(), [], run_config)
+        target = build_target(run_config, prefix=PLUGIN_PREFIX)
+        checks = selected_checks(run_config)
+        options = run_options(run_config, target)
+    except ConfigError as exc:
         raise pytest.UsageError(f"taskapp-conformance: {exc}") from None
-    checks, select, ignore = (
-        catalogue(),
-        _patterns(values["taskapp_select"]),
-        _patterns(values["taskapp_ignore"]),
-    )
-    unknown = unknown_patterns(checks, select + ignore)
-    if unknown:
+    reports = [flag_name(name, PLUGIN_PREFIX) for name in _REPORTS if getattr(run_config, name)]
+    if reports and getattr(config.option, "numprocesses", None):
         raise pytest.UsageError(
-            f"taskapp-conformance: no check matches {', '.join(unknown)} "
-            f"(see `taskapp-conformance list-checks`)"
+            f"taskapp-conformance: {reports[0]} writes one report of the whole run: run "
+            "without -n (xdist spreads the checks over processes; --junitxml works with -n)"
         )
-    selected = select_checks(checks, select, ignore)
-    if not selected:
-        raise pytest.UsageError(
-            "taskapp-conformance: --taskapp-select and --taskapp-ignore leave no check to run"
+    return _State(target, options, checks, run_config)
+
+
+_REPORTS = ("json", "junit_xml", "markdown", "html")
+
+
+def _refuse_tuning_without_target(config: pytest.Config, run_config: RunConfig) -> None:
+    """Options that only make sense with a target, given without one, are a usage error."""
+    tuning = [
+        k.plugin_flag
+        for k in KNOBS
+        if not k.secret and getattr(run_config, k.name) != getattr(DEFAULTS, k.name)
+    ]
+    if tuning:
+        raise ConfigError(f"{tuning[0]} needs a target: {_TARGET_HINT}")
+    markexpr = str(config.getoption("markexpr", "") or "")
+    if _selects_catalogue(markexpr):  # with no target it would deselect all, exit 5
+        raise ConfigError(
+            f"-m {markexpr!r} selects the catalogue, but no target is set: {_TARGET_HINT}"
         )
-    try:
-        settings = Settings(
-            fuzz=bool(values["taskapp_fuzz"]),
-            fuzz_examples=int(values["taskapp_fuzz_examples"] or 25),
-            fuzz_seed=int(values["taskapp_fuzz_seed"] or 0),
-            fuzz_budget_s=float(values["taskapp_fuzz_budget"] or 120.0),
-        )
-        if settings.fuzz_examples < 1 or not settings.fuzz_budget_s >= 1:  # `not >=` catches nan
-            raise ValueError
-    except ValueError:
-        raise pytest.UsageError(
-            "taskapp-conformance: --taskapp-fuzz-examples takes an integer >= 1, "
-            "--taskapp-fuzz-seed an integer, --taskapp-fuzz-budget seconds >= 1"
-        ) from None
-    options = RunOptions(
-        settings=settings,
-        strict=bool(values["taskapp_strict"]),
-        inference_url=values["taskapp_inference_url"] or None,
-        profile=TargetProfile(),
-    )
-    return _State(target, options, selected)
 
 
 def _item_markers(spec: CheckSpec) -> set[str]:
@@ -305,9 +232,42 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError(f"taskapp-conformance: {exc}") from None
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Write the reports asked for (`--taskapp-json` ...) from the results of this process."""
+    state = session.config.stash.get(_STATE, None)
+    if state is None or state.session is None or not state.results:
+        return
+    from conformance.reports import ReportWriteError, write_reports
+
+    results = [state.results[c.id] for c in state.checks if c.id in state.results]
+    report = state.session.report(results, state.started_at, time.monotonic() - state.started)
+    try:
+        write_reports(
+            report,
+            json_path=state.config.json,
+            junit_path=state.config.junit_xml,
+            markdown_path=state.config.markdown,
+            html_path=state.config.html,
+            secrets=[state.config.api_key, state.config.recorder_token],
+        )
+    except ReportWriteError as exc:
+        raise pytest.UsageError(f"taskapp-conformance: {exc}") from None
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _STATE in config.stash:
         config.stash[_STATE].close()
+
+
+_CLI_FLAG = re.compile(r"(?<![\w-])--([a-z][a-z-]*)")
+_CLI_FLAGS = {knob.flag for knob in KNOBS}
+
+
+def _pytest_spelling(text: str) -> str:
+    """Reasons name `check`'s flags (`--inference-url`); here they are `--taskapp-...`."""
+    return _CLI_FLAG.sub(
+        lambda m: PLUGIN_PREFIX + m.group(1) if m.group(0) in _CLI_FLAGS else m.group(0), text
+    )
 
 
 class CheckFailed(Exception):
@@ -324,29 +284,28 @@ class CheckItem(pytest.Item):
             self.add_marker(marker)
 
     def runtest(self) -> None:
-        result = self.config.stash[_STATE].result(self.spec)
+        """Map the check's result onto pytest's outcomes, as the CLI's verdict counts it.
+
+        A required check left unproven fails its item (the CLI exits 4), unless the user
+        accepted it by name; a WARN or a baselined FAIL is an XFAIL carrying the block.
+        """
+        state = self.config.stash[_STATE]
+        result = state.result(self.spec)
         heading = f"{self.spec.id} {self.spec.name}"
-        if (
-            result.outcome is Outcome.SKIP
-            and result.unconfigured
-            and self.spec.severity is Severity.MUST
-        ):
-            # Never green on a required check that could not run: say what to configure.
-            hint = (
-                " (pytest: --taskapp-inference-url)" if "--inference-url" in result.reason else ""
-            )
-            raise CheckFailed(f"{heading}: could not run: {result.reason}{hint}")
-        if result.outcome is Outcome.SKIP:
-            pytest.skip(result.reason)
         block = result.detail.render(heading) if result.detail is not None else heading
-        if result.outcome is Outcome.WARN:
-            pytest.xfail(block)
+        if result.unproven and gates(self.spec, strict=state.options.strict):
+            if self.spec.id in state.options.accept_unproven:
+                pytest.skip(f"accepted unproven: {result.reason}")
+            what = "ERROR (the harness or the network, not the app)"
+            if result.outcome is Outcome.SKIP:
+                what = "unproven, so the run is incomplete"
+            raise CheckFailed(f"{heading}: {what}: {_pytest_spelling(result.reason)}")
+        if result.outcome in (Outcome.SKIP, Outcome.ERROR):
+            pytest.skip(f"{result.skip_kind or 'error'}: {_pytest_spelling(result.reason)}")
+        if result.outcome is Outcome.WARN or result.baselined:
+            pytest.xfail(f"baselined: {block}" if result.baselined else block)
         if result.outcome is Outcome.FAIL:
             raise CheckFailed(block)
-        if result.outcome is Outcome.ERROR:
-            raise CheckFailed(
-                f"{heading}: ERROR (the harness or the network, not the app): {result.reason}"
-            )
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, CheckFailed):

@@ -8,13 +8,15 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from conformance import __version__
 from conformance.context import CheckContext, Settings, json_body
 from conformance.contract import INFO_PATH, ROOT_PATH, TASK_INFO_PATH
 from conformance.exitcodes import ExitCode
-from conformance.inference import InferenceRecorder, MockInferenceServer
+from conformance.inference import MockInferenceServer, Recordings, RemoteRecorder
 from conformance.loop import LoopThread
+from conformance.options import DEFAULTS
 from conformance.outcomes import (
     CheckFailure,
     CheckSkipped,
@@ -37,6 +39,17 @@ class ProfileConflict(Exception):
     """A user override (e.g. --split) that the target's own /info contradicts (exit code 2)."""
 
 
+class Verdict(StrEnum):
+    """What a run says about the target; each has its own exit code."""
+
+    CONFORMS = "conforms"
+    """Every selected required check passed, with evidence (exit 0)."""
+    NOT_CONFORMING = "does_not_conform"
+    """A required check failed (exit 1)."""
+    INCOMPLETE = "incomplete"
+    """Nothing failed, but a required check did not run or could not prove its claim (exit 4)."""
+
+
 @dataclass
 class CheckResult:
     check: CheckSpec
@@ -45,8 +58,13 @@ class CheckResult:
     detail: FailureDetail | None = None
     reason: str = ""
     baselined: bool = False
-    unconfigured: bool = False
-    """SKIP because the run lacked configuration the user can give (e.g. --inference-url)."""
+    skip_kind: SkipKind | None = None
+    """Why a SKIP reached no verdict; None for every other outcome."""
+
+    @property
+    def unproven(self) -> bool:
+        """It did not run, broke, or could not prove its claim (not n/a, not unselected)."""
+        return self.outcome is Outcome.ERROR or self.skip_kind is SkipKind.UNPROVEN
 
 
 @dataclass
@@ -62,28 +80,65 @@ class RunReport:
     inference: str
     profile: TargetProfile
     stale_baseline: list[str] = field(default_factory=list)
+    accept_unproven: frozenset[str] = frozenset()
+    """Check IDs the user knowingly accepted without proof (--accept-unproven)."""
     tool_version: str = __version__
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome is outcome and not r.baselined)
 
+    def gates(self, result: CheckResult) -> bool:
+        return gates(result.check, strict=self.strict)
+
     @property
-    def unconfigured(self) -> list[CheckResult]:
-        """Required checks that could not run for lack of configuration."""
-        return [r for r in self.results if r.unconfigured and r.check.severity is Severity.MUST]
+    def unproven(self) -> list[CheckResult]:
+        """Required checks that did not run or could not prove their claim, not accepted."""
+        return [
+            r
+            for r in self.results
+            if r.unproven and self.gates(r) and r.check.id not in self.accept_unproven
+        ]
+
+    @property
+    def accepted_unproven(self) -> list[CheckResult]:
+        """Required checks left unproven that the user accepted by name."""
+        return [
+            r
+            for r in self.results
+            if r.unproven and self.gates(r) and r.check.id in self.accept_unproven
+        ]
+
+    @property
+    def not_selected(self) -> list[CheckResult]:
+        """Opt-in checks this run did not turn on; they do not make a run incomplete."""
+        return [r for r in self.results if r.skip_kind is SkipKind.NOT_SELECTED]
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.count(Outcome.FAIL):
+            return Verdict.NOT_CONFORMING
+        if self.unproven:  # a gate never goes green on checks it did not prove
+            return Verdict.INCOMPLETE
+        return Verdict.CONFORMS
 
     @property
     def conforms(self) -> bool:
-        return not (self.count(Outcome.FAIL) or self.count(Outcome.ERROR) or self.unconfigured)
+        return self.verdict is Verdict.CONFORMS
 
     def exit_code(self) -> ExitCode:
-        if self.count(Outcome.FAIL):
-            return ExitCode.NOT_CONFORMING
-        if self.count(Outcome.ERROR):
-            return ExitCode.UNREACHABLE
-        if self.unconfigured:  # a gate must not go green on checks it could not run
-            return ExitCode.USAGE
-        return ExitCode.OK
+        return _VERDICT_EXIT_CODES[self.verdict]
+
+
+def gates(check: CheckSpec, *, strict: bool) -> bool:
+    """Whether `check` can decide the verdict: `must`, or `should` with --strict."""
+    return check.severity is Severity.MUST or (strict and check.severity is Severity.SHOULD)
+
+
+_VERDICT_EXIT_CODES = {
+    Verdict.CONFORMS: ExitCode.OK,
+    Verdict.NOT_CONFORMING: ExitCode.NOT_CONFORMING,
+    Verdict.INCOMPLETE: ExitCode.INCOMPLETE,
+}
 
 
 @dataclass
@@ -92,9 +147,13 @@ class RunOptions:
     strict: bool = False
     inference_url: str | None = None
     """A user-given inference endpoint the target can reach (no recordings then)."""
-    concurrency: int = 4
-    budget_s: float = 300.0
+    recorder_url: str | None = None
+    """A recording relay the target can reach: its recordings prove the model's half."""
+    recorder_token: str | None = field(default=None, repr=False)
+    concurrency: int = DEFAULTS.concurrency
+    budget_s: float = DEFAULTS.budget
     baseline: frozenset[str] = frozenset()
+    accept_unproven: frozenset[str] = frozenset()
     profile: TargetProfile = field(default_factory=TargetProfile)
 
 
@@ -112,7 +171,8 @@ class RunSession:
         self.target = target
         self.options = options or RunOptions()
         self.redactor = Redactor(
-            [target.api_key], urls=[target.base_url, self.options.inference_url]
+            [target.api_key, self.options.recorder_token],
+            urls=[target.base_url, self.options.inference_url, self.options.recorder_url],
         )
         self.inference_label = "none"
         self._stack = ExitStack()
@@ -133,10 +193,24 @@ class RunSession:
         self._stack.callback(loop.close)
         client = self.target.client()
         self._stack.callback(lambda: loop.run(client.aclose()))
-        recorder: InferenceRecorder | None = None
+        recorder: Recordings | None = None
         inference_url = self.options.inference_url
         if inference_url is not None:
             self.inference_label = f"user-given {redact_url(inference_url)}"
+        elif self.options.recorder_url is not None:
+            relay = RemoteRecorder(
+                self.options.recorder_url,
+                self.options.recorder_token,
+                timeout_s=self.target.timeouts.read_s,
+                verify_tls=self.target.verify_tls,
+            )
+            self._stack.callback(relay.close)
+            try:
+                relay.check()  # fail fast, once, on an unreachable relay or a refused token
+            except HarnessError as exc:
+                raise TargetUnreachable(str(exc)) from exc
+            recorder, inference_url = relay, relay.base_url
+            self.inference_label = f"recording relay on {relay.label}"
         elif self.target.is_local:
             mock = self._stack.enter_context(MockInferenceServer())
             recorder, inference_url = mock.recorder, mock.url
@@ -163,6 +237,26 @@ class RunSession:
         """Run one check (its dependencies are the caller's business)."""
         return _run_one(self.ctx, spec, self.options)
 
+    def report(self, results: list[CheckResult], started_at: str, duration_s: float) -> RunReport:
+        """The report of `results`, redacted with this session's secrets."""
+        opts = self.options
+        # Stale: the check ran and passed (a deselected, skipped or erroring one proves nothing).
+        stale = sorted(
+            r.check.id for r in results if r.check.id in opts.baseline and r.outcome is Outcome.PASS
+        )
+        return RunReport(
+            target=self.redactor.text(self.target.label),
+            started_at=started_at,
+            duration_s=duration_s,
+            results=results,
+            requests_sent=self.ctx.requests_sent,
+            strict=opts.strict,
+            inference=self.redactor.text(self.inference_label),
+            profile=opts.profile,
+            stale_baseline=stale,
+            accept_unproven=opts.accept_unproven,
+        )
+
 
 def run_checks(
     target: Target,
@@ -177,21 +271,7 @@ def run_checks(
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     with RunSession(target, opts) as session:
         results = _execute(session.ctx, selected, opts, started, progress)
-    # Stale: the check ran and passed (a deselected, skipped or erroring one proves nothing).
-    stale = sorted(
-        r.check.id for r in results if r.check.id in opts.baseline and r.outcome is Outcome.PASS
-    )
-    return RunReport(
-        target=session.redactor.text(target.label),
-        started_at=started_at,
-        duration_s=time.monotonic() - started,
-        results=results,
-        requests_sent=session.ctx.requests_sent,
-        strict=opts.strict,
-        inference=session.redactor.text(session.inference_label),
-        profile=opts.profile,
-        stale_baseline=stale,
-    )
+    return session.report(results, started_at, time.monotonic() - started)
 
 
 def _preflight(ctx: CheckContext) -> None:
@@ -262,7 +342,11 @@ BLOCKING_OUTCOMES = (Outcome.FAIL, Outcome.ERROR, Outcome.SKIP)
 
 
 def dependency_skip(spec: CheckSpec, done: dict[str, CheckResult]) -> CheckResult | None:
-    """A SKIP result naming the first dependency of `spec` that did not pass, if any."""
+    """A SKIP result naming the first dependency of `spec` that did not pass, if any.
+
+    It inherits the dependency's kind of skip (a check after an n/a one is n/a too); after
+    a FAIL or ERROR it is unproven, since nothing about it was shown.
+    """
     blocked = next(
         (done[d] for d in spec.depends_on if d in done and done[d].outcome in BLOCKING_OUTCOMES),
         None,
@@ -273,17 +357,14 @@ def dependency_skip(spec: CheckSpec, done: dict[str, CheckResult]) -> CheckResul
         f"depends on {blocked.check.id} ({blocked.check.title}), "
         f"which ended {blocked.outcome.upper()}"
     )
-    return _skipped(spec, reason)
-
-
-def _skipped(spec: CheckSpec, reason: str) -> CheckResult:
-    return CheckResult(spec, Outcome.SKIP, 0.0, reason=reason)
+    kind = blocked.skip_kind or SkipKind.UNPROVEN
+    return CheckResult(spec, Outcome.SKIP, 0.0, reason=reason, skip_kind=kind)
 
 
 def _out_of_budget(spec: CheckSpec, budget_s: float) -> CheckResult:
     """A SKIP that keeps the gate from going green: the check never ran (raise --budget)."""
     reason = f"the global time budget of {budget_s:g}s ran out before it started (raise --budget)"
-    return CheckResult(spec, Outcome.SKIP, 0.0, reason=reason, unconfigured=True)
+    return CheckResult(spec, Outcome.SKIP, 0.0, reason=reason, skip_kind=SkipKind.UNPROVEN)
 
 
 def _run_one(ctx: CheckContext, spec: CheckSpec, opts: RunOptions) -> CheckResult:
@@ -313,7 +394,7 @@ def _run_one(ctx: CheckContext, spec: CheckSpec, opts: RunOptions) -> CheckResul
         return result(
             Outcome.SKIP,
             reason=ctx.redactor.text(skip.reason),
-            unconfigured=skip.kind is SkipKind.UNPROVEN,
+            skip_kind=skip.kind,
         )
     except HarnessError as exc:
         return result(Outcome.ERROR, reason=ctx.redactor.text(str(exc)))

@@ -7,6 +7,7 @@ import inspect
 import ipaddress
 import secrets
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from conformance.options import DEFAULTS
 from conformance.redaction import redact_url
 
 IN_PROCESS_BASE_URL = "http://taskapp.in-process"
@@ -25,8 +27,8 @@ class TargetError(Exception):
 
 @dataclass(frozen=True)
 class Timeouts:
-    connect_s: float = 5.0
-    read_s: float = 30.0
+    connect_s: float = DEFAULTS.connect_timeout
+    read_s: float = DEFAULTS.timeout
 
     def httpx(self) -> httpx.Timeout:
         return httpx.Timeout(self.read_s, connect=self.connect_s)
@@ -43,6 +45,14 @@ class Target:
     """The ASGI app for in-process targets; None for URL targets."""
     verify_tls: bool = True
     timeouts: Timeouts = field(default_factory=Timeouts)
+    rebuild: Callable[[Mapping[str, str]], Any] | None = field(default=None, repr=False)
+    """Builds the same app afresh, in this process, from the given environment variables
+    (the embedded reference app, a test's own app); None when the target cannot be rebuilt.
+    """
+    factory: str | None = None
+    """`module:attr` of the factory an `--app` target was made by (see `app_target`): it can
+    be called again in a subprocess whose environment is its own.
+    """
 
     @property
     def in_process(self) -> bool:
@@ -97,6 +107,11 @@ def url_target(
 
 def load_app(spec: str) -> Any:
     """Import `module:attr`; call it if it is a factory (a function, not an ASGI callable)."""
+    return _load(spec)[0]
+
+
+def _load(spec: str) -> tuple[Any, bool]:
+    """(the app, whether `module:attr` was a factory that made it)."""
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise TargetError(f"--app must look like module:attr, got {spec!r}")
@@ -112,14 +127,15 @@ def load_app(spec: str) -> Any:
         obj = getattr(module, attr)
     except AttributeError as exc:
         raise TargetError(f"module {module_name!r} has no attribute {attr!r}") from exc
-    if (inspect.isfunction(obj) or inspect.ismethod(obj)) and not _looks_like_asgi(obj):
+    factory = (inspect.isfunction(obj) or inspect.ismethod(obj)) and not _looks_like_asgi(obj)
+    if factory:
         try:
             obj = obj()
         except Exception as exc:  # the user's factory failed: report it, do not crash
             raise TargetError(f"the factory {spec} raised {type(exc).__name__}: {exc}") from exc
     if not callable(obj):
         raise TargetError(f"{spec} is not an ASGI app or a factory returning one")
-    return obj
+    return obj, factory
 
 
 def _looks_like_asgi(func: Any) -> bool:
@@ -128,22 +144,41 @@ def _looks_like_asgi(func: Any) -> bool:
 
 
 def asgi_target(
-    app: Any, api_key: str | None, label: str, timeouts: Timeouts | None = None
+    app: Any,
+    api_key: str | None,
+    label: str,
+    timeouts: Timeouts | None = None,
+    *,
+    rebuild: Callable[[Mapping[str, str]], Any] | None = None,
 ) -> Target:
-    """An ASGI app driven in-process (no socket, no lifespan)."""
+    """An ASGI app driven in-process (no socket, no lifespan); `rebuild` builds it afresh
+    from an environment (checks of an app configured otherwise, e.g. without a key).
+    """
     return Target(
         label=label,
         base_url=IN_PROCESS_BASE_URL,
         api_key=api_key,
         app=app,
         timeouts=timeouts or Timeouts(),
+        rebuild=rebuild,
     )
+
+
+def app_target(spec: str, api_key: str | None, timeouts: Timeouts | None = None) -> Target:
+    """`--app module:attr` in-process; a factory is remembered, so a check can call it again."""
+    app, factory = _load(spec)
+    target = asgi_target(app, api_key, f"{spec} (in-process)", timeouts)
+    target.factory = spec if factory else None
+    return target
 
 
 def embedded_target(api_key: str | None = None, timeouts: Timeouts | None = None) -> Target:
     """The reference app in-process; with no key given, a fresh random one is configured."""
     from reference_app import build_config, create_app  # the only import of reference_app
 
+    def build(environ: Mapping[str, str]) -> Any:
+        return create_app(build_config(environ=environ))
+
     key = api_key or secrets.token_hex(16)
-    app = create_app(build_config(environ={"ENVIRONMENT_API_KEY": key}))
-    return asgi_target(app, key, "embedded reference app (in-process)", timeouts)
+    app = build({"ENVIRONMENT_API_KEY": key})
+    return asgi_target(app, key, "embedded reference app (in-process)", timeouts, rebuild=build)

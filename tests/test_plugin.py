@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
+from conformance.options import KNOBS
 from conformance.registry import catalogue
 from tests.faults import FAULTS, KEY
 
 ROOT = str(Path(__file__).resolve().parents[1])
 APP = "tests.faults.apps:reference"
+_APP_WITH_KEY = ("--taskapp-app", APP, "--taskapp-api-key", KEY)
 
 
 @pytest.fixture
@@ -20,19 +23,7 @@ def pytester_env(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> 
     """A pytester whose runs can import the tests package and see no stray taskapp settings."""
     monkeypatch.setenv("PYTHONPATH", ROOT)
     monkeypatch.syspath_prepend(ROOT)
-    for name in (
-        "TASKAPP_URL",
-        "TASKAPP_APP",
-        "TASKAPP_SELECT",
-        "TASKAPP_IGNORE",
-        "TASKAPP_STRICT",
-        "TASKAPP_INFERENCE_URL",
-        "TASKAPP_FUZZ",
-        "TASKAPP_FUZZ_EXAMPLES",
-        "TASKAPP_FUZZ_SEED",
-        "TASKAPP_FUZZ_BUDGET",
-        "ENVIRONMENT_API_KEY",
-    ):
+    for name in [knob.env for knob in KNOBS]:
         monkeypatch.delenv(name, raising=False)
     return pytester
 
@@ -131,12 +122,14 @@ def test_k_and_m_select_items(pytester_env: pytest.Pytester) -> None:
     assert _outcomes(pytester_env.runpytest(*base, "-m", "taskapp_sec"))["passed"] == 5
 
 
-def test_ini_and_env_fallbacks(
+def test_config_table_and_env_fallbacks(
     pytester_env: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Options fall back to the environment, then to ini keys; the command line wins."""
-    pytester_env.makeini(
-        f"[pytest]\ntaskapp_app = {APP}\ntaskapp_select = EP\ntaskapp_strict = true\n"
+    """Options fall back to the environment, then to [tool.taskapp-conformance]; the command
+    line wins.
+    """
+    pytester_env.makepyprojecttoml(
+        f'[tool.taskapp-conformance]\napp = "{APP}"\nselect = "EP"\nstrict = true\n'
     )
     monkeypatch.setenv("ENVIRONMENT_API_KEY", KEY)
     assert _outcomes(pytester_env.runpytest()) == {"passed": 4}
@@ -145,24 +138,24 @@ def test_ini_and_env_fallbacks(
     assert _outcomes(pytester_env.runpytest("--taskapp-select", "TI-1,TI-2")) == {"passed": 2}
 
 
-def test_inference_url_option_makes_recorder_checks_skip(pytester_env: pytest.Pytester) -> None:
-    """With --taskapp-inference-url the recorder checks skip and say why."""
+def test_inference_url_leaves_recorder_checks_unproven(pytester_env: pytest.Pytester) -> None:
+    """With --taskapp-inference-url nothing records the model's calls: CID-4 fails its item as
+    unproven, unless the user accepts it by name, which skips it saying so.
+    """
     from conformance.inference import MockInferenceServer
 
+    args = [*_APP_WITH_KEY, "--taskapp-select", "CID-4", "-rs"]
     with MockInferenceServer() as mock:
-        result = pytester_env.runpytest(
-            "--taskapp-app",
-            APP,
-            "--taskapp-api-key",
-            KEY,
-            "--taskapp-select",
-            "CID-4",
-            "--taskapp-inference-url",
-            mock.url,
-            "-rs",
+        unproven = pytester_env.runpytest(*args, "--taskapp-inference-url", mock.url)
+        accepted = pytester_env.runpytest(
+            *args, "--taskapp-inference-url", mock.url, "--taskapp-accept-unproven", "CID-4"
         )
-    assert _outcomes(result) == {"skipped": 1}
-    result.stdout.fnmatch_lines(["*needs the harness's recording mock inference server*"])
+    assert _outcomes(unproven) == {"failed": 1}
+    unproven.stdout.fnmatch_lines(
+        ["*CID-4 inference_calls_carry_issued_cid: unproven, so the run is incomplete: *"]
+    )
+    assert _outcomes(accepted) == {"skipped": 1}
+    accepted.stdout.fnmatch_lines(["*accepted unproven: *"])
 
 
 def _item_outcomes(
@@ -228,26 +221,26 @@ def test_junit_xml_has_one_testcase_per_check(pytester_env: pytest.Pytester) -> 
         ),
         (
             ["--taskapp-url", "http://127.0.0.1:9"],
-            "no API key: set --taskapp-api-key or ENVIRONMENT_API_KEY",
+            "no API key for the target: pass --taskapp-api-key or set ENVIRONMENT_API_KEY",
         ),
-        (["--taskapp-app", APP, "--taskapp-select", "NOPE"], "no check matches NOPE"),
+        ([*_APP_WITH_KEY, "--taskapp-select", "NOPE"], "no check matches NOPE"),
         (
-            ["--taskapp-app", APP, "--taskapp-select", "AUTH", "--taskapp-ignore", "AUTH"],
-            "--taskapp-select and --taskapp-ignore leave no check to run",
+            [*_APP_WITH_KEY, "--taskapp-select", "AUTH", "--taskapp-ignore", "AUTH"],
+            "the selection is empty: select and ignore leave no check to run",
         ),
         (["-m", "taskapp"], "-m 'taskapp' selects the catalogue, but no target is set: set"),
         (["-m", "slow or (taskapp_auth and not taskapp_should)"], "selects the catalogue"),
         (
-            ["--taskapp-app", APP, "--taskapp-fuzz-budget", "soon"],
-            "--taskapp-fuzz-budget seconds >= 1",
+            [*_APP_WITH_KEY, "--taskapp-fuzz-budget", "soon"],
+            "--taskapp-fuzz-budget = 'soon': expected a number of seconds",
         ),
         (
-            ["--taskapp-app", APP, "--taskapp-fuzz-budget", "nan"],
-            "--taskapp-fuzz-budget seconds >= 1",
+            [*_APP_WITH_KEY, "--taskapp-fuzz-budget", "nan"],
+            "--taskapp-fuzz-budget = 'nan': expected a number of seconds",
         ),
         (
-            ["--taskapp-app", APP, "--taskapp-fuzz-examples", "0"],
-            "--taskapp-fuzz-examples takes an integer >= 1",
+            [*_APP_WITH_KEY, "--taskapp-fuzz-examples", "0"],
+            "--taskapp-fuzz-examples = '0': must be at least 1",
         ),
     ],
     ids=[
@@ -357,56 +350,60 @@ def test_assertion_failure_reads_like_the_cli() -> None:
     ]
 
 
+_ALL_BUT_EP = ",".join(sorted({c.area for c in catalogue()} - {"EP"}))
 _FALLBACKS = [
-    ("--taskapp-select", "taskapp_select", "TASKAPP_SELECT", "EP", {"passed": 4}),
-    (
-        "--taskapp-ignore",
-        "taskapp_ignore",
-        "TASKAPP_IGNORE",
-        "AUTH,SEC,RO,CID,PROP,TI,FUZZ",
-        {"passed": 4},
-    ),
+    ("--taskapp-select", "select", "TASKAPP_SELECT", "EP", {"passed": 4}),
+    ("--taskapp-ignore", "ignore", "TASKAPP_IGNORE", _ALL_BUT_EP, {"passed": 4}),
 ]
 
 
-@pytest.mark.parametrize("where", ["cli", "env", "ini"])
+def _pyproject(pytester: pytest.Pytester, **table: str) -> None:
+    lines = [f"{key} = {json.dumps(value)}" for key, value in table.items()]
+    pytester.makepyprojecttoml("[tool.taskapp-conformance]\n" + "\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("where", ["cli", "env", "toml"])
 @pytest.mark.parametrize(
-    ("flag", "ini", "env", "value", "expected"), _FALLBACKS, ids=["select", "ignore"]
+    ("flag", "key", "env", "value", "expected"), _FALLBACKS, ids=["select", "ignore"]
 )
 def test_selection_options_and_fallbacks(
     pytester_env: pytest.Pytester,
     monkeypatch: pytest.MonkeyPatch,
     where: str,
     flag: str,
-    ini: str,
+    key: str,
     env: str,
     value: str,
     expected: dict[str, int],
 ) -> None:
-    """Each selection option works from the command line, the environment and the ini file."""
+    """Each selection option works from the command line, the environment and the config
+    table.
+    """
     args = ["--taskapp-app", APP, "--taskapp-api-key", KEY]
     if where == "cli":
         args += [flag, value]
     elif where == "env":
         monkeypatch.setenv(env, value)
     else:
-        pytester_env.makeini(f"[pytest]\n{ini} = {value}\n")
+        _pyproject(pytester_env, **{key: value})
     assert _outcomes(pytester_env.runpytest(*args)) == expected
 
 
-@pytest.mark.parametrize("where", ["cli", "env", "ini"])
+@pytest.mark.parametrize("where", ["cli", "env", "toml"])
 def test_target_options_and_fallbacks(
     pytester_env: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
-    """--taskapp-url and --taskapp-app each work from the command line, environment and ini."""
+    """--taskapp-url and --taskapp-app each work from the command line, environment and the
+    config table.
+    """
     from conformance.serving import ServerThread
     from tests.faults.apps import reference
 
     monkeypatch.setenv("ENVIRONMENT_API_KEY", KEY)
     with ServerThread(reference()) as server:
-        for flag, ini, env, value in (
-            ("--taskapp-url", "taskapp_url", "TASKAPP_URL", server.url),
-            ("--taskapp-app", "taskapp_app", "TASKAPP_APP", APP),
+        for flag, key, env, value in (
+            ("--taskapp-url", "url", "TASKAPP_URL", server.url),
+            ("--taskapp-app", "app", "TASKAPP_APP", APP),
         ):
             args = ["--taskapp-select", "EP"]
             if where == "cli":
@@ -414,12 +411,12 @@ def test_target_options_and_fallbacks(
             elif where == "env":
                 monkeypatch.setenv(env, value)
             else:
-                pytester_env.makeini(f"[pytest]\n{ini} = {value}\n")
+                _pyproject(pytester_env, **{key: value})
             assert _outcomes(pytester_env.runpytest(*args)) == {"passed": 4}, (flag, where)
             monkeypatch.delenv(env, raising=False)
 
 
-@pytest.mark.parametrize("where", ["cli", "env", "ini"])
+@pytest.mark.parametrize("where", ["cli", "env", "toml"])
 def test_strict_and_inference_url_fallbacks(
     pytester_env: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
@@ -435,21 +432,16 @@ def test_strict_and_inference_url_fallbacks(
         "AUTH-8,CID-4",
     ]
     with MockInferenceServer() as mock:
-        settings = {
-            "taskapp_strict": ("--taskapp-strict", "TASKAPP_STRICT", "true"),
-            "taskapp_inference_url": ("--taskapp-inference-url", "TASKAPP_INFERENCE_URL", mock.url),
-        }
-        args = list(base)
-        lines = ["[pytest]"]
-        for ini, (flag, env, value) in settings.items():
-            if where == "cli":
-                args += [flag] if flag == "--taskapp-strict" else [flag, value]
-            elif where == "env":
-                monkeypatch.setenv(env, "1" if flag == "--taskapp-strict" else value)
-            else:
-                lines.append(f"{ini} = {value}")
-        if where == "ini":
-            pytester_env.makeini("\n".join(lines) + "\n")
+        args = [*base, "--taskapp-accept-unproven", "CID-4"]
+        if where == "cli":
+            args += ["--taskapp-strict", "--taskapp-inference-url", mock.url]
+        elif where == "env":
+            monkeypatch.setenv("TASKAPP_STRICT", "1")
+            monkeypatch.setenv("TASKAPP_INFERENCE_URL", mock.url)
+        else:
+            pytester_env.makepyprojecttoml(
+                f'[tool.taskapp-conformance]\nstrict = true\ninference_url = "{mock.url}"\n'
+            )
         result = pytester_env.runpytest(*args)
     assert _outcomes(result) == {"failed": 1, "skipped": 1}
 
@@ -510,13 +502,14 @@ def test_fuzz_options_from_the_environment_and_a_failing_fuzz_item(
 def test_required_check_that_cannot_run_fails_loudly(
     pytester_env: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A remote app with no inference URL fails RO-1 saying what to set, instead of skipping."""
+    """A remote app with no inference URL fails RO-1 (and what depends on it) as unproven,
+    saying which pytest option to set, instead of skipping.
+    """
     from conformance.target import Target
 
     monkeypatch.setattr(Target, "is_local", property(lambda self: False))
-    result = pytester_env.runpytest(
-        "--taskapp-app", APP, "--taskapp-api-key", KEY, "--taskapp-select", "RO-1,RO-2"
-    )
-    assert _outcomes(result) == {"failed": 1, "skipped": 1}
-    assert "RO-1 valid_rollout_returns_rollout_response: could not run" in result.stdout.str()
-    assert "--taskapp-inference-url" in result.stdout.str()
+    result = pytester_env.runpytest(*_APP_WITH_KEY, "--taskapp-select", "RO-1,RO-2")
+    assert _outcomes(result) == {"failed": 2}
+    out = result.stdout.str()
+    assert "RO-1 valid_rollout_returns_rollout_response: unproven, so the run is incomplete" in out
+    assert "pass --taskapp-inference-url" in out

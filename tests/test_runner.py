@@ -7,7 +7,7 @@ import time
 
 from conformance.context import CheckContext
 from conformance.exitcodes import ExitCode
-from conformance.outcomes import Outcome
+from conformance.outcomes import SkipKind, Outcome
 from conformance.registry import CheckSpec, Severity
 from conformance.runner import RunOptions, run_checks
 from conformance.target import asgi_target
@@ -53,7 +53,7 @@ def test_no_more_checks_run_at_once_than_the_concurrency() -> None:
 
 
 def test_checks_not_started_within_the_budget_skip_and_the_gate_is_not_green() -> None:
-    """Checks still queued when the budget runs out SKIP naming --budget; the run exits 2."""
+    """Checks still queued when the budget runs out are unproven, naming --budget; exit 4."""
     probe = _Probe(0.8)  # 5 x 0.8 s one at a time cannot fit in 2 s, however fast the machine
     options = RunOptions(concurrency=1, budget_s=2.0)
     report = run_checks(asgi_target(reference(), KEY, "app"), probe.specs(5), options)
@@ -63,4 +63,5 @@ def test_checks_not_started_within_the_budget_skip_and_the_gate_is_not_green() -
     assert all(
         "budget of 2s ran out before it started (raise --budget)" in r.reason for r in skipped
     )
-    assert report.exit_code() == ExitCode.USAGE
+    assert all(r.skip_kind is SkipKind.UNPROVEN for r in skipped)
+    assert report.exit_code() == ExitCode.INCOMPLETE

@@ -6,9 +6,9 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from conformance.outcomes import FailureDetail, Outcome
+from conformance.outcomes import FailureDetail, Outcome, SkipKind
 from conformance.redaction import Redactor
-from conformance.runner import CheckResult, RunReport
+from conformance.runner import CheckResult, RunReport, Verdict
 
 TOOL_NAME = "taskapp-conformance"
 
@@ -66,13 +66,15 @@ def totals(report: RunReport) -> Totals:
 
 
 def headline(report: RunReport) -> str:
-    """`PASS`, `FAIL` or `ERROR`: the one word a CI log line or page title leads with."""
-    counts = totals(report)
-    if counts.failed:
-        return "FAIL"
-    if counts.errors:
-        return "ERROR"
-    return "PASS"
+    """`PASS`, `FAIL` or `INCOMPLETE`: the one word a CI log line or page title leads with."""
+    return _HEADLINES[report.verdict]
+
+
+_HEADLINES = {
+    Verdict.CONFORMS: "PASS",
+    Verdict.NOT_CONFORMING: "FAIL",
+    Verdict.INCOMPLETE: "INCOMPLETE",
+}
 
 
 def plural(n: int, one: str, many: str) -> str:
@@ -97,31 +99,47 @@ def totals_line(report: RunReport) -> str:
 
 
 def verdict(report: RunReport) -> str:
-    """One sentence: does the target conform, why not, and the exit code that says so."""
+    """One sentence: does the target conform, why not, and the exit code that says so.
+
+    Checks accepted unproven (--accept-unproven) and opt-in checks not selected are named
+    here, so nothing is left out of the verdict silently.
+    """
     c = totals(report)
     code = int(report.exit_code())
-    if c.failed:
-        why = plural(c.failed, "required check failed", "required checks failed")
-        return f"Verdict: the target does NOT conform ({why}); exit code {code}."
-    if c.errors:
-        why = plural(c.errors, "check", "checks")
-        return (
-            f"Verdict: inconclusive, {why} could not run because the harness broke "
-            f"(see the errors above); exit code {code}."
-        )
-    if report.unconfigured:
-        why = plural(len(report.unconfigured), "required check", "required checks")
-        return (
-            f"Verdict: incomplete, {why} could not run without more configuration "
-            f"(see the skip reasons above); exit code {code}."
-        )
     notes = []
-    if c.warned:
-        notes.append(plural(c.warned, "warning", "warnings"))
-    if c.baselined:
-        notes.append(plural(c.baselined, "baselined failure", "baselined failures"))
-    extra = f" with {' and '.join(notes)}" if notes else ""
-    return f"Verdict: the target conforms{extra}; exit code {code}."
+    if report.verdict is Verdict.NOT_CONFORMING:
+        why = plural(c.failed, "required check failed", "required checks failed")
+        sentence = f"Verdict: the target does NOT conform ({why})"
+    elif report.verdict is Verdict.INCOMPLETE:
+        n = len(report.unproven)
+        why = plural(n, "required check", "required checks")
+        sentence = (
+            f"Verdict: incomplete, {why} did not run or could not prove "
+            f"{'its' if n == 1 else 'their'} claim "
+            f"({id_list(report.unproven)}; see the reasons above)"
+        )
+    else:
+        sentence = "Verdict: the target conforms"
+        if c.warned:
+            notes.append(plural(c.warned, "warning", "warnings"))
+        if c.baselined:
+            notes.append(plural(c.baselined, "baselined failure", "baselined failures"))
+    if report.accepted_unproven:
+        notes.append(f"accepted unproven: {id_list(report.accepted_unproven)}")
+    if report.not_selected:
+        notes.append(f"not selected: {id_list(report.not_selected)}")
+    extra = f" with {'; '.join(notes)}" if notes else ""
+    return f"{sentence}{extra}; exit code {code}."
+
+
+def id_list(results: Iterable[CheckResult]) -> str:
+    """`CID-4, CID-5`: the IDs of `results`, in catalogue order."""
+    return ", ".join(r.check.id for r in results)
+
+
+def skip_label(result: CheckResult) -> str:
+    """How a SKIP counts for the verdict: `unproven`, `not applicable` or `not selected`."""
+    return (result.skip_kind or SkipKind.UNPROVEN).value.replace("_", " ")
 
 
 def redact_report(report: RunReport, secrets: Iterable[str | None]) -> RunReport:

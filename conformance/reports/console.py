@@ -21,6 +21,7 @@ from conformance.reports._common import (
     headline,
     redact_report,
     results_in,
+    skip_label,
     totals,
     totals_line,
     verdict,
@@ -35,7 +36,7 @@ OUTCOME_STYLES: dict[Outcome, str] = {
     Outcome.ERROR: "bold magenta",
 }
 _SECTION_STYLES = {**OUTCOME_STYLES, Outcome.SKIP: "bold cyan", Outcome.WARN: "bold yellow"}
-_HEADLINE_STYLES = {"PASS": "bold green", "FAIL": "bold red", "ERROR": "bold magenta"}
+_HEADLINE_STYLES = {"PASS": "bold green", "FAIL": "bold red", "INCOMPLETE": "bold magenta"}
 
 
 class ConsoleReporter:
@@ -132,4 +133,5 @@ def _badge(result: CheckResult) -> Text:
 
 def _reason_line(result: CheckResult) -> str:
     reason = (result.reason or "no reason given").replace("\n", "\n    ")
-    return f"{result.check.id} {result.check.name}: {reason}"
+    label = f"[{skip_label(result)}] " if result.outcome is Outcome.SKIP else ""
+    return f"{result.check.id} {result.check.name}: {label}{reason}"

@@ -19,6 +19,7 @@ from conformance.reports._common import (
     TOOL_NAME,
     headline,
     redact_report,
+    skip_label,
     totals,
     totals_line,
     verdict,
@@ -51,7 +52,7 @@ font-size:12.5px}
 .wrap{max-width:1120px;margin:0 auto;padding:28px 24px 48px}
 header.verdict{background:var(--panel);border:1px solid var(--line);border-radius:10px;
 border-top:5px solid var(--v);padding:20px 24px;margin-bottom:20px}
-header.v-pass{--v:var(--pass)}header.v-fail{--v:var(--fail)}header.v-error{--v:var(--error)}
+header.v-pass{--v:var(--pass)}header.v-fail{--v:var(--fail)}header.v-incomplete{--v:var(--error)}
 .brand{color:var(--muted);font-size:12px;letter-spacing:.04em;text-transform:uppercase}
 h1{margin:6px 0 4px;font-size:22px;display:flex;align-items:center;gap:12px;
 overflow-wrap:anywhere}
@@ -261,5 +262,5 @@ def _reason(result: CheckResult) -> str:
     elif result.outcome is Outcome.ERROR:
         text = f"The harness broke, not the target: {result.reason or 'no reason given'}"
     else:
-        text = f"Skipped: {result.reason or 'no reason given'}"
+        text = f"Skipped ({skip_label(result)}): {result.reason or 'no reason given'}"
     return f'<p class="reason">{html.escape(text)}</p>'

@@ -15,12 +15,12 @@ from typing import Any
 from conformance.reports._common import TOOL_NAME, redact_report, totals
 from conformance.runner import CheckResult, RunReport
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA_FILE = "report.schema.json"
 
 
 def to_json(report: RunReport, *, secrets: Iterable[str | None] = ()) -> dict[str, Any]:
-    """The report as a JSON-ready dict (schema version 1), secrets replaced by `***`."""
+    """The report as a JSON-ready dict (schema version 2), secrets replaced by `***`."""
     secrets = tuple(secrets)
     report = redact_report(report, secrets)
     document: dict[str, Any] = {
@@ -34,8 +34,12 @@ def to_json(report: RunReport, *, secrets: Iterable[str | None] = ()) -> dict[st
         "strict": report.strict,
         "inference": report.inference,
         "totals": {**totals(report).by_outcome(), "total": len(report.results)},
+        "verdict": report.verdict.value,
         "conforms": report.conforms,
         "exit_code": int(report.exit_code()),
+        "unproven": [r.check.id for r in report.unproven],
+        "accepted_unproven": [r.check.id for r in report.accepted_unproven],
+        "not_selected": [r.check.id for r in report.not_selected],
         "stale_baseline": list(report.stale_baseline),
         "checks": [_check(r) for r in report.results],
     }
@@ -69,6 +73,7 @@ def _check(result: CheckResult) -> dict[str, Any]:
         "outcome": result.outcome.value,
         "duration_s": round(result.duration_s, 3),
         "reason": result.reason,
+        "skip_kind": None if result.skip_kind is None else result.skip_kind.value,
         "baselined": result.baselined,
         "detail": None
         if detail is None

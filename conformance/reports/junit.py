@@ -5,7 +5,7 @@ Mapping (documented in JSON_SCHEMA.md, "JUnit XML"):
 * PASS: an empty `<testcase>`.
 * FAIL: `<failure message="{summary}" type="CheckFailure">` holding the failure block.
 * ERROR: `<error message="{reason}" type="HarnessError">` holding the reason.
-* SKIP: `<skipped message="{reason}"/>`.
+* SKIP: `<skipped message="{unproven|not applicable|not selected}: {reason}"/>`.
 * WARN: passes (a SHOULD violation does not fail the run) and carries the warning block in
   `<system-out>`, starting with `WARNING:`, so viewers show it next to the passing case.
 * Baselined FAIL: `<skipped type="baselined" message="known failure (baselined): ...">` with
@@ -20,7 +20,13 @@ from collections.abc import Iterable
 
 from conformance.outcomes import Outcome
 from conformance.redaction import Redactor
-from conformance.reports._common import TOOL_NAME, failure_block, redact_report, totals
+from conformance.reports._common import (
+    TOOL_NAME,
+    failure_block,
+    redact_report,
+    skip_label,
+    totals,
+)
 from conformance.runner import CheckResult, RunReport
 
 # Characters XML 1.0 cannot carry at all, even escaped.
@@ -55,6 +61,7 @@ def render_junit(report: RunReport, *, secrets: Iterable[str | None] = ()) -> st
         ("strict", str(report.strict).lower()),
         ("inference", report.inference),
         ("requests_sent", str(report.requests_sent)),
+        ("verdict", report.verdict.value),
         ("exit_code", str(int(report.exit_code()))),
     ):
         ET.SubElement(properties, "property", {"name": name, "value": value})
@@ -90,7 +97,7 @@ def _testcase(suite: ET.Element, result: CheckResult) -> None:
         error = ET.SubElement(case, "error", {"message": result.reason, "type": "HarnessError"})
         error.text = result.reason
     elif result.outcome is Outcome.SKIP:
-        ET.SubElement(case, "skipped", {"message": result.reason})
+        ET.SubElement(case, "skipped", {"message": f"{skip_label(result)}: {result.reason}"})
     elif result.outcome is Outcome.WARN:
         ET.SubElement(case, "system-out").text = f"WARNING: {failure_block(result)}"
 

@@ -19,6 +19,7 @@ from conformance.reports._common import (
     plural,
     redact_report,
     results_in,
+    skip_label,
     totals,
     totals_line,
     verdict,
@@ -79,6 +80,8 @@ def _badge(result: CheckResult) -> str:
 def _row(result: CheckResult) -> str:
     check = result.check
     note = result.detail.summary if result.detail is not None else result.reason
+    if result.outcome is Outcome.SKIP:
+        note = f"{skip_label(result)}: {note}"
     cells = [
         _badge(result),
         check.id,

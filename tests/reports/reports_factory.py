@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from conformance.context import CheckContext
-from conformance.outcomes import FailureDetail, Outcome
+from conformance.outcomes import FailureDetail, Outcome, SkipKind
 from conformance.profile import TargetProfile
 from conformance.registry import CheckSpec, Severity
 from conformance.runner import CheckResult, RunReport
@@ -118,6 +118,7 @@ def make_results(text: Callable[[str], str] = lambda s: s) -> list[CheckResult]:
             Outcome.SKIP,
             0.0,
             reason=text("the target declares no 'eval' split"),
+            skip_kind=SkipKind.NOT_APPLICABLE,
         ),
         CheckResult(
             make_spec("CID-1", "echoes_issued_cid", "The rollout echoes the issued cid."),

@@ -55,7 +55,9 @@ def test_summary_orders_sections_and_ends_with_totals_and_verdict(report: RunRep
     ]
     positions = [out.index(h) for h in heads]
     assert positions == sorted(positions)
-    assert "RO-3 evaluates_eval_split: the target declares no 'eval' split" in out
+    assert (
+        "RO-3 evaluates_eval_split: [not applicable] the target declares no 'eval' split" in out
+    )
     assert "CID-1 echoes_issued_cid: harness error: ConnectTimeout" in out
     assert "Stale baseline entries (these checks no longer fail; remove them): AUTH-9" in out
     last_two = out.rstrip("\n").splitlines()[-2:]
@@ -83,9 +85,9 @@ def test_summary_orders_sections_and_ends_with_totals_and_verdict(report: RunRep
         ),
         pytest.param(
             [Outcome.ERROR, Outcome.ERROR],
-            "ERROR: 0 failed, 0 passed, 0 warned, 0 skipped, 2 errors in 2.31s (1 request)",
-            "Verdict: inconclusive, 2 checks could not run because the harness broke "
-            "(see the errors above); exit code 3.",
+            "INCOMPLETE: 0 failed, 0 passed, 0 warned, 0 skipped, 2 errors in 2.31s (1 request)",
+            "Verdict: incomplete, 2 required checks did not run or could not prove their claim "
+            "(EP-0, EP-1; see the reasons above); exit code 4.",
             id="errors-only",
         ),
     ],

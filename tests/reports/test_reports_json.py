@@ -39,7 +39,7 @@ def test_document_validates_against_schema(
 def test_document_top_level_fields(report: RunReport) -> None:
     """The document carries the run metadata, totals, verdict and exit code."""
     doc = to_json(report)
-    assert doc["schema_version"] == SCHEMA_VERSION == 1
+    assert doc["schema_version"] == SCHEMA_VERSION == 2
     assert doc["tool"] == "taskapp-conformance"
     assert doc["tool_version"] == report.tool_version
     assert doc["target"] == "http://127.0.0.1:8123"
@@ -53,7 +53,8 @@ def test_document_top_level_fields(report: RunReport) -> None:
         "baselined": 1,
         "total": 6,
     }
-    assert (doc["conforms"], doc["exit_code"]) == (False, 1)
+    assert (doc["verdict"], doc["conforms"], doc["exit_code"]) == ("does_not_conform", False, 1)
+    assert (doc["unproven"], doc["accepted_unproven"], doc["not_selected"]) == (["CID-1"], [], [])
     assert doc["stale_baseline"] == ["AUTH-9"]
 
 
@@ -74,6 +75,7 @@ def test_document_check_entries(report: RunReport) -> None:
         "outcome": "fail",
         "duration_s": 0.104,
         "reason": "",
+        "skip_kind": None,
         "baselined": False,
         "detail": {
             "summary": "a protected route answered without a key",
@@ -87,6 +89,7 @@ def test_document_check_entries(report: RunReport) -> None:
     assert checks["TI-2"]["baselined"] is True
     assert checks["RO-3"]["detail"] is None
     assert checks["RO-3"]["reason"] == "the target declares no 'eval' split"
+    assert checks["RO-3"]["skip_kind"] == "not_applicable"
 
 
 def test_schema_rejects_drift(report: RunReport, validator: Any) -> None:

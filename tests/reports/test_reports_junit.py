@@ -70,7 +70,7 @@ def test_warning_and_skip_texts(report: RunReport) -> None:
     )
     skipped = cases["RO-3"].find("skipped")
     assert skipped is not None
-    assert skipped.attrib["message"] == "the target declares no 'eval' split"
+    assert skipped.attrib["message"] == "not applicable: the target declares no 'eval' split"
     assert (cases["CID-1"].findtext("error") or "").startswith("harness error: ConnectTimeout")
     baselined = cases["TI-2"].find("skipped")
     assert baselined is not None

@@ -25,7 +25,7 @@ def test_writes_every_format_into_new_directories(tmp_path: Path, report: RunRep
         html_path=tmp_path / "html" / "r.html",
     )
     assert [p.name for p in written] == ["r.json", "r.xml", "r.md", "r.html"]
-    assert json.loads((out / "r.json").read_text("utf-8"))["schema_version"] == 1
+    assert json.loads((out / "r.json").read_text("utf-8"))["schema_version"] == 2
     ET.parse(out / "junit" / "r.xml")
     assert (out / "r.md").read_text("utf-8").startswith("## taskapp-conformance")
     assert (tmp_path / "html" / "r.html").read_text("utf-8").startswith("<!DOCTYPE html>")
