@@ -17,12 +17,13 @@ _RANDOM = (
     (re.compile(r"conformance-[0-9a-f]{12}"), "<run_id>"),
     (re.compile(r"/r/[0-9a-f]{16}"), "/r/<route>"),
     (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:<port>"),
+    (re.compile(r'"session_id": "[^"]*"'), '"session_id": "<session_id>"'),
 )
 """What differs from run to run, and the placeholder pinned in its place."""
 
 
 def normalise(text: str) -> str:
-    """`text` with cids, run ids, mock routes and ports replaced by placeholders."""
+    """`text` with cids, run ids, mock routes, ports and session ids replaced by placeholders."""
     for pattern, placeholder in _RANDOM:
         text = pattern.sub(placeholder, text)
     return text

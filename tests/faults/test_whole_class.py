@@ -99,19 +99,19 @@ def test_bare_validation_list_reports_the_field_actually_missing() -> None:
     assert response.json()["detail"][0]["msg"].startswith("run_id: Field required")
 
 
-def test_fixed_path_fault_drops_any_path(mock_inference: MockInferenceServer) -> None:
-    """A proxy path the harness never uses is dropped at the model, yet echoed as given."""
+def test_inference_path_replaced_for_any_path(mock_inference: MockInferenceServer) -> None:
+    """A proxy path the harness never uses is replaced, at the model and in the response."""
     url = f"{mock_inference.url}/tenant-7/openai/v1/chat/completions"
     body = rollout_body(url, "smoke-1234")
     before = len(mock_inference.recorder.calls())
-    with sync_client(_app("model_called_at_a_fixed_path")) as client:
+    with sync_client(_app("inference_path_replaced")) as client:
         response = client.post("/rollout", headers={"X-API-Key": KEY}, json=body)
     calls = [c for c in mock_inference.recorder.calls()[before:] if c.cid == "smoke-1234"]
     assert response.status_code == 200, response.text
     assert calls
     assert {c.path for c in calls} == {"/v1/chat/completions"}
     echoed = response.json()["pipeline_metadata"]["inference_url"]
-    assert echoed == f"{url}?cid=smoke-1234"
+    assert echoed == f"{mock_inference.url}/v1/chat/completions?cid=smoke-1234"
 
 
 @pytest.mark.parametrize("fault", ["cid_in_a_global", "model_called_with_a_global_cid"])

@@ -1,0 +1,94 @@
+"""Security checks (SEC): each fails against one of its faults with this exact block."""
+
+from __future__ import annotations
+
+from conformance.outcomes import FailureDetail
+from tests.checks._support import failure
+
+
+def test_sec_1_key_piece_in_a_header() -> None:
+    """SEC-1 names the header holding a piece of the key and shows it as ***."""
+    assert failure("SEC-1", "root_header_names_the_key") == FailureDetail(
+        summary="GET / leaks key material in header x-served-for",
+        sent="GET / with no key",
+        expected="no part of the API key in the headers or body",
+        got=(
+            "200, x-served-for: *** (header x-served-for holds a piece of the key, shown here as "
+            "***)"
+        ),
+        fix="Never echo key material: no prefixes, no allowed_first15, no debug dumps.",
+        spec="task-app-contract §1.3",
+    )
+
+
+def test_sec_1_key_piece_in_a_rejection_body() -> None:
+    """SEC-1 names the JSON path of a key piece in a rejection body."""
+    assert failure("SEC-1", "rejection_leaks_allowed_first15") == FailureDetail(
+        summary="GET /health leaks key material in the body at allowed_first15[0]",
+        sent="GET /health with no key",
+        expected="no part of the API key in the headers or body",
+        got=(
+            '401, body=\'{"detail": {"error": {"code": "unauthorised", "message": "API key '
+            'missing or invalid"}}, "allowed_first15": ["***"]}\' (the body at '
+            "allowed_first15[0] holds a piece of the key, shown here as ***)"
+        ),
+        fix="Never echo key material: no prefixes, no allowed_first15, no debug dumps.",
+        spec="task-app-contract §1.3",
+    )
+
+
+def test_sec_2_health_reveals_key_prefix() -> None:
+    """SEC-2 fails a `/health` that reveals the key's first characters."""
+    assert failure("SEC-2", "health_reveals_key_prefix") == FailureDetail(
+        summary="`/health` does not reveal a prefix of the key in `auth.expected_prefix`.",
+        sent="GET /health with X-API-Key",
+        expected="auth.expected_prefix that reveals nothing of the key (e.g. '***')",
+        got="expected_prefix reveals the first 4 character(s) of the key",
+        fix=(
+            "Return a constant such as '***' as expected_prefix; a prefix narrows guessing (D23)."
+        ),
+        spec="task-app-contract §1.3",
+    )
+
+
+def test_sec_3_debug_env_exposed() -> None:
+    """SEC-3 fails an app that serves `/debug/env`."""
+    assert failure("SEC-3", "debug_env_exposed") == FailureDetail(
+        summary="`/debug/env` is not served, even to an authenticated caller.",
+        sent="GET /debug/env with X-API-Key",
+        expected="404",
+        got="200, body='{\"has_ENVIRONMENT_API_KEY\": true}'",
+        fix=(
+            "Remove /debug/env (synth-ai: expose_debug_env=False); it reveals vendor key prefixes."
+        ),
+        spec="task-app-contract §1.7",
+    )
+
+
+def test_sec_4_cors_reflects_any_origin() -> None:
+    """SEC-4 fails CORS that reflects any origin with credentials."""
+    assert failure("SEC-4", "cors_reflects_any_origin") == FailureDetail(
+        summary="CORS never allows an arbitrary origin together with credentials.",
+        sent="OPTIONS /rollout with Origin: https://attacker.example",
+        expected=(
+            "no Access-Control-Allow-Origin for an unknown origin when credentials are allowed"
+        ),
+        got=(
+            "Access-Control-Allow-Origin: https://attacker.example, "
+            "Access-Control-Allow-Credentials: true"
+        ),
+        fix="List the exact origins you trust in cors_origins; never [] or ['*'] (D23).",
+        spec="task-app-contract §1.9",
+    )
+
+
+def test_sec_5_openapi_public() -> None:
+    """SEC-5 flags an OpenAPI document served without a key."""
+    assert failure("SEC-5", "openapi_public") == FailureDetail(
+        summary="`/openapi.json` and `/docs` are not served to unauthenticated callers.",
+        sent="GET /openapi.json without X-API-Key",
+        expected="401, 403 or 404",
+        got='200, body=\'{"openapi": "3.1.0"}\'',
+        fix="Create the app with docs_url=None, redoc_url=None, openapi_url=None (D23).",
+        spec="task-app-contract §1.1",
+    )
