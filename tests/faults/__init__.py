@@ -608,12 +608,3 @@ def _with_fuzz_faults() -> tuple[Fault, ...]:
 
 
 FAULTS += _with_fuzz_faults()
-
-
-def _with_contract_faults() -> tuple[Fault, ...]:
-    from tests.faults.contract_faults import CONTRACT_FAULTS
-
-    return CONTRACT_FAULTS
-
-
-FAULTS += _with_contract_faults()
