@@ -73,14 +73,20 @@ def test_example_workflow_uploads_reports() -> None:
     assert any(str(s.get("uses", "")).startswith("actions/upload-artifact") for s in steps)
 
 
-def _run_action_script(tmp_path: Path, url: str, **inputs: str) -> tuple[int, dict[str, str]]:
-    """Run the action's check step in bash as the runner would: (exit code, its outputs)."""
+def run_action_script(
+    tmp_path: Path, url: str, *, bin_dir: Path | None = None, **inputs: str
+) -> tuple[int, dict[str, str]]:
+    """Run the action's check step in bash as the runner would: (exit code, its outputs).
+
+    `bin_dir` holds the `taskapp-conformance` to run (default: this interpreter's); the
+    script runs in `tmp_path`, outside the source tree.
+    """
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     step = next(s for s in action["runs"]["steps"] if s.get("id") == "check")
     outputs, summary = tmp_path / "outputs", tmp_path / "summary"
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("TASKAPP_")},
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        **{k: v for k, v in os.environ.items() if not k.startswith(("TASKAPP_", "PYTHONPATH"))},
+        "PATH": f"{bin_dir or Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
         "ENVIRONMENT_API_KEY": inputs.get("api-key", KEY),
         "TASKAPP_URL": url,
         "TASKAPP_INFERENCE_URL": "",
@@ -91,7 +97,12 @@ def _run_action_script(tmp_path: Path, url: str, **inputs: str) -> tuple[int, di
         "GITHUB_STEP_SUMMARY": str(summary),
     }
     done = subprocess.run(
-        ["bash", "-e", "-c", step["run"]], env=env, capture_output=True, text=True, timeout=300
+        ["bash", "-e", "-c", step["run"]],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     pairs = (line.split("=", 1) for line in outputs.read_text().splitlines())
     return done.returncode, dict(pairs)
@@ -100,7 +111,7 @@ def _run_action_script(tmp_path: Path, url: str, **inputs: str) -> tuple[int, di
 def test_action_script_gates_and_reports(tmp_path: Path) -> None:
     """The action's script passes a conforming app, sets every output, fills the summary."""
     with ServerThread(reference()) as server:
-        code, outputs = _run_action_script(tmp_path, server.url, select="EP,TI")
+        code, outputs = run_action_script(tmp_path, server.url, select="EP,TI")
     assert (code, outputs["exit-code"]) == (0, "0")
     for name in ("junit", "markdown", "html"):
         assert Path(outputs[name]).is_file()
@@ -110,8 +121,8 @@ def test_action_script_gates_and_reports(tmp_path: Path) -> None:
 def test_action_strict_input_is_case_insensitive(tmp_path: Path) -> None:
     """strict: "True" turns a should-level warning into a failing gate (exit 1)."""
     with ServerThread(FaultyApp(reference(), after=_reject_with_400)) as server:
-        lenient, _ = _run_action_script(tmp_path / "a", server.url, select="AUTH-8")
-        strict, _ = _run_action_script(tmp_path / "b", server.url, select="AUTH-8", strict="True")
+        lenient, _ = run_action_script(tmp_path / "a", server.url, select="AUTH-8")
+        strict, _ = run_action_script(tmp_path / "b", server.url, select="AUTH-8", strict="True")
     assert (lenient, strict) == (0, 1)
 
 
@@ -120,8 +131,8 @@ def test_action_outputs_no_report_paths_when_none_was_written(tmp_path: Path) ->
     even where an earlier run in the same workspace left reports behind.
     """
     with ServerThread(reference()) as server:
-        assert _run_action_script(tmp_path, server.url, select="EP-1")[0] == 0
-    code, outputs = _run_action_script(tmp_path, "http://127.0.0.1:9")
+        assert run_action_script(tmp_path, server.url, select="EP-1")[0] == 0
+    code, outputs = run_action_script(tmp_path, "http://127.0.0.1:9")
     assert (code, outputs["exit-code"]) == (3, "3")
     assert outputs["junit"] == outputs["markdown"] == outputs["html"] == ""
 
