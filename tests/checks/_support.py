@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 
 from conformance.context import Settings
 from conformance.outcomes import FailureDetail, Outcome
@@ -12,7 +13,9 @@ from conformance.runner import RunOptions, run_checks
 from conformance.target import asgi_target
 from tests.faults import FAULTS, KEY
 
-_RANDOM = (
+Placeholders = Sequence[tuple[re.Pattern[str], str]]
+
+_RANDOM: Placeholders = (
     (re.compile(r"trace_[0-9a-f]{32}"), "<cid>"),
     (re.compile(r"conformance-[0-9a-f]{12}"), "<run_id>"),
     (re.compile(r"/r/[0-9a-f]{16}"), "/r/<route>"),
@@ -22,14 +25,16 @@ _RANDOM = (
 """What differs from run to run, and the placeholder pinned in its place."""
 
 
-def normalise(text: str) -> str:
-    """`text` with cids, run ids, mock routes, ports and session ids replaced by placeholders."""
-    for pattern, placeholder in _RANDOM:
+def normalise(text: str, also: Placeholders = ()) -> str:
+    """`text` with cids, run ids, mock routes, ports and session ids (and `also`) replaced."""
+    for pattern, placeholder in (*_RANDOM, *also):
         text = pattern.sub(placeholder, text)
     return text
 
 
-def failure(check_id: str, fault_name: str, settings: Settings | None = None) -> FailureDetail:
+def failure(
+    check_id: str, fault_name: str, settings: Settings | None = None, also: Placeholders = ()
+) -> FailureDetail:
     """The normalised failure block of `check_id` run alone (strict) against `fault_name`."""
     fault = next(f for f in FAULTS if f.name == fault_name)
     spec = next(c for c in catalogue() if c.id == check_id)
@@ -38,4 +43,5 @@ def failure(check_id: str, fault_name: str, settings: Settings | None = None) ->
     (result,) = report.results
     assert result.outcome in (Outcome.FAIL, Outcome.WARN), (result.outcome, result.reason)
     assert result.detail is not None
-    return FailureDetail(**{k: normalise(v) for k, v in dataclasses.asdict(result.detail).items()})
+    fields = dataclasses.asdict(result.detail)
+    return FailureDetail(**{name: normalise(value, also) for name, value in fields.items()})
