@@ -16,7 +16,7 @@ from conformance.contract import API_KEY_HEADER, ROLLOUT_PATH
 from conformance.inference import RecordedCall, Recordings
 from conformance.loop import LoopThread
 from conformance.options import DEFAULTS
-from conformance.outcomes import CheckSkipped, HarnessError
+from conformance.outcomes import CheckFailure, CheckSkipped, HarnessError
 from conformance.profile import TargetProfile, new_cid
 from conformance.redaction import Redactor
 from conformance.target import Target
@@ -31,6 +31,7 @@ _KEPT_KINDS = 256
 similar answers never crowd out a rare one.
 """
 UNREACHABLE_INFERENCE_URL = "http://127.0.0.1:9/v1/chat/completions"
+_WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Settings:
     """Cases per operation and phase (positive, negative)."""
     fuzz_seed: int = DEFAULTS.fuzz_seed
     fuzz_budget_s: float = DEFAULTS.fuzz_budget
+    max_response_bytes: int = DEFAULTS.max_response_bytes
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class Rollout:
     response: httpx.Response
 
     def json(self) -> Any:
-        return self.response.json()
+        return parse_json(self.response.content)
 
 
 class CheckContext:
@@ -143,16 +145,11 @@ class CheckContext:
                 self.requests_sent += 1
             try:
                 # wait_for also bounds in-process apps, which httpx's timeouts do not reach.
+                request = self._client.build_request(
+                    method, path, headers=headers, params=params, json=json_body, content=content
+                )
                 response = await asyncio.wait_for(
-                    self._client.request(
-                        method,
-                        path,
-                        headers=headers,
-                        params=params,
-                        json=json_body,
-                        content=content,
-                    ),
-                    timeout=self.settings.request_timeout_s,
+                    self._read_bounded(request), timeout=self.settings.request_timeout_s
                 )
                 self._keep(method, path, response)
                 return response
@@ -180,6 +177,32 @@ class CheckContext:
         """(`METHOD /path`, response) for a bounded sample of every answer the run got so far."""
         with self._lock:
             return [(f"{m} {p}", r) for (m, p, _), kept in self._responses.items() for r in kept]
+
+    async def _read_bounded(self, request: httpx.Request) -> httpx.Response:
+        """Send `request` and read at most `max_response_bytes` of its decoded body.
+
+        The body is streamed and counted after decompression, so neither a huge body nor a
+        small gzip that inflates to gigabytes is ever held whole; going over the cap is a
+        failure of the check that sent the request.
+        """
+        cap = self.settings.max_response_bytes
+        response = await self._client.send(request, stream=True)
+        try:
+            chunks, size = [], 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > cap:
+                    raise ResponseTooLarge(request, response.status_code, cap)
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        # The body is decoded now: drop the headers that described its wire form.
+        headers = [
+            (k, v) for k, v in response.headers.multi_items() if k.lower() not in _WIRE_HEADERS
+        ]
+        return httpx.Response(
+            response.status_code, headers=headers, content=b"".join(chunks), request=request
+        )
 
     def count_requests(self, n: int) -> None:
         """Account for requests sent outside `request()` (the fuzzer's)."""
@@ -331,9 +354,31 @@ class CheckContext:
         )
 
 
-def json_body(response: httpx.Response) -> Any:
-    """The JSON body, or None when the body is not JSON."""
+class ResponseTooLarge(CheckFailure):
+    """The target's answer went over `--max-response-bytes` (decoded): a failure, not a crash."""
+
+    def __init__(self, request: httpx.Request, status: int, cap: int) -> None:
+        super().__init__(
+            sent=f"{request.method} {request.url.path}",
+            expected=f"a response body of at most {cap:,} bytes once decoded",
+            got=f"{status} with a body longer than {cap:,} bytes (reading stopped there)",
+            fix="Answer with a bounded body; page or truncate large results. "
+            "Raise --max-response-bytes if this size is intended.",
+            summary=f"{request.method} {request.url.path} answered with an oversized body",
+        )
+
+
+def parse_json(content: bytes | str) -> Any:
+    """`json.loads`, with nesting too deep for the parser reported as a ValueError."""
     try:
-        return response.json()
+        return json.loads(content)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to parse") from None
+
+
+def json_body(response: httpx.Response) -> Any:
+    """The JSON body, or None when the body is not JSON (or nested too deeply to parse)."""
+    try:
+        return parse_json(response.content)
     except ValueError:
         return None

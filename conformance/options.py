@@ -132,6 +132,13 @@ class RunConfig:
     fuzz_budget: float = _knob(
         120.0, "Time budget of the fuzz phase, seconds.", kind="float", minimum=1
     )
+    max_response_bytes: int = _knob(
+        16 * 1024 * 1024,
+        "Largest response body the harness reads, in bytes once decoded (a gzip counts "
+        "inflated); a longer answer fails the check that asked.",
+        kind="int",
+        minimum=1024,
+    )
     json: Path | None = _knob(None, "Write the JSON report here.", kind="path")
     junit_xml: Path | None = _knob(None, "Write a JUnit XML report here.", kind="path")
     markdown: Path | None = _knob(None, "Write a Markdown summary here.", kind="path")
@@ -450,6 +457,7 @@ def run_options(config: RunConfig, target: Target) -> RunOptions:
             fuzz_examples=config.fuzz_examples,
             fuzz_seed=config.fuzz_seed,
             fuzz_budget_s=config.fuzz_budget,
+            max_response_bytes=config.max_response_bytes,
         ),
         strict=config.strict,
         inference_url=config.inference_url,

@@ -280,6 +280,8 @@ def _preflight(ctx: CheckContext) -> None:
         root = ctx.get(ROOT_PATH, auth=False)
     except HarnessError as exc:
         raise TargetUnreachable(ctx.redactor.text(f"{ctx.target.label}: {exc}")) from exc
+    except CheckFailure as exc:  # an oversized answer: EP-1 would fail, but nothing can run
+        raise TargetUnreachable(ctx.redactor.text(f"{ctx.target.label}: {exc.summary}")) from exc
     if json_body(root) is None:
         content_type = root.headers.get("content-type", "no content type")
         raise TargetUnreachable(
@@ -289,7 +291,7 @@ def _preflight(ctx: CheckContext) -> None:
     try:
         info = json_body(ctx.get(INFO_PATH))
         instance = json_body(ctx.get(TASK_INFO_PATH, params={"seed": 0}))
-    except HarnessError:
+    except (HarnessError, CheckFailure):  # learned from nothing: the checks say what is wrong
         info = instance = None
     ctx.profile.learn(info, instance)
     if ctx.profile.conflict is not None:
