@@ -55,8 +55,10 @@ class Exchange:
         self.response_headers.append((b"content-type", b"application/json"))
 
 
-RequestHook = Callable[[Exchange], Awaitable[None] | None]
-ResponseHook = Callable[[Exchange], Awaitable[None] | None]
+RequestHook = Callable[[Exchange], object]
+"""Edits the request in place; may be async (a returned coroutine is awaited)."""
+ResponseHook = Callable[[Exchange], object]
+"""Edits the response in place; may be async (a returned coroutine is awaited)."""
 
 
 class FaultyApp:
