@@ -51,7 +51,7 @@ def _after(
     method: str | None = None,
     status: int | None = 200,
     query_has: str | None = None,
-) -> Callable[[Any], Any]:
+) -> Callable[[Any], FaultyApp]:
     """A fault that rewrites matching JSON responses with `edit(body, exchange)`."""
 
     def hook(ex: Exchange) -> None:
@@ -64,7 +64,21 @@ def _after(
     return lambda app: FaultyApp(app, after=hook)
 
 
-def _before(edit: Callable[[Exchange], None]) -> Callable[[Any], Any]:
+_KEEP = object()
+
+
+def _answer(status: int, body: Any = _KEEP) -> Callable[[Any, Exchange], Any]:
+    """An `_after` edit that sets the status and, unless kept, replaces the body."""
+
+    def edit(kept: Any, ex: Exchange) -> Any:
+        ex.status = status
+        return kept if body is _KEEP else body
+
+    return edit
+
+
+def _before(edit: Callable[[Exchange], object]) -> Callable[[Any], FaultyApp]:
+    """A fault that edits every request with `edit(exchange)` before the app sees it."""
     return lambda app: FaultyApp(app, before=edit)
 
 
@@ -389,7 +403,7 @@ FAULTS: tuple[Fault, ...] = (
     Fault(
         "rollout_rejection_is_404",
         frozenset({"AUTH-8"}),
-        _after("/rollout", lambda b, ex: (setattr(ex, "status", 404), b)[1], status=401),
+        _after("/rollout", _answer(404), status=401),
     ),
     Fault(
         "rejection_as_plain_text",
@@ -435,10 +449,7 @@ FAULTS: tuple[Fault, ...] = (
         frozenset({"RO-1", "SEC-1"}),
         _after(
             "/rollout",
-            lambda b, ex: (
-                ex.set_json({"detail": "inference failed", "environ": {"KEY": KEY}}, 500),
-                ex.json(),
-            )[1],
+            _answer(500, {"detail": "inference failed", "environ": {"KEY": KEY}}),
         ),
     ),
     Fault(
@@ -466,7 +477,7 @@ FAULTS: tuple[Fault, ...] = (
     Fault(
         "rollout_500",
         frozenset({"RO-1"}),
-        _after("/rollout", lambda b, ex: (setattr(ex, "status", 500), {"detail": "boom"})[1]),
+        _after("/rollout", _answer(500, {"detail": "boom"})),
     ),
     Fault(
         "wrong_run_id",
@@ -503,7 +514,7 @@ FAULTS: tuple[Fault, ...] = (
         frozenset({"RO-8", "PROP-3", "PROP-4"}),
         _after(
             "/rollout",
-            lambda b, ex: (setattr(ex, "status", 500), "Internal Server Error")[1],
+            _answer(500, "Internal Server Error"),
             status=422,
         ),
     ),
