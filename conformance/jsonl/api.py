@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Literal
 
 from conformance.jsonl.engine import (
+    MAX_LINE_BYTES,
     Options,
     ProgressCallback,
     Scanner,
@@ -18,8 +19,31 @@ from conformance.jsonl.engine import (
     scan_path,
 )
 from conformance.jsonl.model import LEVELS, JsonlError, JsonlReport, Level
-from conformance.jsonl.parallel import MIN_RANGE_BYTES, finish_merged, scan_path_parallel
 from conformance.jsonl.rules_strict import Limits, estimate_tokens
+
+MIN_RANGE_BYTES = 8 * 1024 * 1024
+"""With ``jobs=N``, files smaller than ``N`` times this are validated in one process."""
+
+AUTO_JOBS_BYTES = 32 * 1024 * 1024
+"""``jobs="auto"``: one worker per this many bytes of the file (so files under twice this
+use one process), up to the usable CPUs and :data:`AUTO_JOBS_MAX`."""
+
+AUTO_JOBS_MAX = 8
+"""``jobs="auto"`` never starts more workers than this (I/O and merging dominate beyond)."""
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the platform has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def auto_jobs(size: int, cpus: int | None = None) -> int:
+    """The ``jobs="auto"`` rule: one worker per :data:`AUTO_JOBS_BYTES` of a ``size``-byte
+    file, at most ``cpus`` (default: :func:`usable_cpus`) and :data:`AUTO_JOBS_MAX`."""
+    available = usable_cpus() if cpus is None else cpus
+    return max(1, min(available, AUTO_JOBS_MAX, size // AUTO_JOBS_BYTES))
 
 
 def make_options(
@@ -31,6 +55,7 @@ def make_options(
     max_tokens: int | None = None,
     count_tokens: Callable[[str], int] = estimate_tokens,
     detect_duplicates: bool = True,
+    max_line_bytes: int | None = MAX_LINE_BYTES,
 ) -> Options:
     """Check and bundle the keyword arguments shared by the ``validate_*`` functions."""
     if level not in LEVELS:
@@ -39,12 +64,15 @@ def make_options(
         raise ValueError(f"min_messages must be >= 0, got {min_messages}")
     if max_errors is not None and max_errors < 0:
         raise ValueError(f"max_errors must be >= 0 or None, got {max_errors}")
+    if max_line_bytes is not None and max_line_bytes < 1:
+        raise ValueError(f"max_line_bytes must be >= 1 or None, got {max_line_bytes}")
     return Options(
         level=level,
         min_messages=min_messages,
         max_errors=max_errors,
         limits=Limits(max_chars=max_chars, max_tokens=max_tokens, count_tokens=count_tokens),
         detect_duplicates=detect_duplicates,
+        max_line_bytes=max_line_bytes,
     )
 
 
@@ -68,22 +96,25 @@ def validate_file(
     level: Level = "strict",
     min_messages: int = 2,
     max_errors: int | None = 50,
-    jobs: int = 1,
+    jobs: int | Literal["auto"] = 1,
     max_chars: int | None = None,
     max_tokens: int | None = None,
     count_tokens: Callable[[str], int] = estimate_tokens,
     detect_duplicates: bool = True,
+    max_line_bytes: int | None = MAX_LINE_BYTES,
     progress: ProgressCallback | None = None,
 ) -> JsonlReport:
-    """Validate every line of an SFT JSONL file, in constant memory.
+    """Validate every line of an SFT JSONL file, in memory bounded by its longest line.
 
     ``level="compat"`` gives synth-ai 0.2.19's verdict (spec §6.1, one error per record,
     its exact messages); ``"strict"`` adds the authoring rules. ``min_messages`` defaults
     to 2 like the upload path. At most ``max_errors`` errors are kept (``None`` = all);
     ``error_count`` is always the total. ``jobs > 1`` validates byte ranges in parallel
-    processes (files under ``jobs * 8 MiB`` use one). ``progress`` is called with the
-    number of bytes consumed since the last call. ``count_tokens`` must be picklable when
-    ``jobs > 1`` on platforms without ``fork``.
+    processes (files under ``jobs * 8 MiB`` use one); ``jobs="auto"`` picks the number
+    with :func:`auto_jobs`. A line longer than ``max_line_bytes`` (64 MiB by default,
+    ``None`` = no limit) is an ``SFT-LINE`` error and is not parsed. ``progress`` is called
+    with the number of bytes consumed since the last call. ``count_tokens`` must be
+    picklable when ``jobs > 1`` on platforms without ``fork``.
 
     Raises ``FileNotFoundError``/``IsADirectoryError`` for a bad path and ``ValueError``
     for a bad option.
@@ -96,9 +127,10 @@ def validate_file(
         max_tokens=max_tokens,
         count_tokens=count_tokens,
         detect_duplicates=detect_duplicates,
+        max_line_bytes=max_line_bytes,
     )
-    if jobs < 1:
-        raise ValueError(f"jobs must be >= 1, got {jobs}")
+    if jobs != "auto" and (not isinstance(jobs, int) or jobs < 1):
+        raise ValueError(f"jobs must be >= 1 or 'auto', got {jobs!r}")
     file_path = Path(path)
     source = str(path)
     if not file_path.exists():
@@ -106,7 +138,11 @@ def validate_file(
     if file_path.is_dir():
         raise IsADirectoryError(source)
     size = file_path.stat().st_size
+    if jobs == "auto":
+        jobs = auto_jobs(size)
     if jobs > 1 and size >= jobs * MIN_RANGE_BYTES:
+        from conformance.jsonl.parallel import finish_merged, scan_path_parallel
+
         merged = scan_path_parallel(file_path, options, jobs, source=source, progress=progress)
         result = finish_merged(merged, options, source)
     else:
@@ -124,6 +160,7 @@ def validate_stream(
     max_chars: int | None = None,
     max_tokens: int | None = None,
     detect_duplicates: bool = True,
+    max_line_bytes: int | None = MAX_LINE_BYTES,
     progress: ProgressCallback | None = None,
 ) -> JsonlReport:
     """Validate a binary stream (e.g. ``sys.stdin.buffer``) read to its end, block by block.
@@ -137,6 +174,7 @@ def validate_stream(
         max_chars=max_chars,
         max_tokens=max_tokens,
         detect_duplicates=detect_duplicates,
+        max_line_bytes=max_line_bytes,
     )
     scanner = Scanner(options, source)
     scanner.scan_blocks(iter_file_blocks(stream), progress=progress)
@@ -153,6 +191,7 @@ def validate_lines(
     max_chars: int | None = None,
     max_tokens: int | None = None,
     detect_duplicates: bool = True,
+    max_line_bytes: int | None = MAX_LINE_BYTES,
 ) -> JsonlReport:
     """Validate an iterable of lines (bytes or str, with or without the trailing newline).
 
@@ -167,6 +206,7 @@ def validate_lines(
         max_chars=max_chars,
         max_tokens=max_tokens,
         detect_duplicates=detect_duplicates,
+        max_line_bytes=max_line_bytes,
     )
     scanner = Scanner(options, source)
     lineno = 0
@@ -174,7 +214,11 @@ def validate_lines(
         raw = item.encode("utf-8", "surrogatepass") if isinstance(item, str) else item
         scanner.result.bytes += len(raw)
         lineno += 1
-        scanner.scan_line(raw.removesuffix(b"\n"), lineno)
+        line = raw.removesuffix(b"\n")
+        if max_line_bytes is not None and len(line) > max_line_bytes:
+            scanner.too_long(lineno, len(line))
+        else:
+            scanner.scan_line(line, lineno)
     scanner.result.lines = lineno
     return _report(scanner.finish(), options, source)
 

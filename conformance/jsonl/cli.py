@@ -10,12 +10,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 
 from conformance.exitcodes import ExitCode
-from conformance.jsonl.api import validate_file, validate_stream
+from conformance.jsonl.api import AUTO_JOBS_BYTES, AUTO_JOBS_MAX, validate_file, validate_stream
+from conformance.jsonl.engine import MAX_LINE_BYTES
 from conformance.jsonl.model import LEVELS, RULES, JsonlReport, Level
 from conformance.jsonl.report import render_json, render_text
 
@@ -24,11 +25,12 @@ PROGRESS_MIN_BYTES = 32 * 1024 * 1024
 
 _GLOB_CHARS = frozenset("*?[")
 
-_EPILOG = """\b
+_EPILOG = f"""\b
 Examples:
   taskapp-conformance validate-jsonl train.jsonl
   taskapp-conformance validate-jsonl --level compat --min-messages 1 data/
   taskapp-conformance validate-jsonl 'runs/**/*.jsonl' --jobs 2 --format json
+  taskapp-conformance validate-jsonl --max-line-bytes 512MiB huge-records.jsonl
   cat train.jsonl | taskapp-conformance validate-jsonl -
 
 \b
@@ -44,8 +46,12 @@ Exit codes:
   1  invalid records (or an invalid file) found
   2  usage error: missing path, bad option, unreadable file
 
-Every line is checked in constant memory. Rule IDs (SFT-5, SFT-S3, ...) are
-listed in the README; messages of compat rules are synth-ai's own.
+Every line is checked, in time linear in the input and memory bounded by the
+longest line (about three times it, plus its parsed form); a line over
+--max-line-bytes is reported (SFT-LINE) and skipped. --jobs auto (the default)
+uses one worker per {AUTO_JOBS_BYTES // 2**20} MiB of a file, up to the usable CPUs
+and at most {AUTO_JOBS_MAX}. Rule IDs (SFT-5, SFT-S3, ...) are listed in the README;
+messages of compat rules are synth-ai's own.
 """
 
 
@@ -68,6 +74,52 @@ class _UsageProblem(click.ClickException):
 
 def _usage_error(message: str) -> click.ClickException:
     return _UsageProblem(message)
+
+
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1000,
+    "kb": 1000,
+    "kib": 1024,
+    "m": 1000**2,
+    "mb": 1000**2,
+    "mib": 1024**2,
+    "g": 1000**3,
+    "gb": 1000**3,
+    "gib": 1024**3,
+}
+
+
+def parse_size(ctx: click.Context | None, param: click.Parameter | None, value: str) -> int:
+    """``--max-line-bytes``: ``67108864``, ``64MiB``, ``200MB``, ``1GiB`` (0 = no limit)."""
+    text = value.strip().lower().replace("_", "")
+    number = text.rstrip("kmgib")
+    unit = text[len(number) :]
+    if not number.isdigit() or unit not in _UNITS:
+        raise click.BadParameter(
+            f"{value!r} is not a size (examples: 67108864, 64MiB, 200MB, 1GiB)", ctx, param
+        )
+    return int(number) * _UNITS[unit]
+
+
+def _format_size(nbytes: int) -> str:
+    for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if nbytes % factor == 0:
+            return f"{nbytes // factor}{unit}"
+    return str(nbytes)
+
+
+def parse_jobs(
+    ctx: click.Context | None, param: click.Parameter | None, value: str
+) -> int | Literal["auto"]:
+    """``--jobs``: ``auto`` or a whole number of worker processes, at least 1."""
+    text = value.strip().lower()
+    if text == "auto":
+        return "auto"
+    if not text.isdigit() or int(text) < 1:
+        raise click.BadParameter(f"{value!r} is not 'auto' or a whole number >= 1", ctx, param)
+    return int(text)
 
 
 def expand_paths(arguments: tuple[str, ...]) -> list[str]:
@@ -159,7 +211,9 @@ def _show_progress(files: list[str], choice: bool | None) -> bool:
     return sum(os.path.getsize(path) for path in files) >= PROGRESS_MIN_BYTES
 
 
-def _validate_one(path: str, options: dict[str, Any], jobs: int, progress: Any) -> JsonlReport:
+def _validate_one(
+    path: str, options: dict[str, Any], jobs: int | Literal["auto"], progress: Any
+) -> JsonlReport:
     if path == "-":
         return validate_stream(sys.stdin.buffer, source="<stdin>", progress=progress, **options)
     return validate_file(path, jobs=jobs, progress=progress, **options)
@@ -196,10 +250,22 @@ def _validate_one(path: str, options: dict[str, Any], jobs: int, progress: Any) 
 @click.option(
     "--jobs",
     "-j",
-    type=click.IntRange(min=1),
-    default=1,
+    default="auto",
+    metavar="N|auto",
+    callback=parse_jobs,
     show_default=True,
-    help="Worker processes per file (byte ranges; files under jobs x 8 MiB use one).",
+    help=f"Worker processes per file (byte ranges). auto: one per {AUTO_JOBS_BYTES // 2**20} "
+    f"MiB of the file, up to the usable CPUs (at most {AUTO_JOBS_MAX}); with N, files under "
+    "N x 8 MiB use one.",
+)
+@click.option(
+    "--max-line-bytes",
+    default=_format_size(MAX_LINE_BYTES),
+    metavar="SIZE",
+    callback=parse_size,
+    show_default=True,
+    help="Longest line parsed (e.g. 512MiB; 0 = no limit); a longer one is an SFT-LINE "
+    "error and the next lines are still checked. Peak memory is about 3x this.",
 )
 @click.option(
     "--max-chars",
@@ -231,13 +297,14 @@ def validate_jsonl_command(
     level: Level,
     min_messages: int,
     max_errors: int,
-    jobs: int,
+    jobs: int | Literal["auto"],
+    max_line_bytes: int,
     max_chars: int | None,
     max_tokens: int | None,
     output_format: str,
     progress: bool | None,
 ) -> None:
-    """Validate SFT JSONL files: every line, exact errors, constant memory.
+    """Validate SFT JSONL files: every line, exact errors, linear time.
 
     PATH is a file, a directory (its *.jsonl files, recursively), a glob pattern
     (quote it; ** is recursive) or - for standard input.
@@ -252,6 +319,7 @@ def validate_jsonl_command(
         "max_errors": cap,
         "max_chars": max_chars,
         "max_tokens": max_tokens,
+        "max_line_bytes": max_line_bytes or None,
     }
     reports: list[JsonlReport] = []
     try:

@@ -1,15 +1,23 @@
 """The streaming core: split bytes into physical lines, parse, apply the rules, collect.
 
-Memory is constant in the file size: the input is read in ``BLOCK_SIZE`` blocks, split
-on ``\\n`` by hand (physical 1-based line numbers, blank lines counted), and only the
-capped error list plus the duplicate index (see :data:`DUPLICATE_CAPACITY`) are kept.
+Time is linear in the input and memory is bounded by the longest line, not the file:
+the input is read in ``BLOCK_SIZE`` blocks, each block is searched for ``\\n`` once, and
+a line that spans blocks is kept as a list of its pieces and joined once when its end
+arrives (each byte is copied at most once, never a growing carry). Peak memory is about
+twice the longest line (its pieces, then the joined line) plus its parsed form, plus the
+capped error list and the duplicate index (see :data:`DUPLICATE_CAPACITY`). A line longer
+than ``max_line_bytes`` (:data:`MAX_LINE_BYTES` by default) is not kept at all: its bytes
+are counted and dropped, and it is reported as ``SFT-LINE`` with its size; the lines
+after it are validated as usual. Line numbers are physical and 1-based, blank lines
+counted.
 
 Parsing uses ``orjson`` and falls back to the stdlib ``json`` module whenever orjson
-refuses a line, so the verdict follows Python ``json.loads`` semantics exactly as
-synth-ai does: ``NaN``/``Infinity``, lone surrogate escapes and huge integers are
-accepted, Unicode whitespace around a record is ignored, a BOM is an error. Like
-synth-ai's text-mode reader, a bare ``\\r`` ends a line (the pieces are validated
-separately and ``strict`` flags it).
+refuses a line (:mod:`conformance.jsonl.parse` sets both parsers' limits), so the verdict
+follows Python ``json.loads`` semantics exactly as synth-ai does: ``NaN``/``Infinity``,
+lone surrogate escapes and integers of up to 4,300 digits are accepted, Unicode
+whitespace around a record is ignored, a BOM is an error. Like synth-ai's text-mode
+reader, a bare ``\\r`` ends a line (the pieces are validated separately and ``strict``
+flags it).
 
 Where the ``compat`` verdict is the same but the report differs from synth-ai's:
 
@@ -17,22 +25,28 @@ Where the ``compat`` verdict is the same but the report differs from synth-ai's:
   more line per CR;
 * invalid UTF-8 is ``SFT-UTF8`` at its line; synth-ai raises ``UnicodeDecodeError``;
 * JSON nested deeper than Python's recursion limit is ``SFT-JSON`` (nesting too deep);
-  synth-ai raises ``RecursionError``.
+  synth-ai raises ``RecursionError``;
+* an integer of more than 4,300 digits is ``SFT-JSON``; synth-ai raises ``ValueError``.
+
+Where it differs: a line over ``max_line_bytes`` is an error (``SFT-LINE``) that
+synth-ai, which reads any line whole, does not have. A bare CR does not end a line for
+this limit.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from json import JSONDecodeError
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 import orjson
 
 from conformance.jsonl.model import RULES, JsonlError, Level
+from conformance.jsonl.parse import LONG_DIGIT_RUN, HugeIntegerError, loads_exact
 from conformance.jsonl.rules_compat import (
     Finding,
     first_compat_finding,
@@ -41,7 +55,14 @@ from conformance.jsonl.rules_compat import (
 from conformance.jsonl.rules_strict import NO_LIMITS, Limits, iter_strict_findings, strict_clean
 
 BLOCK_SIZE = 256 * 1024
-"""Bytes read per I/O call; peak memory is a small multiple of this."""
+"""Bytes read per I/O call."""
+
+MAX_LINE_BYTES = 64 * 1024 * 1024
+"""Default ``max_line_bytes``: longer lines are ``SFT-LINE`` errors, counted but not parsed.
+
+64 MiB is some 100 times the longest real SFT record (a 128k-token conversation is about
+0.5 MB of text; a record with a dozen base64 images a few MB), and keeps the peak memory
+of one line (about twice the line plus its parsed form) to a few hundred MB."""
 
 DUPLICATE_CAPACITY = 1_000_000
 """Distinct records remembered for duplicate detection (about 100 bytes each, so at most
@@ -64,6 +85,7 @@ class Options:
     limits: Limits = NO_LIMITS
     detect_duplicates: bool = True
     duplicate_capacity: int = DUPLICATE_CAPACITY
+    max_line_bytes: int | None = MAX_LINE_BYTES
 
     @property
     def strict(self) -> bool:
@@ -163,7 +185,10 @@ class Scanner:
     """Validates physical lines one by one; holds the counters and the capped error list.
 
     ``collect_digests`` makes the scanner hand its record digests back (``--jobs``
-    workers) instead of detecting duplicates itself.
+    workers) instead of detecting duplicates itself. Two counters show that the work on
+    long lines is linear: ``joined_bytes`` (bytes copied to assemble lines that span
+    blocks; at most the input size) and ``peak_held_bytes`` (the most bytes held for an
+    unfinished line; at most ``max_line_bytes``).
     """
 
     def __init__(
@@ -189,6 +214,9 @@ class Scanner:
         self._inline_dedupe = not collect_digests and digest_kind == "hash"
         self._seen = self._index.first_lines
         self._capacity = options.duplicate_capacity
+        self._max_line = options.max_line_bytes
+        self.joined_bytes = 0
+        self.peak_held_bytes = 0
 
     # -- bookkeeping -------------------------------------------------------------------
     def add(self, error: JsonlError) -> None:
@@ -210,30 +238,83 @@ class Scanner:
         final: bool = True,
         progress: ProgressCallback | None = None,
     ) -> ScanResult:
-        """Validate a stream given as raw byte blocks; ``final`` = it ends the file."""
-        carry = b""
-        lineno = self.result.lines
+        """Validate a stream given as raw byte blocks; ``final`` = it ends the file.
+
+        Each block is split on ``\\n`` once. The unfinished line at the end of a block is
+        appended to one growing buffer (never re-joined with each new block) that becomes
+        the line, one copy, when its newline arrives; past ``max_line_bytes`` the buffer
+        is emptied and only the line's size is counted.
+        """
+        result = self.result
+        lineno = result.lines
         feed = self.feed
+        limit = self._max_line
+        held = bytearray()  # the unfinished line (emptied past the limit)
+        held_size = 0  # its size so far, counted even when dropped
         for raw_block in blocks:
-            self.result.bytes += len(raw_block)
+            result.bytes += len(raw_block)
             if progress is not None:
                 progress(len(raw_block))
-            block = carry + raw_block if carry else raw_block
-            lines = block.split(b"\n")
-            carry = lines.pop()
-            if b"\r" in block:
+            lines = raw_block.split(b"\n")
+            tail = lines.pop()
+            if not lines:  # no newline: the unfinished line goes on
+                held_size = self._hold(held, held_size, tail)
+                continue
+            if held_size:
+                lineno += 1
+                self._finish_line(held, held_size, lines[0], lineno, unterminated=False)
+                del lines[0]
+            if b"\r" in raw_block or (limit is not None and len(raw_block) > limit):
                 for line in lines:
                     lineno += 1
-                    self.scan_line(line, lineno, unterminated=False)
+                    self._checked_line(line, lineno)
             else:
                 for line in lines:
                     lineno += 1
                     feed(line, lineno)
-        if carry:
+            held.clear()
+            held_size = self._hold(held, 0, tail) if tail else 0
+        if held_size:
             lineno += 1
-            self.scan_line(carry, lineno, unterminated=final)
-        self.result.lines = lineno
-        return self.result
+            self._finish_line(held, held_size, b"", lineno, unterminated=final)
+        result.lines = lineno
+        return result
+
+    def _hold(self, held: bytearray, size: int, piece: bytes) -> int:
+        """Append ``piece`` to the unfinished line; drop the line once it is over the limit."""
+        size += len(piece)
+        if self._max_line is not None and size > self._max_line:
+            held.clear()
+        else:
+            held += piece
+            self.peak_held_bytes = max(self.peak_held_bytes, size)
+        return size
+
+    def _finish_line(
+        self, held: bytearray, size: int, end: bytes, lineno: int, *, unterminated: bool
+    ) -> None:
+        """Validate a line that spanned blocks: ``held`` then ``end``, made bytes once."""
+        size += len(end)
+        if self._max_line is not None and size > self._max_line:
+            held.clear()
+            self.too_long(lineno, size)
+            return
+        held += end
+        line = bytes(held)
+        held.clear()  # free the buffer (one allocation, given back whole) before parsing
+        self.joined_bytes += len(line)
+        self.scan_line(line, lineno, unterminated=unterminated)
+
+    def _checked_line(self, line: bytes, lineno: int) -> None:
+        if self._max_line is not None and len(line) > self._max_line:
+            self.too_long(lineno, len(line))
+        else:
+            self.scan_line(line, lineno)
+
+    def too_long(self, lineno: int, size: int) -> None:
+        """Report a line over ``max_line_bytes`` (``SFT-LINE``); it counts as a record."""
+        self.result.records += 1
+        self.add(make_error(self.source, lineno, too_long_finding(size, self._max_line or 0)))
 
     def scan_line(self, line: bytes, lineno: int, *, unterminated: bool = False) -> None:
         """Validate one physical line, splitting it at bare CRs as synth-ai would."""
@@ -288,8 +369,11 @@ class Scanner:
         self.add(make_error(self.source, lineno, duplicate_finding(first)))
 
     def _exact_findings(self, line: bytes, findings: list[Finding] | None) -> list[Finding]:
-        """Recompute findings on the stdlib parse (orjson turns huge ints into floats)."""
-        record = json.loads(line.decode("utf-8").strip())
+        """Recompute findings on the stdlib parse when orjson may have read an integer of
+        19+ digits as a float (the type names in messages would differ)."""
+        if findings is not None and LONG_DIGIT_RUN.search(line) is None:
+            return findings
+        record = loads_exact(line.decode("utf-8").strip())
         exact = record_findings(record, self.options)
         return exact if exact or findings is None else findings
 
@@ -319,8 +403,8 @@ class Scanner:
             return
         self.result.records += 1
         try:
-            record = json.loads(stripped)
-        except json.JSONDecodeError as exc:
+            record = loads_exact(stripped)
+        except JSONDecodeError as exc:
             rule = "SFT-JSON"
             if exc.msg.startswith("Unexpected UTF-8 BOM"):
                 rule = "SFT-BOM"
@@ -332,6 +416,10 @@ class Scanner:
             return
         except RecursionError:
             self.add(make_error(self.source, lineno, Finding("SFT-JSON", "", _TOO_DEEP)))
+            return
+        except HugeIntegerError as exc:
+            finding = Finding("SFT-JSON", "", exc.message, exc.fix)
+            self.add(make_error(self.source, lineno, finding))
             return
         findings = record_findings(record, self.options)
         if findings:
@@ -361,6 +449,19 @@ def saturation_note(capacity: int) -> str:
     return (
         f"duplicate detection remembered only the first {capacity:,} distinct records; "
         "later ones are checked against those only"
+    )
+
+
+def too_long_finding(size: int, limit: int) -> Finding:
+    """The ``SFT-LINE`` finding for a line of ``size`` bytes over ``limit``."""
+    return Finding(
+        "SFT-LINE",
+        "",
+        f"line of {size:,} bytes is over the {limit:,}-byte limit (--max-line-bytes); "
+        "it was not parsed",
+        f"Split the record or drop it; if it is meant to be this large, raise "
+        f"--max-line-bytes above {size:,} (peak memory is about three times the longest "
+        "line, plus its parsed form).",
     )
 
 

@@ -68,6 +68,14 @@ _RULE_LIST: tuple[Rule, ...] = (
         "The file ends in the middle of a record: re-export it or drop the partial last line.",
     ),
     _r(
+        "SFT-LINE",
+        "compat",
+        "§6.2",
+        "each line is at most --max-line-bytes long (a limit of this validator)",
+        "a line of at most --max-line-bytes bytes (64 MiB by default)",
+        "Split the record or drop it; if it is meant to be this large, raise --max-line-bytes.",
+    ),
+    _r(
         "SFT-EMPTY",
         "compat",
         "§6.2",

@@ -33,9 +33,6 @@ from conformance.jsonl.engine import (
 )
 from conformance.jsonl.model import JsonlError
 
-MIN_RANGE_BYTES = 8 * 1024 * 1024
-"""Files smaller than ``jobs`` times this are validated in one process."""
-
 _worker_state: dict[str, Any] = {}
 
 
@@ -96,7 +93,7 @@ def scan_path_parallel(
     source: str,
     progress: ProgressCallback | None = None,
 ) -> ScanResult:
-    """Validate ``path`` with ``jobs`` processes; falls back to one for small files."""
+    """Validate ``path`` with up to ``jobs`` processes (fewer when it has fewer lines)."""
     size = os.path.getsize(path)
     ranges = split_ranges(path, size, jobs)
     context, kind = _context()

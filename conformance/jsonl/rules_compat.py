@@ -8,8 +8,11 @@ iterating, so it reports every structural problem of a record at once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
+
+from conformance.jsonl.parse import INT_MAX_DIGITS, HugeIntegerError, loads_exact
 
 
 class Finding(NamedTuple):
@@ -32,20 +35,55 @@ def _tool_call_findings(call: Any, where: str, j: int) -> Iterator[Finding]:
         return
     function = call.get("function")
     name: Any = None
+    arguments: Any = None
     name_path = f"{where}.name"
     if isinstance(function, dict):
         candidate = function.get("name")
         name = candidate if isinstance(candidate, str) else None
+        arguments = function.get("arguments")
         name_path = f"{where}.function.name"
     if name is None:
         top = call.get("name")
         if isinstance(top, str):
             name = top
+            arguments = call.get("arguments")
             name_path = f"{where}.name"
     if name is None or not name.strip():
         if name is None:
             name_path = f"{where}.function.name"
         yield Finding("SFT-7b", name_path, f"tool_call {j} missing function name")
+        return
+    huge = huge_integer_in(arguments)
+    if huge is not None:
+        args_path = name_path.removesuffix("name") + "arguments"
+        yield Finding(
+            "SFT-JSON",
+            args_path,
+            f"tool_call {j} arguments hold {huge.detail}",
+            huge.fix,
+        )
+
+
+_DIGIT_RUN = re.compile(f"[0-9]{{{INT_MAX_DIGITS + 1}}}")
+
+
+def huge_integer_in(arguments: Any) -> HugeIntegerError | None:
+    """The error synth-ai's ``json.loads`` of string tool arguments would crash with.
+
+    synth-ai parses string arguments and keeps the text when it is not JSON, but an
+    integer of more than 4,300 digits raises ``ValueError``, which nothing catches.
+    """
+    if type(arguments) is not str or len(arguments) <= INT_MAX_DIGITS:
+        return None
+    if _DIGIT_RUN.search(arguments) is None:
+        return None
+    try:
+        loads_exact(arguments)
+    except HugeIntegerError as exc:
+        return exc
+    except (ValueError, RecursionError):
+        return None
+    return None
 
 
 def _message_findings(message: Any, i: int) -> Iterator[Finding]:
@@ -195,10 +233,20 @@ def first_compat_finding(record: Any, min_messages: int) -> Finding | None:
                 if type(call) is not dict:
                     return next(iter_compat_findings(record, min_messages), None)
                 function = call.get("function")
-                name = function.get("name") if type(function) is dict else None
+                name = arguments = None
+                if type(function) is dict:
+                    name = function.get("name")
+                    arguments = function.get("arguments")
                 if type(name) is not str:
                     name = call.get("name")
+                    arguments = call.get("arguments")
                 if type(name) is not str or not name or name.isspace():
+                    return next(iter_compat_findings(record, min_messages), None)
+                if (
+                    type(arguments) is str
+                    and len(arguments) > INT_MAX_DIGITS
+                    and huge_integer_in(arguments) is not None
+                ):
                     return next(iter_compat_findings(record, min_messages), None)
         known = 1 + ("content" in message) + ("tool_call_id" in message) + (tool_calls is not None)
         if size > known and not (

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from conformance.jsonl.parse import HugeIntegerError, loads_exact
 from conformance.jsonl.rules_compat import Finding, tools_ok
 
 ROLES = frozenset({"system", "user", "assistant", "tool"})
@@ -42,15 +43,19 @@ NO_LIMITS = Limits()
 
 
 def _json_error(text: str) -> str | None:
+    """Why string tool arguments are not JSON, or ``None`` (also for an integer over the
+    parser limit: the compat walk reports that one, as synth-ai fails on it)."""
     try:
         orjson.loads(text)
     except orjson.JSONDecodeError:
         try:
-            json.loads(text)
+            loads_exact(text)
         except json.JSONDecodeError as exc:
             return exc.msg
         except RecursionError:
             return "nesting too deep"
+        except HugeIntegerError:
+            return None
     return None
 
 

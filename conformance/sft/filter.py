@@ -29,6 +29,7 @@ import math
 import os
 import random
 import sqlite3
+import sys
 import tomllib
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -261,6 +262,12 @@ def read_toml(path: Path, what: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Failed to parse TOML '{path}': {exc}") from None
+    except ValueError:  # tomllib's int() of an integer over Python's int_max_str_digits
+        raise ConfigError(
+            f"Failed to parse TOML '{path}': an integer longer than "
+            f"{sys.get_int_max_str_digits():,} digits, which Python (and so synth-ai) "
+            "refuses to read; write it as a string"
+        ) from None
 
 
 def load_filter_config(path: Path) -> FilterConfig:

@@ -78,7 +78,12 @@ def test_glob_and_stdin(files: Path) -> None:
         (["/nonexistent/*.jsonl"], "Error: no file matches /nonexistent/*.jsonl"),
         (
             ["--jobs", "0", "x"],
-            "Error: Invalid value for '--jobs' / '-j': 0 is not in the range x>=1.",
+            "Error: Invalid value for '--jobs' / '-j': '0' is not 'auto' or a whole number >= 1",
+        ),
+        (
+            ["--max-line-bytes", "12XB", "x"],
+            "Error: Invalid value for '--max-line-bytes': '12XB' is not a size "
+            "(examples: 67108864, 64MiB, 200MB, 1GiB)",
         ),
         (
             ["--level", "loose", "x"],
@@ -90,7 +95,15 @@ def test_glob_and_stdin(files: Path) -> None:
             "Error: --max-chars and --max-tokens apply to --level strict only",
         ),
     ],
-    ids=["missing", "no-match", "bad-jobs", "bad-level", "no-path", "limits-need-strict"],
+    ids=[
+        "missing",
+        "no-match",
+        "bad-jobs",
+        "bad-line-size",
+        "bad-level",
+        "no-path",
+        "limits-need-strict",
+    ],
 )
 def test_usage_errors_are_one_line_exit_two(args: list[str], message: str) -> None:
     """Usage errors print one line on stderr, no traceback, and exit 2."""
