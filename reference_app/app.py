@@ -46,6 +46,7 @@ def create_app(config: TaskAppConfig | None = None) -> FastAPI:
     app = FastAPI(
         title=cfg.name, description=cfg.description, docs_url=None, redoc_url=None, openapi_url=None
     )
+    app.state.config = cfg  # what the app was built from, to build a variant of it
 
     def require_key(request: Request) -> None:
         verdict = authenticator.verdict(request.headers)

@@ -59,6 +59,8 @@ class ArithmeticRollout:
     inference_timeout_s: float = 30.0
     max_turns: int = DEFAULT_MAX_TURNS
     listeners: Sequence[RolloutListener] = field(default_factory=tuple)
+    transport: httpx.AsyncBaseTransport | None = None
+    """How calls reach the model: the network by default (a proxy's or a test's transport)."""
 
     async def __call__(self, request: RolloutRequest) -> RolloutResponse:
         problem = _problem_for(request)
@@ -75,7 +77,7 @@ class ArithmeticRollout:
         model = str(policy_config.get("model") or DEFAULT_MODEL)
         episode = _Episode(problem, model, _max_turns(policy_config, self.max_turns))
         timeout = httpx.Timeout(self.inference_timeout_s, connect=5.0)
-        async with httpx.AsyncClient(timeout=timeout) as client:
+        async with httpx.AsyncClient(timeout=timeout, transport=self.transport) as client:
             await episode.play(client, call_url, policy_config)
         response = episode.response(request, call_url, cid)
         completed = CompletedRollout(

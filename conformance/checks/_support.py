@@ -1,17 +1,21 @@
-"""Small helpers shared by check modules: body access and validation messages."""
+"""Small helpers shared by check modules: body access, validation messages, evidence from
+the model side and key-leak detection.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from conformance.context import CheckContext, json_body
+from conformance.context import CheckContext, Rollout, json_body
 from conformance.contract import PROTECTED_GET_PATHS, ROLLOUT_PATH, ErrorEnvelope
+from conformance.inference import RecordedCall
 from conformance.outcomes import CheckFailure, CheckSkipped
+from conformance.redaction import MIN_PIECE
 
 
 def validation_problem(model: type[BaseModel], data: Any, *, strict: bool = False) -> str | None:
@@ -71,13 +75,88 @@ def nested(value: Any, *keys: str) -> Any:
     return value
 
 
-def unproven_at_the_model(ctx: CheckContext, what_passed: str) -> None:
-    """SKIP, not PASS, when the response half held but nothing recorded the model's half."""
+NO_RECORDER = (
+    "nothing records the model's calls (an --inference-url of your own records nothing): "
+    "point --recorder at a recording relay, or check a local target"
+)
+
+
+def unproven_at_the_model(what_held: str, missing: str) -> CheckSkipped:
+    """The SKIP (unproven, never a PASS) of a model-side claim that lacks its evidence."""
+    held = f"{what_held}, but " if what_held else ""
+    return CheckSkipped(f"{held}what reached the model is unproven: {missing}")
+
+
+def no_calls_recorded(rollout: Rollout) -> str:
+    return (
+        f"no model call of the rollout with cid {rollout.cid!r} reached the recorder through "
+        f"its own inference URL (route {rollout.route}/): the app called another URL, or none"
+    )
+
+
+def model_calls(ctx: CheckContext, rollout: Rollout, what_held: str = "") -> list[RecordedCall]:
+    """The model calls `rollout` made, at least one; SKIP (unproven) naming what is missing."""
     if ctx.recorder is None:
-        raise CheckSkipped(
-            f"{what_passed}, but what reached the model is unproven: with --inference-url "
-            "nothing records the calls (check a local target to prove it)"
-        )
+        raise unproven_at_the_model(what_held, NO_RECORDER)
+    calls = ctx.recorded_calls(rollout)
+    if not calls:
+        raise unproven_at_the_model(what_held, no_calls_recorded(rollout))
+    return calls
+
+
+def leaked_piece(key: str, text: str) -> str | None:
+    """A piece of `key` of 6+ characters (or the whole key if shorter) that occurs in `text`."""
+    size = min(MIN_PIECE, len(key))
+    return next(
+        (key[i : i + size] for i in range(len(key) - size + 1) if key[i : i + size] in text), None
+    )
+
+
+def json_path_of_leak(key: str, value: Any, path: str = "") -> str | None:
+    """The JSON path (`pipeline_metadata.debug[0]`, `""` for the root) of the first string,
+    or key, holding a piece of `key`.
+    """
+    if isinstance(value, str):
+        return path if leaked_piece(key, value) is not None else None
+    items: Iterable[tuple[Any, Any]] = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for name, child in items:
+        child_path = f"{path}[{name}]" if isinstance(name, int) else f"{path}.{name}".lstrip(".")
+        if isinstance(name, str) and leaked_piece(key, name) is not None:
+            return child_path
+        found = json_path_of_leak(key, child, child_path)
+        if found is not None:
+            return found
+    return None
+
+
+NON_OBJECT_BODIES: tuple[tuple[str, bytes, str | None], ...] = (
+    ("a JSON array", b"[]", "application/json"),
+    ("a JSON string", b'"rollout"', "application/json"),
+    ("a JSON number", b"42", "application/json"),
+    ("a JSON float", b"1.5", "application/json"),
+    ("JSON true", b"true", "application/json"),
+    ("JSON false", b"false", "application/json"),
+    ("JSON null", b"null", "application/json"),
+    ("an empty body", b"", "application/json"),
+    ("an empty body and no content type", b"", None),
+    ("invalid UTF-8", b'{"run_id": "\xff\xfe", "mode": "rl"}', "application/json"),
+    ("a form-encoded body", b"run_id=r1&mode=rl", "application/x-www-form-urlencoded"),
+    ("plain text", b"run a rollout please", "text/plain"),
+)
+"""(what, bytes, content type) of `POST /rollout` bodies that are not a JSON object."""
+
+
+def post_raw_rollout(ctx: CheckContext, content: bytes, content_type: str | None) -> httpx.Response:
+    """POST /rollout with exactly these bytes, once per run (RO-12 and SEC-7 send the same)."""
+    headers = {"content-type": content_type} if content_type else {}
+    key = f"raw-rollout {content_type} {content!r}"
+    return ctx.memo(key, lambda: ctx.post(ROLLOUT_PATH, content=content, headers=headers))
 
 
 def protected_requests(

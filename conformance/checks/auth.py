@@ -1,10 +1,13 @@
-"""API-key authentication on every protected route (spec §2, §1.2, §10.1 items 3-4)."""
+"""API-key authentication on every protected route, and without a configured key (spec §2,
+§1.2, §10.1 items 2-4).
+"""
 
 from __future__ import annotations
 
 import base64
 import secrets
 
+from conformance.checks._keyless import SOME_KEY, STILL_KEYED, keyless_answers, keyless_requests
 from conformance.checks._support import has_error_envelope, protected_requests, require_api_key
 from conformance.context import CheckContext
 from conformance.contract import (
@@ -13,7 +16,7 @@ from conformance.contract import (
     AUTHORIZATION_HEADER,
     HEALTH_PATH,
 )
-from conformance.outcomes import CheckFailure
+from conformance.outcomes import CheckFailure, CheckSkipped, SkipKind
 from conformance.registry import Severity, check
 
 _FIX_REJECT = "Validate the key before the handler runs and answer 401 when it does not match."
@@ -152,3 +155,45 @@ def rejection_uses_error_envelope(ctx: CheckContext) -> None:
             got=ctx.describe(response),
             fix="Raise the rejection through the error envelope so clients can read its code.",
         )
+
+
+@check("AUTH-10", severity=Severity.SHOULD, spec="§2.2", tags=("auth",), depends_on=("AUTH-1",))
+def accepts_key_in_x_api_key_list(ctx: CheckContext) -> None:
+    """The key inside a comma list in `X-API-Key` is accepted, as synth-ai's server splits it."""
+    # SHOULD (§10.1 item 4): synth-ai's own tools send one key in X-API-Key; a list there
+    # comes from hand-made clients and proxies that merge headers.
+    value = f"{secrets.token_hex(8)}, {require_api_key(ctx)}"
+    _assert_accepted(
+        ctx,
+        "X-API-Key: <other>, <key>",
+        {API_KEY_HEADER: value},
+        "Split X-API-Key on commas, trim each part, and accept any listed key (§2.2).",
+    )
+
+
+@check("AUTH-11", severity=Severity.MUST, spec="§2.1", tags=("auth", "config"))
+def unconfigured_key_answers_503(ctx: CheckContext) -> None:
+    """An in-process app built without a key answers 503 with the error envelope, not 200 or 500."""
+    requests = keyless_requests(ctx.probe_body(), ctx.api_key)
+    answers = keyless_answers(ctx.target, requests, ctx.settings.request_timeout_s * 4)
+    if isinstance(answers, str):
+        return  # it refuses to start without a key: it fails closed, which is the point
+    status = {r.label: a.status_code for r, a in zip(requests, answers, strict=True)}
+    if status.get(STILL_KEYED) == 200 and status[SOME_KEY] != 200:
+        raise CheckSkipped(
+            "built with no key variable set, the app still accepts the run's key: it takes its "
+            "key from elsewhere (a file, a secret store), so it cannot be built without one here",
+            kind=SkipKind.NOT_APPLICABLE,
+        )
+    for request, response in zip(requests, answers, strict=True):
+        if response.status_code != 503 or not has_error_envelope(response):
+            raise CheckFailure(
+                sent=f"{request.label}, to the app built with no ENVIRONMENT_API_KEY (nor an "
+                "alias or a dev fallback)",
+                expected='503 {"detail": {"error": {"code": "missing_environment_api_key", '
+                '"message": ...}}}',
+                got=ctx.describe(response),
+                fix="With no key configured, answer every protected route 503 with the error "
+                "envelope: never serve it open, never crash (§1.2).",
+                summary=f"without a configured key, {request.label} got {response.status_code}",
+            )

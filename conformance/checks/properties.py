@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -18,12 +19,13 @@ from hypothesis import strategies as st
 
 from conformance import strategies
 from conformance.checks._support import (
+    NO_RECORDER,
     has_error_envelope,
     nested,
     unproven_at_the_model,
     validation_problem,
 )
-from conformance.context import CheckContext, json_body
+from conformance.context import CheckContext, Rollout, json_body
 from conformance.contract import ROLLOUT_PATH, TASK_INFO_PATH, TaskInfo, url_with_cid_first
 from conformance.hypothesis_lock import HYPOTHESIS_LOCK
 from conformance.openapi import MAX_SEED
@@ -114,47 +116,66 @@ def task_info_is_stable_for_any_seed(ctx: CheckContext) -> None:
         )
 
 
-def _cid_problem(ctx: CheckContext, cid: str, params: list[tuple[str, str]]) -> str | None:
-    base = ctx.require_inference_url()
-    parts = urlsplit(base)
+def _cid_problem(
+    ctx: CheckContext, cid: str, params: list[tuple[str, str]], unproven: list[str]
+) -> str | None:
+    """What is wrong with one drawn rollout; its cid joins `unproven` when no call was seen."""
+    route = f"/r/{uuid.uuid4().hex[:16]}" if ctx.recorder is not None else None
+    body = ctx.rollout_body(cid=cid, route=route)
+    parts = urlsplit(body["policy"]["config"]["inference_url"])
     query = "&".join(q for q in (parts.query, urlencode(params)) if q)
-    url = url_with_cid_first(urlunsplit(parts._replace(query=query)), cid)
-    body = ctx.rollout_body(cid=cid)
-    body["policy"]["config"]["inference_url"] = url
-    seen_before = len(ctx.recorder.calls()) if ctx.recorder is not None else 0
-    response = ctx.post(ROLLOUT_PATH, json_body=body)
-    got = json_body(response)
-    if response.status_code != 200 or not isinstance(got, dict):
-        return ctx.describe(response)
+    body["policy"]["config"]["inference_url"] = url_with_cid_first(
+        urlunsplit(parts._replace(query=query)), cid
+    )
+    rollout = Rollout(cid, route, body, ctx.post(ROLLOUT_PATH, json_body=body))
+    got = json_body(rollout.response)
+    if rollout.response.status_code != 200 or not isinstance(got, dict):
+        return ctx.describe(rollout.response)
     for where in ("trace_correlation_id", "pipeline_metadata.trace_correlation_id"):
         value = nested(got, *where.split("."))
         if value != cid:
             return f"{where} = {value!r}"
-    if ctx.recorder is not None:
-        calls = ctx.recorder.calls()[seen_before:]
-        if not any(c.cid == cid for c in calls):
-            return f"the model never received cid={cid!r}; it got {[c.cid for c in calls][:3]}"
-        lost = sorted({p for c in calls if c.cid == cid for p in params if p not in c.query})
-        if lost:
-            return f"the model's URL lost the parameter(s) {lost}"
+    calls = ctx.recorded_calls(rollout) if ctx.recorder is not None else []
+    if ctx.recorder is not None and not calls:
+        unproven.append(cid)
+    wrong = [c.cid for c in calls if c.cid != cid]
+    if wrong:
+        return f"the model received cid={wrong[0]!r}, not cid={cid!r}"
+    lost = sorted({p for c in calls for p in params if p not in c.query})
+    if lost:
+        return f"the model's URL lost the parameter(s) {lost}"
     return None
 
 
 @check(
-    "PROP-2", severity=Severity.MUST, spec="§4.6", tags=("property", "cid"), depends_on=("RO-1",)
+    "PROP-2",
+    severity=Severity.MUST,
+    spec="§4.6",
+    tags=("property", "cid", "recorder"),
+    depends_on=("RO-1",),
 )
 def any_cid_round_trips_exactly(ctx: CheckContext) -> None:
     """Drawn cids (some needing URL encoding) come back exactly; other URL parameters survive."""
     ctx.require_inference_url()
     drawn = st.tuples(strategies.cids(needs_encoding=True), strategies.extra_query_params())
+    unproven: list[str] = []
     found = _falsify(
         drawn,
-        lambda pair: _cid_problem(ctx, *pair),
+        lambda pair: _cid_problem(ctx, pair[0], pair[1], unproven),
         max_examples=_ROLLOUT_EXAMPLES,
         explicit=(("100%-sure", [("api-version", "2024-06-01")]),),
     )
     if found is None:
-        unproven_at_the_model(ctx, "every drawn cid came back exactly in the responses")
+        held = "every drawn cid came back exactly in the responses"
+        if ctx.recorder is None:
+            raise unproven_at_the_model(held, NO_RECORDER)
+        if unproven:
+            raise unproven_at_the_model(
+                held,
+                f"{len(unproven)} drawn rollout(s), the first with cid {unproven[0]!r}, made no "
+                "model call the recorder saw through their own inference URL: the app called "
+                "another URL, or none",
+            )
         return
     cid, params = found.value
     raise CheckFailure(

@@ -1,17 +1,28 @@
-"""Secrets and exposure: key material in responses, /health prefixes, /debug/env, CORS
-(§1.3, D23).
+"""Secrets and exposure: key material in responses and model calls, /health prefixes,
+/debug/env, CORS, stack traces (§1.2, §1.3, D23).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import re
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 
-from conformance.checks._support import nested, protected_requests, require_api_key
+from conformance.checks._support import (
+    NON_OBJECT_BODIES,
+    json_path_of_leak,
+    leaked_piece,
+    model_calls,
+    nested,
+    post_raw_rollout,
+    protected_requests,
+    require_api_key,
+)
 from conformance.context import CheckContext, json_body
 from conformance.contract import (
     API_KEY_HEADER,
@@ -20,52 +31,24 @@ from conformance.contract import (
     PROTECTED_GET_PATHS,
     ROLLOUT_PATH,
     ROOT_PATH,
+    TASK_INFO_PATH,
 )
+from conformance.inference import RecordedCall
 from conformance.outcomes import CheckFailure, CheckSkipped
 from conformance.registry import Severity, check
 
-_MIN_LEAK = 6
 _EVIL_ORIGIN = "https://attacker.example"
-
-
-def _leaked_piece(key: str, text: str) -> str | None:
-    """A piece of `key` of 6+ characters (or the whole key if shorter) that occurs in `text`."""
-    size = min(_MIN_LEAK, len(key))
-    return next(
-        (key[i : i + size] for i in range(len(key) - size + 1) if key[i : i + size] in text), None
-    )
 
 
 def _leak(key: str, response: httpx.Response) -> tuple[str, str | None] | None:
     """(where, the header line) of the first 6+-character piece of `key` in `response`."""
     for name, value in response.headers.items():
-        if _leaked_piece(key, f"{name}: {value}") is not None:
+        if leaked_piece(key, f"{name}: {value}") is not None:
             return f"header {name}", f"{name}: {value}"
-    if _leaked_piece(key, response.text) is None:
+    if leaked_piece(key, response.text) is None:
         return None
-    path = _json_path_of_leak(key, json_body(response))
+    path = json_path_of_leak(key, json_body(response))
     return (f"the body at {path}" if path else "the body"), None
-
-
-def _json_path_of_leak(key: str, value: Any, path: str = "") -> str | None:
-    """The JSON path (`pipeline_metadata.debug[0]`) of the first string holding a piece."""
-    if isinstance(value, str):
-        return path if _leaked_piece(key, value) is not None else None
-    items: Iterable[tuple[Any, Any]] = (
-        value.items()
-        if isinstance(value, dict)
-        else enumerate(value)
-        if isinstance(value, list)
-        else ()
-    )
-    for name, child in items:
-        child_path = f"{path}[{name}]" if isinstance(name, int) else f"{path}.{name}".lstrip(".")
-        if isinstance(name, str) and _leaked_piece(key, name) is not None:
-            return child_path
-        found = _json_path_of_leak(key, child, child_path)
-        if found is not None:
-            return found
-    return None
 
 
 def _key_probes(ctx: CheckContext) -> Iterator[tuple[str, str, httpx.Response]]:
@@ -191,4 +174,141 @@ def api_schema_not_public(ctx: CheckContext) -> None:
                 expected="401, 403 or 404",
                 got=ctx.describe(response),
                 fix="Create the app with docs_url=None, redoc_url=None, openapi_url=None (D23).",
+            )
+
+
+def _call_leak(key: str, call: RecordedCall) -> tuple[str, str] | None:
+    """(where, what to show) of the first piece of `key` in a recorded model call.
+
+    Values of secret-bearing headers (`Authorization`, `X-API-Key`, `*-key`, ...) are
+    stored redacted, so a key sent there cannot be seen; the path, the query, every other
+    header and the body are kept as the model received them.
+    """
+    if leaked_piece(key, call.path) is not None:
+        return "the URL path", call.path
+    for name, value in call.query:
+        if leaked_piece(key, f"{name}={value}") is not None:
+            return f"the URL query parameter {name!r}", f"{name}={value}"
+    for name, value in call.headers.items():
+        if leaked_piece(key, f"{name}: {value}") is not None:
+            return f"the header {name}", f"{name}: {value}"
+    path = json_path_of_leak(key, call.body)
+    if path is None:
+        return None
+    text = json.dumps(call.body)
+    at = text.find(leaked_piece(key, text) or "")
+    return (f"the body at {path}" if path else "the body"), text[max(0, at - 40) : at + 60]
+
+
+@check(
+    "SEC-6",
+    severity=Severity.MUST,
+    spec="§1.3",
+    tags=("security", "secrets", "recorder"),
+    depends_on=("RO-1",),
+)
+def never_sends_key_to_the_model(ctx: CheckContext) -> None:
+    """No model call carries the key or a 6+-character piece of it (URL, query, headers, body)."""
+    key = require_api_key(ctx)
+    rollout = ctx.baseline_rollout()
+    own = model_calls(ctx, rollout)
+    seen = ctx.recorder.calls() if ctx.recorder is not None else []  # every rollout's, so far
+    for call in [*own, *(c for c in seen if c not in own)]:
+        leak = _call_leak(key, call)
+        if leak is not None:
+            where, shown = leak
+            raise CheckFailure(
+                sent="POST /rollout (valid requests); the recorder kept the model calls they made",
+                expected="no part of the API key in any model call's URL, headers or body",
+                got=ctx.redactor.text(
+                    f"{call.method} {call.path} carries a piece of the key in {where}: "
+                    f"...{shown[:160]}... (shown here as ***)"
+                ),
+                fix="Never forward ENVIRONMENT_API_KEY to the model; the model gets only its own "
+                "credential.",
+                summary=f"a model call carries key material in {where}",
+            )
+
+
+_STACK_TRACE = (
+    ("a Python traceback", re.compile(r"Traceback \(most recent call last\)")),
+    ("a Python stack frame", re.compile(r'File "[^"\n]+", line \d+')),
+    ("a server source path", re.compile(r"[\\/](?:site-packages|lib[\\/]python3[.\d]*)[\\/]")),
+    (
+        "a JavaScript stack frame",
+        re.compile(r"\bat \S+ \((?:file://|/|[A-Za-z]:\\)[^)\n]*:\d+:\d+\)"),
+    ),
+    ("a Go panic", re.compile(r"goroutine \d+ \[running\]")),
+    (
+        "a framework debug page",
+        re.compile(r"Starlette Debugger|Werkzeug Debugger|you have <code>DEBUG = True</code>"),
+    ),
+)
+"""What gives a stack trace or the server's source away, as shown in the failure."""
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string (keys too) inside a JSON value: escaped quotes and newlines undone."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for name, child in value.items():
+            yield str(name)
+            yield from _strings(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _strings(child)
+
+
+def stack_trace_in(response: httpx.Response) -> tuple[str, str] | None:
+    """(what, an excerpt around it) of the first stack trace or source path in the body."""
+    for text in (response.text, *_strings(json_body(response))):
+        for what, pattern in _STACK_TRACE:
+            match = pattern.search(text)
+            if match is not None:
+                start = max(0, match.start() - 40)
+                return what, text[start : match.end() + 80]
+    return None
+
+
+def _provocations(ctx: CheckContext) -> Iterator[tuple[str, httpx.Response]]:
+    """(request, response) for requests that make a careless app raise, then the run's own."""
+    for what, content, content_type in NON_OBJECT_BODIES:
+        yield f"POST {ROLLOUT_PATH} with {what}", post_raw_rollout(ctx, content, content_type)
+    yield (
+        f"POST {ROLLOUT_PATH} with malformed JSON",
+        post_raw_rollout(ctx, b'{"run_id": ', "application/json"),
+    )
+    probe = ctx.probe_body()
+    for what, body in (
+        ("env as a string", {**probe, "env": "arithmetic"}),
+        ("policy.config as a list", {**probe, "policy": {"config": []}}),
+        ("ops mixing objects and strings", {**probe, "ops": [{"op": "agent"}, "env"]}),
+        ("record.trace_format 'xml'", {**probe, "record": {"trace_format": "xml"}}),
+    ):
+        yield f"POST {ROLLOUT_PATH} with {what}", ctx.post(ROLLOUT_PATH, json_body=body)
+    for seed in ("abc", str(10**30), "-1"):
+        yield f"GET {TASK_INFO_PATH}?seed={seed}", ctx.get(TASK_INFO_PATH, params={"seed": seed})
+    for method, path in (("GET", "/no/such/route"), ("DELETE", ROLLOUT_PATH), ("PUT", HEALTH_PATH)):
+        yield f"{method} {path}", ctx.request(method, path)
+    yield from ctx.responses_seen()
+
+
+@check("SEC-7", severity=Severity.SHOULD, spec="§1.2", tags=("security",), depends_on=("AUTH-1",))
+def no_stack_traces_in_responses(ctx: CheckContext) -> None:
+    """No response body, on any route or status, shows a stack trace or server source paths."""
+    # SHOULD: synth-ai's reference answers a crash with a plain 500 (§1.2), and no consumer
+    # needs more; a trace is an exposure like those of §1.3/D23 (SEC-2..4), not a broken
+    # workflow. Key material inside one is SEC-1's, a MUST, on the same bodies.
+    for request, response in _provocations(ctx):
+        found = stack_trace_in(response)
+        if found is not None:
+            what, excerpt = found
+            raise CheckFailure(
+                sent=request,
+                expected="an answer (any status) whose body shows no stack trace or source path",
+                got=ctx.redactor.text(f"{response.status_code}, {what}: ...{excerpt}..."),
+                fix="Log tracebacks on the server; answer unexpected errors with the error "
+                "envelope, and never run with debug=True.",
+                summary=f"{request} answers with {what}",
             )

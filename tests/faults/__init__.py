@@ -511,7 +511,7 @@ FAULTS: tuple[Fault, ...] = (
     ),
     Fault(
         "invalid_body_500",
-        frozenset({"RO-8", "PROP-3", "PROP-4"}),
+        frozenset({"RO-8", "RO-12", "PROP-3", "PROP-4"}),
         _after(
             "/rollout",
             _answer(500, "Internal Server Error"),
@@ -542,7 +542,7 @@ FAULTS: tuple[Fault, ...] = (
     ),
     Fault(
         "pipeline_cid_not_first",
-        frozenset({"CID-1"}),
+        frozenset({"CID-1", "CID-7"}),
         _after(
             "/rollout",
             lambda b, _: _set(
@@ -573,12 +573,12 @@ FAULTS: tuple[Fault, ...] = (
     ),
     Fault(
         "no_top_level_trace_correlation_id",
-        frozenset({"CID-3", "PROP-2"}),
+        frozenset({"CID-3", "CID-8", "PROP-2"}),
         _after("/rollout", lambda b, _: {**b, "trace_correlation_id": None}),
     ),
     Fault(
         "stale_cid_sent_to_model",
-        frozenset({"CID-4", "PROP-2"}),
+        frozenset({"CID-4", "CID-8", "PROP-2"}),
         _before(
             _rewrite_inference_url(
                 lambda u: _replace_query(u, lambda k, v: (k, "stale" if k == "cid" else v))
@@ -602,7 +602,7 @@ FAULTS: tuple[Fault, ...] = (
     ),
     Fault(
         "other_query_params_dropped",
-        frozenset({"CID-6", "PROP-2"}),
+        frozenset({"CID-6", "CID-7", "PROP-2"}),
         _before(
             _rewrite_inference_url(
                 lambda u: _replace_query(u, lambda k, v: (k, v) if k == "cid" else None)
@@ -619,3 +619,12 @@ def _with_fuzz_faults() -> tuple[Fault, ...]:
 
 
 FAULTS += _with_fuzz_faults()
+
+
+def _with_contract_faults() -> tuple[Fault, ...]:
+    from tests.faults.contract_faults import CONTRACT_FAULTS
+
+    return CONTRACT_FAULTS
+
+
+FAULTS += _with_contract_faults()
