@@ -406,9 +406,8 @@ def build_target(config: RunConfig, *, prefix: str = "--") -> Target:
     from conformance.target import (
         TargetError,
         Timeouts,
-        asgi_target,
+        app_target,
         embedded_target,
-        load_app,
         url_target,
     )
 
@@ -423,10 +422,8 @@ def build_target(config: RunConfig, *, prefix: str = "--") -> Target:
         )
     timeouts = Timeouts(connect_s=config.connect_timeout, read_s=config.timeout)
     try:
-        if config.app:
-            return asgi_target(
-                load_app(config.app), config.api_key, f"{config.app} (in-process)", timeouts
-            )
+        if config.app:  # a factory is remembered: AUTH-11 calls it again without a key
+            return app_target(config.app, config.api_key, timeouts)
         if config.url:
             return url_target(
                 config.url, config.api_key, verify_tls=not config.insecure, timeouts=timeouts
