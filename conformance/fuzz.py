@@ -4,12 +4,22 @@
 plugin call it and render the `FuzzReport`. Schemathesis stays behind this module.
 
 What runs: for every operation of `conformance.openapi.openapi_document()`, a positive
-phase (data the contract allows) and a negative phase (data it forbids), each with up
-to `examples` cases drawn by Hypothesis from `seed`, sent with the API key, and judged
-by four checks: `not_a_server_error`, `status_code_conformance` (only documented
-statuses), `response_schema_conformance` (bodies match the document) and
-`negative_data_rejection` (invalid data gets 4xx). Negative phases run only for
-operations that take input. The same seed sends the same cases in the same order.
+phase (data the document describes) and a negative phase (data outside it), each with up
+to `examples` cases drawn by Hypothesis from `seed`, sent with the API key. Negative
+phases run only for operations that take input. The same seed sends the same cases in
+the same order. A case fails only on what the contract requires (`CHECKS`):
+
+* `not_a_server_error`: any 5xx;
+* `status_code_conformance`: a status the document does not list for the operation;
+* `response_schema_conformance`: a 2xx whose body does not match the document (error
+  bodies are a SHOULD, RO-9 and PROP-3, and are never judged here);
+* `invalid_input_rejected`: a 2xx for input the contract says must be refused
+  (`must_refuse`); a negative case synth-ai's own server would accept (`"3"` or `true`
+  for an integer) is open, so a 2xx for it is no failure;
+* `api_key_accepted`: the key was refused on every valid case of an operation.
+
+A 4xx is never a failure: an app may refuse values the contract leaves open (negative
+or huge seeds, extra fields) as long as the status is documented.
 
 Positive `/rollout` cases need an inference endpoint the target can reach: the fuzzer
 puts `inference_url` (or, for a local target, the URL of a recording mock it starts)
@@ -28,7 +38,7 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any, Final
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import jsonschema_rs
 import schemathesis
@@ -36,17 +46,24 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import Unsatisfiable
 from hypothesis.strategies import SearchStrategy
+from pydantic import TypeAdapter, ValidationError
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.core.result import Ok
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
-    negative_data_rejection,
     response_schema_conformance,
     status_code_conformance,
 )
 
-from conformance.contract import API_KEY_HEADER, ROLLOUT_PATH, ROOT_PATH, url_with_cid_first
+from conformance.contract import (
+    API_KEY_HEADER,
+    ROLLOUT_PATH,
+    ROOT_PATH,
+    TASK_INFO_PATH,
+    RolloutRequest,
+    url_with_cid_first,
+)
 from conformance.hypothesis_lock import HYPOTHESIS_LOCK
 from conformance.inference import MockInferenceServer
 from conformance.openapi import documented_statuses, openapi_document
@@ -58,6 +75,7 @@ __all__ = [
     "KEY_PLACEHOLDER",
     "FuzzFailure",
     "FuzzReport",
+    "must_refuse",
     "response_problems",
     "run_fuzz",
 ]
@@ -68,22 +86,23 @@ CHECKS: Final = (
     "not_a_server_error",
     "status_code_conformance",
     "response_schema_conformance",
-    "negative_data_rejection",
+    "invalid_input_rejected",
     "api_key_accepted",
 )
-"""What a failure's `check` can be: Schemathesis's checks, and the harness's own key check."""
+"""What a failure's `check` can be: three Schemathesis checks, and two of the harness's own."""
 _CHECK_FUNCTIONS: Final = {
     "not_a_server_error": not_a_server_error,
     "status_code_conformance": status_code_conformance,
     "response_schema_conformance": response_schema_conformance,
-    "negative_data_rejection": negative_data_rejection,
 }
+_SUCCESS_ONLY: Final = frozenset({"response_schema_conformance"})
+"""Checks of the body: only a 2xx body is the contract's; error bodies are a SHOULD."""
 _FIXES: Final = {
     "not_a_server_error": "Validate the input and answer 4xx with the error envelope; never 5xx.",
     "status_code_conformance": "Answer only the statuses the contract documents for this route.",
     "response_schema_conformance": "Return bodies that match the contract models field for field.",
-    "negative_data_rejection": "Parse strictly: refuse wrong types, bools for ints and "
-    "out-of-range values with 4xx.",
+    "invalid_input_rejected": "Validate the request as the contract models do (FastAPI and "
+    "pydantic do it for you) and answer 4xx when it does not parse.",
     "api_key_accepted": "Accept the key given with --api-key (X-API-Key); otherwise the "
     "fuzzer only tests the auth wall.",
 }
@@ -336,12 +355,29 @@ class _Run:
                 self._refused.setdefault(operation.label, (operation, mode, response))
             else:
                 self._accepted.add(operation.label)
+        success = 200 <= response.status_code < 300
+        if mode.is_negative and success:
+            self._judge_accepted(operation, mode, response)
         for name, check in _CHECK_FUNCTIONS.items():
+            if name in _SUCCESS_ONLY and not success:
+                continue
             try:
                 case.validate_response(response, checks=[check], headers=headers)
             except (FailureGroup, Failure) as exc:
                 failures = exc.exceptions if isinstance(exc, FailureGroup) else (exc,)
                 self._record(name, operation, mode, response, failures)
+
+    def _judge_accepted(self, operation: Any, mode: GenerationMode, response: Any) -> None:
+        """A 2xx for a negative case fails only when the contract requires a refusal."""
+        request = response.request
+        body = request.body or b""
+        raw = body.encode() if isinstance(body, str) else bytes(body)
+        reason = must_refuse(
+            operation.method, operation.path, urlsplit(str(request.url)).query, raw
+        )
+        if reason is not None:
+            finding = _Finding("Invalid input accepted", f"{reason}, yet it was accepted")
+            self._record("invalid_input_rejected", operation, mode, response, [finding])
 
     def _point_at_inference(self, case: Any, cid: str) -> None:
         """Give `/rollout` bodies a live inference URL with a deterministic per-case cid."""
@@ -479,7 +515,7 @@ def _assertion(check: str, operation: Any) -> list[str]:
     if check == "status_code_conformance":
         allowed = set(documented_statuses(operation.path, operation.method))
         return [f"    assert response.status_code in {allowed!r}, response.text"]
-    if check == "negative_data_rejection":
+    if check == "invalid_input_rejected":
         return ["    assert 400 <= response.status_code < 500, response.text"]
     if check == "api_key_accepted":
         return ["    assert response.status_code not in (401, 403), response.text"]
@@ -530,6 +566,38 @@ def _validator(method: str, path: str, status: int) -> Any:
             }
             _VALIDATORS[key] = jsonschema_rs.Draft202012Validator(schema)
     return _VALIDATORS[key]
+
+
+_LAX_INT: Final = TypeAdapter(int)
+_SEED_PARAMS: Final = ("seed", "seeds")
+
+
+def must_refuse(method: str, path: str, query: str, body: bytes) -> str | None:
+    """Why the contract requires a 4xx for this request, or None when it leaves it open.
+
+    The judge is synth-ai's own server, FastAPI with the contract models parsing laxly:
+    what it refuses (`seed=abc`, a body without `mode`) MUST be refused; what it accepts
+    (`seed=-1`, `"seed": "3"`, extra fields) may be accepted or refused with a 4xx.
+    """
+    if method.upper() == "GET" and path == TASK_INFO_PATH:
+        for name, value in parse_qsl(query, keep_blank_values=True):
+            if name in _SEED_PARAMS:
+                try:
+                    _LAX_INT.validate_python(value)
+                except ValidationError:
+                    return f"{name}={value[:40]!r} does not parse as an integer"
+    if method.upper() == "POST" and path == ROLLOUT_PATH:
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return "the body does not parse as JSON"
+        try:
+            RolloutRequest.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in first["loc"]) or "the body"
+            return f"RolloutRequest refuses the body ({where}: {first['msg']})"
+    return None
 
 
 def response_problems(method: str, path: str, status: int, body: Any) -> list[str]:

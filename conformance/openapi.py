@@ -4,12 +4,20 @@ It is the contract, not a target's own `/openapi.json` (which may lie or be abse
 Fuzzing (`conformance.fuzz`) generates requests from it and validates responses against
 it. Where the models are silent, the document decides and says so in `x-contract-notes`:
 
-* seeds are JSON integers (never booleans, floats or strings) from 0 to `MAX_SEED`;
+* a seed is any JSON integer (never a boolean, float or string); 0 to `MAX_SEED` is the
+  conventional range, and an app may serve other integers or refuse them with a 4xx;
 * counts in a rollout response (`length`, `num_steps`, `num_episodes`, `ops_executed`)
   and limits in `TaskInfo` are non-negative;
-* every error body is the envelope `{"detail": {"error": {"code", "message"}}}`, including
-  422 (FastAPI's default `{"detail": [...]}` does not conform);
-* `/rollout` may answer 502/504 when the policy's inference URL fails or times out.
+* an error answer is defined by its status: its body SHOULD be the envelope
+  `{"detail": {"error": {"code", "message"}}}` (RO-9, PROP-3), and FastAPI's default
+  `{"detail": [...]}` or any other body still conforms;
+* `/rollout` may answer 502/504 when the policy's inference URL fails or times out, and
+  both routes may answer 404 for a seed, split or environment the app does not serve.
+
+What a conforming app MUST refuse is what synth-ai's own server (FastAPI and these
+models, lax parsing) refuses: a seed that does not parse as an integer, and a `/rollout`
+body `RolloutRequest` does not accept. The strict JSON types here are what a client
+should send; the lax coercions (`"3"`, `true`, `1.0` for an integer) are left open.
 
 The snapshot `conformance/openapi.json` is kept in sync by `tests/test_openapi.py`;
 refresh it after changing the models with:
@@ -62,11 +70,14 @@ __all__ = [
 OPENAPI_VERSION: Final = "3.1.0"
 CONTRACT_VERSION: Final = "1.0.0"
 MAX_SEED: Final = 2**31 - 1
-"""The largest seed the contract guarantees; apps refuse larger ones with 4xx."""
+"""The top of the conventional seed range 0..MAX_SEED (the reference app serves all of it).
+
+The contract leaves other integers open: an app may serve them or refuse them with a 4xx.
+"""
 SNAPSHOT_PATH: Final = Path(__file__).with_name("openapi.json")
 
 _REF: Final = "#/components/schemas/{model}"
-_ENVELOPE_REF: Final = {"$ref": "#/components/schemas/ErrorEnvelope"}
+_ERROR_REF: Final = {"$ref": "#/components/schemas/ErrorResponse"}
 _SECURITY: Final[list[dict[str, list[str]]]] = [{"ApiKeyHeader": []}, {"BearerAuth": []}]
 _MODELS: Final[tuple[type[BaseModel], ...]] = (
     RolloutRequest,
@@ -85,9 +96,10 @@ _NON_NEGATIVE: Final = {
     "LimitsInfo": ("max_turns", "max_response_tokens", "timeout_seconds"),
 }
 _ERRORS: Final = {
-    400: "Malformed request (invalid JSON); synth-ai's own server also uses 400 for a bad key.",
+    400: "Malformed or invalid request; synth-ai's own server also uses 400 for a bad key.",
     401: "No accepted API key was presented.",
     403: "The presented API key is not allowed here.",
+    404: "A seed, split or environment the app does not serve (the provider decides, §1.5).",
     413: "The body exceeds the app's size limit.",
     415: "The body is not application/json.",
     422: "The request is well-formed JSON but violates the contract (bad seed, missing field).",
@@ -97,9 +109,16 @@ _ERRORS: Final = {
 }
 _AUTH_ERRORS: Final = (400, 401, 403, 503)
 _NOTES: Final = [
-    "Seeds are JSON integers from 0 to MAX_SEED; booleans, floats and strings are refused.",
+    "A seed is any integer. 0..MAX_SEED is the conventional range; an app may serve other "
+    "integers (negative, huge) or refuse them with a stable 4xx.",
+    "MUST be refused with a 4xx: a query seed that does not parse as an integer, and a "
+    "/rollout body RolloutRequest does not accept (missing or mistyped fields, a mode "
+    "other than rl or eval). synth-ai's lax coercions ('3', true, 1.0 as an integer) and "
+    "extra fields are left open: accepted, or refused with a 4xx.",
+    "An error is defined by its status. Its body SHOULD be the envelope "
+    "{detail: {error: {code, message}}} (RO-9, PROP-3); FastAPI's default {detail: [...]} "
+    "and other bodies still conform.",
     "Counts in rollout responses and limits in TaskInfo are non-negative integers.",
-    "Every error body is the envelope {detail: {error: {code, message}}}, 422 included.",
     "/rollout answers 502/504 when the policy's inference URL fails or times out.",
     "policy.config.inference_url (with ?cid=) and policy.config.trace_correlation_id are "
     "conventional keys of the free-form policy config; rl mode needs one of them.",
@@ -110,17 +129,30 @@ def _component_schemas() -> dict[str, Any]:
     _, top = models_json_schema([(m, "validation") for m in _MODELS], ref_template=_REF)
     schemas: dict[str, Any] = top["$defs"]
     seed = schemas["RolloutEnvSpec"]["properties"]["seed"]
-    seed["anyOf"][0].update({"minimum": 0, "maximum": MAX_SEED})
-    seed["description"] = f"The task instance; an integer from 0 to {MAX_SEED}, or null."
+    seed["description"] = f"The task instance: any integer (conventionally 0..{MAX_SEED}), or null."
     for model, fields in _NON_NEGATIVE.items():
         for name in fields:
             prop = schemas[model]["properties"][name]
             for option in prop.get("anyOf", [prop]):
                 if option.get("type") == "integer":
                     option["minimum"] = 0
-    schemas["SeedList"] = {
-        "type": "array",
-        "items": {"type": "integer", "minimum": 0, "maximum": MAX_SEED},
+    schemas["SeedList"] = {"type": "array", "items": {"type": "integer"}}
+    schemas["ValidationErrorList"] = {
+        "title": "ValidationErrorList",
+        "description": "FastAPI's default validation error body, {detail: [...]}.",
+        "type": "object",
+        "required": ["detail"],
+        "properties": {"detail": {"type": "array", "items": {"type": "object"}}},
+    }
+    schemas["ErrorResponse"] = {
+        "title": "ErrorResponse",
+        "description": "An error answer: the status is the contract. The body SHOULD be the "
+        "ErrorEnvelope (RO-9, PROP-3); FastAPI's default list or any other body conforms.",
+        "anyOf": [
+            _ref("ErrorEnvelope"),
+            _ref("ValidationErrorList"),
+            {"description": "Any other body."},
+        ],
     }
     return dict(sorted(schemas.items()))
 
@@ -134,7 +166,7 @@ def _responses(ok: dict[str, Any], ok_text: str, errors: tuple[int, ...]) -> dic
     for status in sorted(errors):
         responses[str(status)] = {
             "description": _ERRORS[status],
-            "content": _json_content(dict(_ENVELOPE_REF)),
+            "content": _json_content(dict(_ERROR_REF)),
         }
     return responses
 
@@ -146,7 +178,8 @@ def _seed_parameter(name: str) -> dict[str, Any]:
         "required": False,
         "style": "form",
         "explode": True,
-        "description": f"Repeatable; each value an integer from 0 to {MAX_SEED}.",
+        "description": "Repeatable; each value an integer (conventionally 0 to "
+        f"{MAX_SEED}). A value that does not parse as an integer MUST get a 4xx.",
         "schema": {"$ref": "#/components/schemas/SeedList"},
     }
 
@@ -190,9 +223,11 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "operationId": "task_info",
                 "summary": "No seed: the taskset. One seed: a TaskInfo. Several: a list.",
+                "description": "A seed value that does not parse as an integer MUST get a 4xx. "
+                "Any integer may be served, or refused with a stable 4xx.",
                 "parameters": [_seed_parameter("seed"), _seed_parameter("seeds")],
                 "responses": _responses(
-                    task_info_ok, "The taskset or the task instances.", (*_AUTH_ERRORS, 422)
+                    task_info_ok, "The taskset or the task instances.", (*_AUTH_ERRORS, 404, 422)
                 ),
             }
         },
@@ -200,11 +235,14 @@ def _paths() -> dict[str, Any]:
             "post": {
                 "operationId": "rollout",
                 "summary": "Play one episode with the policy's inference URL.",
+                "description": "A body RolloutRequest does not accept (not a JSON object, a "
+                "missing or mistyped field, a mode other than rl or eval) MUST get a 4xx. "
+                "Extra fields, any integer seed and synth-ai's lax coercions may be accepted.",
                 "requestBody": {"required": True, "content": _json_content(_ref("RolloutRequest"))},
                 "responses": _responses(
                     _ref("RolloutResponse"),
                     "The finished rollout.",
-                    (*_AUTH_ERRORS, 413, 415, 422, 502, 504),
+                    (*_AUTH_ERRORS, 404, 413, 415, 422, 502, 504),
                 ),
             }
         },

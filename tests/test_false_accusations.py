@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import httpx
+import pytest
+
+from conformance.context import Settings
 from conformance.exitcodes import ExitCode
 from conformance.inference import MockInferenceServer
-from conformance.outcomes import Outcome
+from conformance.outcomes import Outcome, SkipKind
 from conformance.registry import Severity, catalogue
 from conformance.reports import verdict
-from conformance.runner import RunOptions, RunSession, run_checks
+from conformance.runner import CheckResult, RunOptions, RunSession, run_checks
 from conformance.target import IN_PROCESS_BASE_URL, Target, asgi_target
 from tests.faults import KEY
 from tests.faults.apps import reference
 from tests.faults.asgi import Exchange, FaultyApp
 from tests.faults.fuzz_faults import FUZZ_FAULTS
+from tests.faults.legal import LEGAL_APPS, Choices, create_legal_app
 
 
 def _failed_musts(app: object) -> dict[str, str]:
@@ -68,7 +75,7 @@ class _RemoteLooking(Target):
 
 
 def test_remote_app_without_inference_url_is_incomplete_not_green() -> None:
-    """Rollout checks skip with the reason, and the run exits 2 instead of claiming conformance."""
+    """Rollout checks skip with the reason, and the run exits 4 instead of claiming conformance."""
     target = _RemoteLooking(
         label="remote", base_url=IN_PROCESS_BASE_URL, api_key=KEY, app=reference()
     )
@@ -77,28 +84,27 @@ def test_remote_app_without_inference_url_is_incomplete_not_green() -> None:
     assert ro1.outcome is Outcome.SKIP
     assert "pass --inference-url" in ro1.reason
     assert report.count(Outcome.FAIL) == 0
-    assert report.exit_code() == ExitCode.USAGE
+    assert report.exit_code() == ExitCode.INCOMPLETE
     assert "Verdict: incomplete" in verdict(report)
 
 
 def test_remote_app_with_a_user_inference_url_never_passes_unrecorded_halves() -> None:
-    """With --inference-url, checks that also need recordings SKIP saying so; the run is green."""
+    """With --inference-url, checks that also need recordings are unproven (exit 4), and
+    fuzzing, which would spend the user's model, is not selected.
+    """
     target = _RemoteLooking(
         label="remote", base_url=IN_PROCESS_BASE_URL, api_key=KEY, app=reference()
     )
     with MockInferenceServer() as mock:  # reachable by the app, but its calls are not ours
         report = run_checks(target, catalogue(), RunOptions(inference_url=mock.url))
     outcomes = {r.check.id: r for r in report.results}
-    assert {i for i, r in outcomes.items() if r.outcome is Outcome.SKIP} == {
-        "CID-4",
-        "CID-5",
-        "CID-6",
-        "PROP-2",
-        "FUZZ-1",
-    }
+    unproven = {i for i, r in outcomes.items() if r.skip_kind is SkipKind.UNPROVEN}
+    assert {"CID-4", "CID-5", "CID-6", "PROP-2"} <= unproven
+    assert outcomes["FUZZ-1"].skip_kind is SkipKind.NOT_SELECTED
+    assert "FUZZ-1" not in unproven
+    assert report.exit_code() == ExitCode.INCOMPLETE
     assert "every response carried only its own cid" in outcomes["CID-5"].reason
     assert "what reached the model is unproven" in outcomes["CID-6"].reason
-    assert report.exit_code() == ExitCode.OK
 
 
 def test_a_lenient_remote_app_is_not_accused_of_crashing() -> None:
@@ -143,3 +149,75 @@ def test_a_token_in_the_targets_own_inference_url_is_redacted() -> None:
     assert cid1.detail is not None
     assert "api_key=***" in cid1.detail.got
     assert "sk-advertised-123456" not in cid1.detail.got + report.inference
+
+
+def _legal_run(choices: Choices, settings: Settings) -> list[CheckResult]:
+    target = asgi_target(create_legal_app(choices, KEY), KEY, choices.name)
+    return run_checks(target, catalogue(), RunOptions(settings=settings)).results
+
+
+@pytest.mark.parametrize("choices", LEGAL_APPS, ids=lambda c: c.name)
+def test_legal_app_passes_every_must_check(choices: Choices) -> None:
+    """An app built from scratch on FastAPI's defaults, or with other lenient choices the
+    contract allows, fails no MUST check, and the default fuzzing (on in-process) finds nothing.
+    """
+    results = _legal_run(choices, Settings())
+    failed = {
+        r.check.id: r.detail.summary if r.detail else r.reason
+        for r in results
+        if r.check.severity is Severity.MUST and r.outcome in (Outcome.FAIL, Outcome.ERROR)
+    }
+    assert failed == {}
+    fuzz = next(r for r in results if r.check.id == "FUZZ-1")
+    assert fuzz.outcome is Outcome.PASS, fuzz.reason
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("choices", LEGAL_APPS, ids=lambda c: c.name)
+def test_legal_app_passes_1000_fuzz_examples(choices: Choices) -> None:
+    """`check --fuzz --fuzz-examples 1000` against a legal app: not one FAIL, every case run."""
+    settings = Settings(fuzz=True, fuzz_examples=1000, fuzz_budget_s=1800.0)
+    results = _legal_run(choices, settings)
+    assert [r.check.id for r in results if r.outcome in (Outcome.FAIL, Outcome.ERROR)] == []
+    fuzz = next(r for r in results if r.check.id == "FUZZ-1")
+    assert fuzz.outcome is Outcome.PASS, fuzz.reason
+
+
+def _answers(app: Any, *requests: tuple[str, str, Any]) -> list[httpx.Response]:
+    """Send `(method, url, json)` requests with the key to an in-process app, in order."""
+
+    async def send() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://legal") as client:
+            return [
+                await client.request(m, url, json=body, headers={"X-API-Key": KEY})
+                for m, url, body in requests
+            ]
+
+    return asyncio.run(send())
+
+
+@pytest.mark.parametrize("choices", LEGAL_APPS, ids=lambda c: c.name)
+def test_legal_app_differs_where_the_contract_allows(choices: Choices) -> None:
+    """Each legal app really makes its choices: its own 4xx statuses and seed range."""
+    invalid, not_int, negative, huge = _answers(
+        create_legal_app(choices, "another-key-0123456789"),
+        ("POST", "/rollout", {"run_id": "r"}),
+        ("GET", "/task_info?seed=abc", None),
+        ("GET", "/task_info?seed=-3", None),
+        ("GET", f"/task_info?seed={10**30}", None),
+    )
+    assert invalid.status_code == not_int.status_code == choices.rejection_status
+    served = 404 if choices.served_seeds else 200
+    rejected, not_int, negative, huge = _answers(
+        create_legal_app(choices, KEY),
+        ("POST", "/rollout", {"run_id": "r"}),
+        ("GET", "/task_info?seed=abc", None),
+        ("GET", "/task_info?seed=-3", None),
+        ("GET", f"/task_info?seed={10**30}", None),
+    )
+    assert (rejected.status_code, not_int.status_code) == (choices.validation_status,) * 2
+    assert (negative.status_code, huge.status_code) == (served, served)
+    (keyless,) = _answers(create_legal_app(choices, None), ("GET", "/health", None))
+    assert keyless.status_code == 503
+    assert keyless.json()["detail"]["error"]["code"] == "missing_environment_api_key"

@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from conformance.fuzz import CHECKS, KEY_PLACEHOLDER, FuzzReport, response_problems, run_fuzz
+from conformance.fuzz import (
+    CHECKS,
+    KEY_PLACEHOLDER,
+    FuzzReport,
+    must_refuse,
+    response_problems,
+    run_fuzz,
+)
 from conformance.inference import MockInferenceServer
 from conformance.serving import ServerThread
 from conformance.target import Target, asgi_target, url_target
@@ -60,19 +67,132 @@ def test_same_seed_same_cases_and_verdict() -> None:
     assert [f.as_dict() for f in runs[0].failures] == [f.as_dict() for f in runs[1].failures]
 
 
-EXPECTED_CHECK = {
-    "huge_seed_500": "not_a_server_error",
-    "field_dropped_for_some_seeds": "response_schema_conformance",
+EXPECTED = {
+    "huge_seed_500": ("GET /task_info", "not_a_server_error"),
+    "negative_seed_500": ("GET /task_info", "not_a_server_error"),
+    "extra_rollout_field_500": ("POST /rollout", "not_a_server_error"),
+    "field_dropped_for_some_seeds": ("GET /task_info", "response_schema_conformance"),
 }
 
 
 @pytest.mark.parametrize("fault", [f for f in FUZZ_FAULTS if f.fuzz_catches], ids=lambda f: f.name)
 def test_broken_variant_is_caught(fault: FuzzFault) -> None:
-    """Fuzzing /task_info catches a 500 on huge seeds and a field dropped for some seeds."""
-    report = _fuzz(fault.app(KEY), examples=40, operations=["GET /task_info"])
-    assert EXPECTED_CHECK[fault.name] in {f.check for f in report.failures}
+    """Fuzzing catches a 500 on huge or negative seeds or extra fields, and a dropped field."""
+    operation, check = EXPECTED[fault.name]
+    report = _fuzz(fault.app(KEY), examples=40, operations=[operation])
+    assert check in {f.check for f in report.failures}
     assert {f.check for f in report.failures} <= set(CHECKS)
-    assert {f.operation for f in report.failures} == {"GET /task_info"}
+    assert {f.operation for f in report.failures} == {operation}
+
+
+def _default_mode(ex: Exchange) -> None:
+    """Repair a rollout body's mode (missing, wrong case, any junk) to rl before the app sees it."""
+    body = ex.request_json()
+    if ex.path == "/rollout" and isinstance(body, dict) and body.get("mode") not in ("rl", "eval"):
+        body["mode"] = "rl"
+        ex.body = json.dumps(body).encode()
+        ex.headers["content-length"] = str(len(ex.body))
+
+
+def test_a_2xx_for_a_forbidden_body_is_caught() -> None:
+    """A rollout served although its mode is missing or invalid fails `invalid_input_rejected`."""
+    app = FaultyApp(_reference(), before=_default_mode)
+    report = _fuzz(app, examples=25, operations=["POST /rollout"])
+    failure = next(f for f in report.failures if f.check == "invalid_input_rejected")
+    assert failure.mode == "negative"
+    assert failure.status == 200
+    assert "RolloutRequest refuses the body (mode: " in failure.message
+    assert "assert 400 <= response.status_code < 500" in failure.pytest_snippet
+
+
+def _fastapi_error_list(ex: Exchange) -> None:
+    if 400 <= ex.status < 500:
+        ex.set_json({"detail": [{"type": "missing", "loc": ["body"], "msg": "Field required"}]})
+
+
+def test_error_bodies_are_never_judged() -> None:
+    """FastAPI's default 422 list instead of the envelope is a SHOULD (RO-9), not a fuzz failure."""
+    report = _fuzz(FaultyApp(_reference(), after=_fastapi_error_list), examples=10)
+    assert report.statuses.get(422, 0) > 0
+    assert report.failures == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "query", "body", "reason"),
+    [
+        ("GET", "/task_info", "seed=abc", b"", "seed='abc' does not parse as an integer"),
+        ("GET", "/task_info", "seed=1&seeds=1.5", b"", "seeds='1.5' does not parse as an integer"),
+        ("GET", "/task_info", "seed=", b"", "seed='' does not parse as an integer"),
+        ("GET", "/task_info", "seed=-1&seeds=" + "9" * 40, b"", None),
+        ("GET", "/task_info", "seed=1.0&seed=+7&seed=%201", b"", None),
+        ("GET", "/task_info", "other=abc", b"", None),
+        ("POST", "/rollout", "", b'{"run_id": ', "the body does not parse as JSON"),
+        ("POST", "/rollout", "", b"[]", "RolloutRequest refuses the body (the body: Input "),
+        (
+            "POST",
+            "/rollout",
+            "",
+            b'{"run_id": "r", "env": {}, "policy": {}, "ops": []}',
+            "RolloutRequest refuses the body (mode: Field required)",
+        ),
+        (
+            "POST",
+            "/rollout",
+            "",
+            b'{"run_id": "r", "env": {}, "policy": {}, "ops": [], "mode": "EVAL"}',
+            "RolloutRequest refuses the body (mode: Input should be 'rl' or 'eval')",
+        ),
+        (
+            "POST",
+            "/rollout",
+            "",
+            b'{"run_id": 7, "env": {}, "policy": {}, "ops": [], "mode": "rl"}',
+            "RolloutRequest refuses the body (run_id: Input should be a valid string)",
+        ),
+        (
+            "POST",
+            "/rollout",
+            "",
+            b'{"run_id": "r", "env": {"seed": "3"}, "policy": {}, "ops": [], "mode": "rl",'
+            b' "extra": {"any": 1}}',
+            None,
+        ),
+        (
+            "POST",
+            "/rollout",
+            "",
+            b'{"run_id": "r", "env": {"seed": -5}, "policy": {}, "ops": [], "mode": "eval"}',
+            None,
+        ),
+        ("GET", "/health", "", b"", None),
+    ],
+    ids=[
+        "seed-abc",
+        "seeds-float",
+        "seed-empty",
+        "negative-and-huge-seeds-open",
+        "lax-integers-open",
+        "other-params-open",
+        "rollout-not-json",
+        "rollout-array",
+        "rollout-no-mode",
+        "rollout-mode-upper-case",
+        "rollout-run-id-int",
+        "rollout-lax-seed-and-extra-field-open",
+        "rollout-negative-seed-open",
+        "no-input",
+    ],
+)
+def test_must_refuse_follows_synth_ais_own_parsing(
+    method: str, path: str, query: str, body: bytes, reason: str | None
+) -> None:
+    """Only what synth-ai's FastAPI server refuses must be refused; what it accepts is open."""
+    got = must_refuse(method, path, query, body)
+    if reason is None:
+        assert got is None
+    else:
+        assert got is not None
+        assert got.startswith(reason)
 
 
 def test_a_rejected_key_is_a_failure_not_a_green_run() -> None:
@@ -162,10 +282,13 @@ def test_url_target_over_uvicorn_passes() -> None:
 
 
 def test_response_problems_names_the_violation() -> None:
-    """`response_problems` explains a body that breaks the document and accepts a good one."""
+    """`response_problems` judges 2xx bodies and statuses; any error body conforms."""
     envelope = {"detail": {"error": {"code": "c", "message": "m"}}}
     assert response_problems("POST", "/rollout", 422, envelope) == []
-    assert response_problems("POST", "/rollout", 422, {"detail": []}) != []
+    assert response_problems("POST", "/rollout", 422, {"detail": []}) == []
+    assert response_problems("GET", "/health", 200, {"healthy": True}) == [
+        '/: "auth" is a required property'
+    ]
     assert "not documented" in response_problems("GET", "/health", 418, {})[0]
 
 

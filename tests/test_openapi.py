@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import jsonschema_rs
 import pytest
 import schemathesis
 from click.testing import CliRunner
@@ -64,28 +65,63 @@ def test_auth_scheme_and_public_root() -> None:
 
 
 @pytest.mark.parametrize(("path", "method"), ROUTES[1:], ids=lambda v: str(v))
-def test_protected_routes_document_auth_errors_with_the_envelope(path: str, method: str) -> None:
-    """Every protected route documents 200, 400, 401, 403 and 503; errors use the envelope."""
+def test_protected_routes_document_auth_errors(path: str, method: str) -> None:
+    """Every protected route documents 200, 400, 401, 403 and 503; each error is an
+    ErrorResponse.
+    """
     responses = openapi_document()["paths"][path][method]["responses"]
     assert {"200", "400", "401", "403", "503"} <= set(responses)
     for status, response in responses.items():
         if status != "200":
             schema = response["content"]["application/json"]["schema"]
-            assert schema == {"$ref": "#/components/schemas/ErrorEnvelope"}
+            assert schema == {"$ref": "#/components/schemas/ErrorResponse"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"detail": {"error": {"code": "c", "message": "m"}}},
+        {"detail": [{"type": "missing", "loc": ["body", "mode"], "msg": "Field required"}]},
+        {"error": "invalid_request", "message": "m"},
+        "Bad Request",
+    ],
+    ids=["envelope", "fastapi-list", "own-body", "text"],
+)
+def test_any_error_body_conforms_and_the_envelope_is_recommended(body: object) -> None:
+    """An error body is a SHOULD (RO-9, PROP-3): the envelope is listed first, any body conforms."""
+    doc = openapi_document()
+    error = doc["components"]["schemas"]["ErrorResponse"]
+    assert error["anyOf"][0] == {"$ref": "#/components/schemas/ErrorEnvelope"}
+    assert "SHOULD" in error["description"]
+    validator = jsonschema_rs.Draft202012Validator(
+        {"$ref": "#/components/schemas/ErrorResponse", "components": doc["components"]}
+    )
+    assert validator.is_valid(body)
 
 
 def test_rollout_documents_inference_failures_and_validation() -> None:
-    """/rollout documents 422 for bad input and 502/504 for inference failures."""
-    assert {413, 415, 422, 502, 504} <= set(documented_statuses("/rollout", "POST"))
-    assert 422 in documented_statuses("/task_info", "GET")
+    """/rollout documents 4xx for bad input or unserved seeds, and 502/504 for inference."""
+    assert {400, 404, 413, 415, 422, 502, 504} <= set(documented_statuses("/rollout", "POST"))
+    assert {400, 404, 422} <= set(documented_statuses("/task_info", "GET"))
 
 
-def test_seed_range_is_documented() -> None:
-    """Seeds are integers from 0 to MAX_SEED, in the body and in the query."""
+def test_seeds_are_any_integer() -> None:
+    """A seed is any integer in the body and in the query: negative and huge ones are open."""
     schemas = openapi_document()["components"]["schemas"]
-    body_seed = schemas["RolloutEnvSpec"]["properties"]["seed"]["anyOf"][0]
-    assert body_seed == {"type": "integer", "minimum": 0, "maximum": MAX_SEED}
-    assert schemas["SeedList"]["items"] == body_seed
+    body_seed = schemas["RolloutEnvSpec"]["properties"]["seed"]
+    assert body_seed["anyOf"] == [{"type": "integer"}, {"type": "null"}]
+    assert str(MAX_SEED) in body_seed["description"]
+    assert schemas["SeedList"]["items"] == {"type": "integer"}
+
+
+def test_what_must_be_refused_is_written_down() -> None:
+    """The notes and the two input operations say what MUST get a 4xx and what is open."""
+    doc = openapi_document()
+    notes = " ".join(doc["x-contract-notes"])
+    assert "MUST be refused with a 4xx: a query seed that does not parse as an integer" in notes
+    assert "extra fields are left open" in notes
+    assert "MUST get a 4xx" in doc["paths"]["/task_info"]["get"]["description"]
+    assert "MUST get a 4xx" in doc["paths"]["/rollout"]["post"]["description"]
 
 
 def test_schemathesis_loads_every_operation() -> None:

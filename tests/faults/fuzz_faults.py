@@ -1,8 +1,9 @@
 """Broken variants that only generated inputs find (issue #5): each must be caught by fuzzing
 or by the property checks, while the reference app passes both.
 
-`FUZZ_FAULTS` lists them with the property checks each one fails (`breaks`) and whether the
-fuzzer (`run_fuzz`) catches it too.
+`FUZZ_FAULTS` lists them with every check each one fails (`breaks`); FUZZ-1 among them means
+the fuzzer (`run_fuzz`) catches it. Accepting a value synth-ai's own models accept (`true`
+as a seed) is no crash: only PROP-3, a SHOULD, flags it, and fuzzing does not.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
+from conformance.contract import RolloutRequest
 from conformance.openapi import MAX_SEED
 from tests.faults.asgi import Exchange, FaultyApp
 
@@ -21,10 +23,13 @@ from tests.faults.asgi import Exchange, FaultyApp
 class FuzzFault:
     name: str
     breaks: frozenset[str]
-    """Every check this variant fails: property checks, and any hand-written check that notices."""
-    fuzz_catches: bool
-    """Whether `run_fuzz` finds it too."""
+    """Every check this variant fails: property checks, FUZZ-1, and any other check that notices."""
     make: Callable[[Any], Any]
+
+    @property
+    def fuzz_catches(self) -> bool:
+        """Whether `run_fuzz` finds it."""
+        return "FUZZ-1" in self.breaks
 
     def app(self, key: str) -> Any:
         from reference_app import build_config, create_app
@@ -62,14 +67,45 @@ def _is_huge(value: Any) -> bool:
 
 
 def _crash_on_huge_seed(ex: Exchange) -> None:
+    if any(_is_huge(s) for s in _seeds_sent(ex)):
+        _crash(ex)
+
+
+def _seeds_sent(ex: Exchange) -> list[Any]:
     seeds: list[Any] = [v for k, v in parse_qsl(ex.query) if k in ("seed", "seeds")]
     body = _rollout_json(ex)
     env = body.get("env") if isinstance(body, dict) else None
     if isinstance(env, dict):
         seeds.append(env.get("seed"))
-    if any(_is_huge(s) for s in seeds):
-        ex.status, ex.response_body = 500, b"Internal Server Error"
-        ex.response_headers = [(b"content-type", b"text/plain; charset=utf-8")]
+    return seeds
+
+
+def _crash(ex: Exchange) -> None:
+    ex.status, ex.response_body = 500, b"Internal Server Error"
+    ex.response_headers = [(b"content-type", b"text/plain; charset=utf-8")]
+
+
+# --- 2b. a negative seed crashes the app (the contract leaves it open: serve it or 4xx) -------
+
+
+def _is_negative(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.startswith("-") and value[1:].isdigit()
+    return isinstance(value, int) and value < 0
+
+
+def _crash_on_negative_seed(ex: Exchange) -> None:
+    if any(_is_negative(s) for s in _seeds_sent(ex)):
+        _crash(ex)
+
+
+# --- 2c. an extra field in a rollout body crashes the app (extra fields are ignored, §3) -----
+
+
+def _crash_on_extra_field(ex: Exchange) -> None:
+    body = _rollout_json(ex)
+    if isinstance(body, dict) and set(body) - set(RolloutRequest.model_fields):
+        _crash(ex)
 
 
 # --- 3. a required field goes missing for some seeds ---------------------------------------
@@ -127,25 +163,31 @@ FUZZ_FAULTS = (
     FuzzFault(
         "bool_seed_accepted_as_int",
         frozenset({"PROP-3"}),
-        False,
         lambda app: FaultyApp(app, before=_bool_seed_as_int),
     ),
     FuzzFault(
         "huge_seed_500",
-        frozenset({"PROP-3", "PROP-4"}),
-        True,
+        frozenset({"PROP-3", "PROP-4", "FUZZ-1"}),
         lambda app: FaultyApp(app, after=_crash_on_huge_seed),
     ),
     FuzzFault(
+        "negative_seed_500",
+        frozenset({"PROP-3", "PROP-4", "FUZZ-1"}),
+        lambda app: FaultyApp(app, after=_crash_on_negative_seed),
+    ),
+    FuzzFault(
+        "extra_rollout_field_500",
+        frozenset({"FUZZ-1"}),
+        lambda app: FaultyApp(app, after=_crash_on_extra_field),
+    ),
+    FuzzFault(
         "field_dropped_for_some_seeds",
-        frozenset({"PROP-1", "TI-5", "RO-7"}),
-        True,
+        frozenset({"PROP-1", "TI-5", "RO-7", "CID-8", "FUZZ-1"}),
         lambda app: FaultyApp(app, after=_drop_field_for_some_seeds),
     ),
     FuzzFault(
         "cid_with_percent_or_dash_mangled",
         frozenset({"PROP-2"}),
-        False,
         lambda app: FaultyApp(app, before=_mangle_cids),
     ),
 )
