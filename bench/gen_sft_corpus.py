@@ -1,14 +1,19 @@
-"""Generate a realistic SFT JSONL corpus for the validator benchmark (cached).
+"""Generate realistic SFT JSONL corpora for the validator benchmark (cached).
 
-Records look like the output of an agentic task app run through ``synth-ai filter``: a
-system prompt, a user observation, assistant turns with OpenAI tool calls, tool results
-(JSON observations), a final assistant answer, flat tool definitions, and metadata.
-Every record is valid at both levels (and unique), so the benchmark measures the full
-validation path. Output is deterministic for a given size and seed.
+Two kinds, each valid at both levels (and unique), so the benchmark measures the full
+validation path; output is deterministic for a given kind, size and seed:
+
+* ``long`` (about 4-5 KB per line): the output of an agentic task app run through
+  ``synth-ai filter``: a system prompt, a user observation, assistant turns with OpenAI
+  tool calls, tool results (JSON observations), a final assistant answer, flat tool
+  definitions, and metadata;
+* ``short`` (about 1 KB per line): plain chat: a short system prompt, a user question,
+  the assistant's answer, sometimes a second exchange.
 
 Usage::
 
     python bench/gen_sft_corpus.py --size-mb 200            # prints the cached path
+    python bench/gen_sft_corpus.py --kind short --size-mb 100
     python bench/gen_sft_corpus.py --size-mb 1024 --out /tmp/big.jsonl
 """
 
@@ -23,6 +28,7 @@ from pathlib import Path
 import orjson
 
 CORPUS_VERSION = 1
+KINDS = ("long", "short")
 _WORDS = (
     "the",
     "agent",
@@ -154,15 +160,31 @@ def make_record(rng: random.Random, index: int) -> dict[str, object]:
     }
 
 
-def default_path(size_mb: int, seed: int) -> Path:
+def make_short_record(rng: random.Random, index: int) -> dict[str, object]:
+    """One valid, unique plain chat record of about 1 KB."""
+    messages: list[dict[str, object]] = [
+        {"role": "system", "content": _text(rng, 8, 20)},
+    ]
+    for _ in range(1 if rng.random() < 0.7 else 2):
+        messages.append({"role": "user", "content": _text(rng, 15, 50)})
+        messages.append({"role": "assistant", "content": _text(rng, 40, 110)})
+    return {"messages": messages, "metadata": {"id": f"chat-{index:08d}"}}
+
+
+_MAKERS = {"long": make_record, "short": make_short_record}
+
+
+def default_path(size_mb: int, seed: int, kind: str = "long") -> Path:
     """Where the cached corpus of ``size_mb`` MB lives (``$TMPDIR/taskapp-bench/``)."""
     root = Path(tempfile.gettempdir()) / "taskapp-bench"
-    return root / f"sft-v{CORPUS_VERSION}-{size_mb}mb-seed{seed}.jsonl"
+    name = "sft" if kind == "long" else f"sft-{kind}"
+    return root / f"{name}-v{CORPUS_VERSION}-{size_mb}mb-seed{seed}.jsonl"
 
 
-def generate(size_mb: int, *, seed: int = 0, out: Path | None = None) -> Path:
-    """Write (or reuse) a corpus of at least ``size_mb`` MB and return its path."""
-    path = out or default_path(size_mb, seed)
+def generate(size_mb: int, *, seed: int = 0, out: Path | None = None, kind: str = "long") -> Path:
+    """Write (or reuse) a corpus of ``kind`` of at least ``size_mb`` MB; return its path."""
+    make = _MAKERS[kind]
+    path = out or default_path(size_mb, seed, kind)
     target = size_mb * 1_000_000
     if path.exists() and path.stat().st_size >= target:
         return path
@@ -173,7 +195,7 @@ def generate(size_mb: int, *, seed: int = 0, out: Path | None = None) -> Path:
     index = 0
     with tmp.open("wb") as handle:
         while written < target:
-            batch = b"".join(orjson.dumps(make_record(rng, index + k)) + b"\n" for k in range(1000))
+            batch = b"".join(orjson.dumps(make(rng, index + k)) + b"\n" for k in range(1000))
             index += 1000
             handle.write(batch)
             written += len(batch)
@@ -187,12 +209,13 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--size-mb", type=int, default=200, help="minimum size in MB (default 200)")
+    parser.add_argument("--kind", choices=KINDS, default="long", help="record kind (default long)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument(
         "--out", type=Path, default=None, help="output path (default: cached temp file)"
     )
     args = parser.parse_args()
-    print(generate(args.size_mb, seed=args.seed, out=args.out))
+    print(generate(args.size_mb, seed=args.seed, out=args.out, kind=args.kind))
 
 
 if __name__ == "__main__":

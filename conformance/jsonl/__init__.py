@@ -4,11 +4,12 @@ Two levels: ``compat`` reproduces synth-ai 0.2.19's acceptance rules exactly (th
 the training backend's client-side check gives, with its messages); ``strict`` (default)
 adds what a careful author wants (roles, tool-call pairing, final assistant turn, JSON
 arguments, content parts, flat tools, duplicates, size limits). Every line is checked,
-in constant memory::
+in time linear in the input and memory bounded by the longest line (``max_line_bytes``,
+64 MiB by default; a longer line is an ``SFT-LINE`` error)::
 
     from conformance.jsonl import validate_file
 
-    report = validate_file("train.jsonl", level="strict", jobs=2)
+    report = validate_file("train.jsonl", level="strict", jobs="auto")
     for error in report.errors:
         print(error)  # train.jsonl:52: messages[3].role: message 3 has invalid role [SFT-5]
 """

@@ -1,11 +1,13 @@
 """The streaming core: split bytes into physical lines, parse, apply the rules, collect.
 
 Time is linear in the input and memory is bounded by the longest line, not the file:
-the input is read in ``BLOCK_SIZE`` blocks, each block is searched for ``\\n`` once, and
-a line that spans blocks is kept as a list of its pieces and joined once when its end
-arrives (each byte is copied at most once, never a growing carry). Peak memory is about
-twice the longest line (its pieces, then the joined line) plus its parsed form, plus the
-capped error list and the duplicate index (see :data:`DUPLICATE_CAPACITY`). A line longer
+the input is read in ``BLOCK_SIZE`` blocks, each block is split on ``\\n`` once, and a
+line that spans blocks is appended to one growing buffer that becomes the line (one
+copy) when its end arrives, never a carry re-joined with every block. Peak memory is
+about three times the longest line (the line, orjson's working copy of it and the parsed
+text; more when the line is many small values, about five times for a one-line array of
+records), plus the capped error list and the duplicate index (see
+:data:`DUPLICATE_CAPACITY`). A line longer
 than ``max_line_bytes`` (:data:`MAX_LINE_BYTES` by default) is not kept at all: its bytes
 are counted and dropped, and it is reported as ``SFT-LINE`` with its size; the lines
 after it are validated as usual. Line numbers are physical and 1-based, blank lines
@@ -35,7 +37,6 @@ this limit.
 
 from __future__ import annotations
 
-import hashlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -62,7 +63,7 @@ MAX_LINE_BYTES = 64 * 1024 * 1024
 
 64 MiB is some 100 times the longest real SFT record (a 128k-token conversation is about
 0.5 MB of text; a record with a dozen base64 images a few MB), and keeps the peak memory
-of one line (about twice the line plus its parsed form) to a few hundred MB."""
+of one line (about three times the line) to about 200 MB."""
 
 DUPLICATE_CAPACITY = 1_000_000
 """Distinct records remembered for duplicate detection (about 100 bytes each, so at most
@@ -128,6 +129,8 @@ def record_findings(record: Any, options: Options) -> list[Finding]:
 def _digest(data: bytes, kind: DigestKind) -> int:
     if kind == "hash":
         return hash(data)
+    import hashlib  # only where workers are spawned, not forked; it loads OpenSSL
+
     return int.from_bytes(hashlib.sha1(data, usedforsecurity=False).digest()[:8], "little")
 
 
@@ -144,13 +147,13 @@ class DuplicateIndex:
         self.first_lines: dict[int, int] = {}
         """Digest -> first line; the scanner's hot path reads and fills it directly."""
         self._first = self.first_lines
-        self._capacity = capacity
+        self.capacity = capacity
         self.duplicates = 0
 
     @property
     def saturated(self) -> bool:
         """True once the index stopped remembering new records (capacity reached)."""
-        return len(self._first) >= self._capacity
+        return len(self._first) >= self.capacity
 
     def add(self, digest: int, line: int) -> int | None:
         """Record ``digest`` seen at ``line``; return the earlier line if it is a repeat."""
@@ -158,7 +161,7 @@ class DuplicateIndex:
         if first is not None:
             self.duplicates += 1
             return first
-        if len(self._first) < self._capacity:
+        if len(self._first) < self.capacity:
             self._first[digest] = line
         return None
 
@@ -247,7 +250,7 @@ class Scanner:
         """
         result = self.result
         lineno = result.lines
-        feed = self.feed
+        feed_lines = self._feed_lines
         limit = self._max_line
         held = bytearray()  # the unfinished line (emptied past the limit)
         held_size = 0  # its size so far, counted even when dropped
@@ -269,9 +272,7 @@ class Scanner:
                     lineno += 1
                     self._checked_line(line, lineno)
             else:
-                for line in lines:
-                    lineno += 1
-                    feed(line, lineno)
+                lineno = feed_lines(lines, lineno)
             held.clear()
             held_size = self._hold(held, 0, tail) if tail else 0
         if held_size:
@@ -347,9 +348,7 @@ class Scanner:
         self.result.records += 1
         if self._strict:
             if not strict_clean(record, self._min_messages, self._limits):
-                findings = record_findings(record, self.options)
-                if findings:
-                    self._add_findings(self._exact_findings(line, findings), lineno)
+                self._check_record(record, line, lineno)
             if self._dedupe and dedupe:
                 if self._inline_dedupe:
                     digest = hash(line.strip())
@@ -361,21 +360,78 @@ class Scanner:
                 else:
                     self._note_digest(line, lineno)
         elif first_compat_finding(record, self._min_messages) is not None:
-            self._add_findings(self._exact_findings(line, None), lineno)
+            self._check_record(record, line, lineno)
+
+    def _feed_lines(self, lines: list[bytes], lineno: int) -> int:
+        """:meth:`feed` each line (none holds a CR); return the last line number.
+
+        The common case, a line orjson parses into a clean record, is inlined here: this
+        loop is where the time of a file of short records goes.
+        """
+        if not self._strict:
+            return self._feed_lines_compat(lines, lineno)
+        if not self._dedupe or self._digest_kind != "hash":
+            for line in lines:
+                lineno += 1
+                self.feed(line, lineno)
+            return lineno
+        loads, error, clean = _loads, _OrjsonError, strict_clean
+        min_messages, limits = self._min_messages, self._limits
+        seen, capacity, collect = self._seen, self._capacity, self._collect
+        digests, digest_lines = self.result.digests, self.result.digest_lines
+        records = 0
+        for line in lines:
+            lineno += 1
+            try:
+                record = loads(line)
+            except error:
+                self._feed_slow(line, lineno, False, True)
+                continue
+            records += 1
+            if not clean(record, min_messages, limits):
+                self._check_record(record, line, lineno)
+            digest = hash(line.strip())
+            if collect:
+                digests.append(digest)
+                digest_lines.append(lineno)
+                continue
+            first = seen.get(digest)
+            if first is not None:
+                self._report_duplicate(first, lineno)
+            elif len(seen) < capacity:
+                seen[digest] = lineno
+        self.result.records += records
+        return lineno
+
+    def _feed_lines_compat(self, lines: list[bytes], lineno: int) -> int:
+        loads, error, first_finding = _loads, _OrjsonError, first_compat_finding
+        min_messages = self._min_messages
+        records = 0
+        for line in lines:
+            lineno += 1
+            try:
+                record = loads(line)
+            except error:
+                self._feed_slow(line, lineno, False, True)
+                continue
+            records += 1
+            if first_finding(record, min_messages) is not None:
+                self._check_record(record, line, lineno)
+        self.result.records += records
+        return lineno
+
+    def _check_record(self, record: Any, line: bytes, lineno: int) -> None:
+        """Report the findings of a record orjson parsed, exactly as the stdlib parse gives
+        them: orjson reads an integer of 19+ digits as a float, and type names appear in
+        messages, so such a line is parsed again."""
+        if LONG_DIGIT_RUN.search(line) is not None:
+            record = loads_exact(line.decode("utf-8").strip())
+        self._add_findings(record_findings(record, self.options), lineno)
 
     def _report_duplicate(self, first: int, lineno: int) -> None:
         self._index.duplicates += 1
         self.result.duplicates += 1
         self.add(make_error(self.source, lineno, duplicate_finding(first)))
-
-    def _exact_findings(self, line: bytes, findings: list[Finding] | None) -> list[Finding]:
-        """Recompute findings on the stdlib parse when orjson may have read an integer of
-        19+ digits as a float (the type names in messages would differ)."""
-        if findings is not None and LONG_DIGIT_RUN.search(line) is None:
-            return findings
-        record = loads_exact(line.decode("utf-8").strip())
-        exact = record_findings(record, self.options)
-        return exact if exact or findings is None else findings
 
     def _note_digest(self, line: bytes, lineno: int) -> None:
         digest = _digest(line.strip(), self._digest_kind)

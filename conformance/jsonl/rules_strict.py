@@ -251,6 +251,9 @@ def iter_strict_findings(record: Any, limits: Limits = NO_LIMITS) -> Iterator[Fi
         yield from _limit_findings(messages, limits)
 
 
+_PLAIN_ROLES = frozenset({"system", "user", "assistant"})
+
+
 def strict_clean(record: Any, min_messages: int, limits: Limits = NO_LIMITS) -> bool:
     """Fast path: True only if the record has no compat and no strict finding.
 
@@ -266,15 +269,23 @@ def strict_clean(record: Any, min_messages: int, limits: Limits = NO_LIMITS) -> 
     messages = record.get("messages")
     if type(messages) is not list or not messages or len(messages) < min_messages:
         return False
-    pending: set[str] = set()
+    pending: set[str] | None = None
     for message in messages:
         if type(message) is not dict:
             return False
         get = message.get
         role = get("role")
+        content = get("content")
+        # The common message first: {"role": system|user|assistant, "content": "..."}.
+        if (
+            type(content) is str
+            and len(message) == 2
+            and type(role) is str
+            and role in _PLAIN_ROLES
+        ):
+            continue
         if type(role) is not str or role not in ROLES:
             return False
-        content = get("content")
         if type(content) is list:
             for part in content:
                 if type(part) is not dict or part.get("type") != "text":
@@ -313,10 +324,12 @@ def strict_clean(record: Any, min_messages: int, limits: Limits = NO_LIMITS) -> 
                         orjson.loads(arguments)
                     except orjson.JSONDecodeError:
                         return False
+                if pending is None:
+                    pending = set()
                 pending.add(call_id)
         if role == "tool":
             answered = get("tool_call_id")
-            if type(answered) is not str or answered not in pending:
+            if type(answered) is not str or pending is None or answered not in pending:
                 return False
             pending.discard(answered)
         known = 1 + ("content" in message) + ("tool_call_id" in message) + (calls is not None)
@@ -330,8 +343,13 @@ def strict_clean(record: Any, min_messages: int, limits: Limits = NO_LIMITS) -> 
     if last["role"] != "assistant":
         return False
     calls = last.get("tool_calls")
-    if not calls and not _has_content(last.get("content")):
-        return False
+    if not calls:
+        content = last.get("content")
+        if type(content) is str:
+            if not content or content.isspace():
+                return False
+        elif not _has_content(content):
+            return False
     if pending and not pending <= ({call.get("id") for call in calls} if calls else set()):
         return False
     if len(record) > 1:

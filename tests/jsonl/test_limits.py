@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from conformance.exitcodes import ExitCode
 from conformance.jsonl import api, parallel, validate_file, validate_lines
 from conformance.jsonl.cli import validate_jsonl_command
-from conformance.jsonl.engine import MAX_LINE_BYTES, Options, Scanner, ScanResult
+from conformance.jsonl.engine import MAX_LINE_BYTES, DuplicateIndex, Options, Scanner, ScanResult
 from conformance.jsonl.parse import INT_MAX_DIGITS, HugeIntegerError, loads_exact
 
 GOOD = b'{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"ok"}]}'
@@ -298,3 +298,31 @@ def test_usable_cpus_follows_affinity(monkeypatch: pytest.MonkeyPatch) -> None:
     """The CPU count is the affinity mask's size where there is one."""
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 3, 5}, raising=False)
     assert api.usable_cpus() == 3
+
+
+@settings(deadline=None, max_examples=80)
+@given(
+    parts=st.lists(st.lists(st.integers(0, 30), max_size=20), min_size=1, max_size=4),
+    capacity=st.integers(1, 40),
+)
+def test_merging_ranges_finds_the_duplicates_one_scan_finds(
+    parts: list[list[int]], capacity: int
+) -> None:
+    """--jobs merging (bulk path or record by record) reports what one index would."""
+    options = Options(duplicate_capacity=capacity, max_errors=None)
+    results = []
+    for digests in parts:
+        result = ScanResult(lines=len(digests))
+        result.digests.extend(digests)
+        result.digest_lines.extend(range(1, len(digests) + 1))
+        results.append(result)
+    merged = parallel.merge_results(results, options, "x")
+    index = DuplicateIndex(capacity)
+    expected = []
+    for line, digest in enumerate((d for digests in parts for d in digests), start=1):
+        first = index.add(digest, line)
+        if first is not None:
+            expected.append((line, f"record duplicates line {first}"))
+    assert [(error.line, error.message) for error in merged.errors] == expected
+    assert merged.duplicates == index.duplicates
+    assert ("remembered only" in " ".join(merged.notes)) == index.saturated
