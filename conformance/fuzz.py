@@ -75,6 +75,7 @@ __all__ = [
     "KEY_PLACEHOLDER",
     "FuzzFailure",
     "FuzzReport",
+    "default_budget_s",
     "must_refuse",
     "response_problems",
     "run_fuzz",
@@ -110,6 +111,8 @@ _REPLAY_MOCK: Final = "http://127.0.0.1:8002"
 """Where reproductions send inference: `taskapp-conformance mock-inference` listens there."""
 _IN_PROCESS_URL: Final = "$TASKAPP_URL"
 _NO_INPUT_EXAMPLES: Final = 3
+_MIN_BUDGET_S: Final = 120.0
+_BUDGET_S_PER_EXAMPLE: Final = 1.0
 _TIMEOUT_S: Final = 60.0
 
 
@@ -212,12 +215,23 @@ class _BudgetExhausted(Exception):
     """Raised inside the Hypothesis loop to stop a phase when the time budget is spent."""
 
 
+def default_budget_s(examples: int) -> float:
+    """The time budget when none is given: 120 s, or 1 s per example when that is more.
+
+    A safety net, not the bound: `examples` bounds the run (the same seed, the same cases).
+    Four phases of `examples` cases each against an in-process app take about 0.05 s a
+    case on 2 busy cores, so the net only catches an app that hangs or crawls; a run it
+    stops is unproven, never green.
+    """
+    return max(_MIN_BUDGET_S, _BUDGET_S_PER_EXAMPLE * examples)
+
+
 def run_fuzz(
     target: Target,
     *,
     examples: int = 100,
     seed: int = 0,
-    budget_s: float = 120.0,
+    budget_s: float | None = None,
     inference_url: str | None = None,
     api_key: str | None = None,
     operations: Sequence[str] | None = None,
@@ -225,9 +239,11 @@ def run_fuzz(
     """Fuzz `target` (URL or in-process ASGI app) against the canonical document.
 
     `examples` is the maximum number of cases per operation and phase; `seed` makes
-    the run reproducible; `budget_s` bounds the wall time; `api_key` defaults to the
-    target's; `operations` restricts the run (e.g. `["POST /rollout"]`).
+    the run reproducible; `budget_s` bounds the wall time (default: `default_budget_s`);
+    `api_key` defaults to the target's; `operations` restricts the run (e.g.
+    `["POST /rollout"]`).
     """
+    budget = budget_s if budget_s is not None else default_budget_s(examples)
     key = api_key if api_key is not None else target.api_key
     run = _Run(target, key, examples, seed, Redactor([key], urls=[target.base_url, inference_url]))
     with ExitStack() as stack:
@@ -240,7 +256,7 @@ def run_fuzz(
         elif inference_url is not None:
             run.report.inference = f"user-given {redact_url(inference_url)}"
         with HYPOTHESIS_LOCK:  # the time budget starts once the lock is held
-            run.execute(budget_s, operations)
+            run.execute(budget, operations)
     return run.report
 
 

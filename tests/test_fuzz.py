@@ -11,6 +11,7 @@ from conformance.fuzz import (
     CHECKS,
     KEY_PLACEHOLDER,
     FuzzReport,
+    default_budget_s,
     must_refuse,
     response_problems,
     run_fuzz,
@@ -318,3 +319,9 @@ def test_reproductions_keep_a_users_inference_url_and_hide_url_passwords() -> No
     assert model.url in failure.curl
     assert "http://bob:***@127.0.0.1" in failure.curl
     assert ":pw@" not in failure.curl + failure.pytest_snippet
+
+
+@pytest.mark.parametrize(("examples", "seconds"), [(1, 120.0), (25, 120.0), (1000, 1000.0)])
+def test_more_examples_raise_the_default_time_budget(examples: int, seconds: float) -> None:
+    """Without --fuzz-budget the safety net is 120 s, or 1 s per example when that is more."""
+    assert default_budget_s(examples) == seconds

@@ -12,6 +12,7 @@ leaves the choice open:
 * any integer seed is served (negative and huge ones too), or only a range, the rest
   refused with a 404; lax coercion (`"seed": "3"`, `true` as 1) and extra fields are
   pydantic's defaults;
+* unknown rollout fields ignored (pydantic's default) or refused with the validation status;
 * one or several model calls per rollout, async or sync handlers, the full completions
   URL or the 0.2.24 checker's base-only form in trajectories, a cid minted when a
   request brings none.
@@ -26,6 +27,7 @@ import hmac
 import random
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -35,7 +37,7 @@ import httpx
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 ErrorStyle = Literal["fastapi", "flat", "envelope"]
 
@@ -57,6 +59,8 @@ class Choices:
     """Model calls per rollout."""
     sync_handlers: bool = False
     """Plain `def` handlers with a blocking client (FastAPI runs them in a thread pool)."""
+    forbid_extra: bool = False
+    """Refuse unknown top-level rollout fields (pydantic `extra="forbid"`) instead of ignoring."""
     bearer: bool = True
     """Whether `Authorization: Bearer <key>` is accepted (a SHOULD, AUTH-7)."""
     base_only_trajectory_url: bool = False
@@ -105,6 +109,12 @@ class RolloutRequest(BaseModel):
     training_session_id: str | None = None
     synth_base_url: str | None = None
     mode: Literal["rl", "eval"]
+
+
+class StrictRolloutRequest(RolloutRequest):
+    """The same request with unknown top-level fields refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 # --- the task: repeat a word drawn from the seed ---------------------------------------------
@@ -425,18 +435,16 @@ def create_legal_app(choices: Choices, key: str | None) -> FastAPI:
         instances = [_instance(s, choices) for s in wanted]
         return instances[0] if len(instances) == 1 else instances
 
-    if choices.sync_handlers:
+    def rollout_sync(rollout_request: RolloutRequest) -> dict[str, Any]:
+        return _play_sync(_Episode(rollout_request, choices))
 
-        @app.post("/rollout", dependencies=[Depends(require_key)])
-        def rollout_sync(rollout_request: RolloutRequest) -> dict[str, Any]:
-            return _play_sync(_Episode(rollout_request, choices))
+    async def rollout(rollout_request: RolloutRequest) -> dict[str, Any]:
+        return await _play_async(_Episode(rollout_request, choices))
 
-    else:
-
-        @app.post("/rollout", dependencies=[Depends(require_key)])
-        async def rollout(rollout_request: RolloutRequest) -> dict[str, Any]:
-            return await _play_async(_Episode(rollout_request, choices))
-
+    handler = rollout_sync if choices.sync_handlers else rollout
+    model = StrictRolloutRequest if choices.forbid_extra else RolloutRequest
+    handler.__annotations__["rollout_request"] = model  # what FastAPI validates the body as
+    app.post("/rollout", dependencies=[Depends(require_key)])(handler)
     return app
 
 
@@ -450,6 +458,7 @@ LEGAL_APPS: tuple[Choices, ...] = (
         served_seeds=range(1000),
         turns=2,
         sync_handlers=True,
+        forbid_extra=True,
         bearer=False,
     ),
     Choices(
@@ -463,6 +472,11 @@ LEGAL_APPS: tuple[Choices, ...] = (
 """The legal apps, each by the choices it makes."""
 
 
-def legal_app(name: str, key: str | None) -> FastAPI:
-    """The legal app called `name`, accepting `key`."""
-    return create_legal_app(next(c for c in LEGAL_APPS if c.name == name), key)
+def __getattr__(name: str) -> Callable[[], FastAPI]:
+    """`--app tests.faults.legal:<name>`: a factory of that legal app, accepting `faults.KEY`."""
+    from tests.faults import KEY
+
+    for choices in LEGAL_APPS:
+        if choices.name == name:
+            return lambda: create_legal_app(choices, KEY)
+    raise AttributeError(name)
