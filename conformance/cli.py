@@ -6,6 +6,7 @@ import copy
 import logging.config
 import os
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -37,7 +38,12 @@ Exit codes:
   2  usage or configuration error
   3  the harness could not reach or talk to the target
   4  incomplete: nothing failed, but a required check did not run or could
-     not prove its claim (e.g. no recorded model call); see --accept-unproven"""
+     not prove its claim (e.g. no recorded model call); see --accept-unproven
+  130  interrupted (Ctrl-C): the reports asked for are written, marked incomplete"""
+
+
+class HarnessCrash(Exception):
+    """A bug of the harness during a run; the message is its traceback, secrets hidden."""
 
 
 def _usage_error(message: str) -> NoReturn:
@@ -45,7 +51,21 @@ def _usage_error(message: str) -> NoReturn:
     sys.exit(ExitCode.USAGE)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Commands(click.Group):
+    """The command group; Ctrl-C anywhere ends with one line and exit code 130, not 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\nInterrupted (Ctrl-C).", err=True)
+            ctx.exit(ExitCode.INTERRUPTED)
+
+
+@click.group(
+    cls=_Commands,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="taskapp-conformance")
 def main() -> None:
     """Check that a synth-ai task app honours the task-app contract.
@@ -143,6 +163,7 @@ def _run_and_report(
     *,
     quiet: bool,
 ) -> NoReturn:
+    from conformance.redaction import Redactor
     from conformance.reports import ConsoleReporter, ReportWriteError, write_reports
     from conformance.runner import ProfileConflict, TargetUnreachable, run_checks
 
@@ -158,8 +179,10 @@ def _run_and_report(
     except TargetUnreachable as exc:
         click.echo(f"Error: cannot talk to the target: {exc}", err=True)
         sys.exit(ExitCode.UNREACHABLE)
-    except ProfileConflict as exc:
+    except (ProfileConflict, ConfigError) as exc:  # ConfigError: the relay refused the token
         _usage_error(str(exc))
+    except Exception:  # a bug of ours: its traceback may quote what the target sent
+        raise HarnessCrash(Redactor(secrets).text(traceback.format_exc())) from None
     reporter.summary(report)
     try:
         write_reports(
@@ -232,19 +255,55 @@ def _serve_log_config() -> dict[str, Any]:
     return config
 
 
-def _register_feature_commands() -> None:
-    """Commands that live beside their feature modules."""
-    from conformance.inference.cli import mock_inference_command
-    from conformance.jsonl.cli import validate_jsonl_command
-    from conformance.openapi import openapi_command
-    from conformance.sft.cli import filter_command, sft_submit_command, validate_sft_config_command
+class _LazyCommand(click.Command):
+    """A feature command whose module is imported only when it runs or its help is listed.
 
-    main.add_command(validate_jsonl_command, "validate-jsonl")
-    main.add_command(filter_command, "filter")
-    main.add_command(validate_sft_config_command, "validate-sft-config")
-    main.add_command(sft_submit_command, "sft-submit")
-    main.add_command(openapi_command, "openapi")
-    main.add_command(mock_inference_command, "mock-inference")
+    Importing every feature module at start-up (httpx, pydantic, the inference relay)
+    costs several hundred ms; `validate-jsonl` must start in well under 150 ms.
+    """
+
+    def __init__(self, name: str, target: str) -> None:
+        super().__init__(name)
+        self._target = target
+
+    def load(self) -> click.Command:
+        """The real command (``module:attribute``), imported on first use."""
+        import importlib
+
+        module, attribute = self._target.split(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        """Parse with the real command, whose context then runs it."""
+        return self.load().make_context(info_name, args, parent=parent, **extra)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        """The real command's summary line, for the group's --help."""
+        return self.load().get_short_help_str(limit)
+
+
+def _register_feature_commands() -> None:
+    """Commands that live beside their feature modules, imported when used."""
+    for name, target in (
+        ("validate-jsonl", "conformance.jsonl.cli:validate_jsonl_command"),
+        ("filter", "conformance.sft.cli:filter_command"),
+        ("validate-sft-config", "conformance.sft.cli:validate_sft_config_command"),
+        ("sft-submit", "conformance.sft.cli:sft_submit_command"),
+        ("openapi", "conformance.openapi:openapi_command"),
+        ("mock-inference", "conformance.inference.cli:mock_inference_command"),
+    ):
+        main.add_command(_LazyCommand(name, target), name)
 
 
 _register_feature_commands()
+
+
+if __name__ == "__main__":  # python -m conformance.cli, as the tests run it
+    main()

@@ -14,9 +14,14 @@ from conformance import __version__
 from conformance.context import CheckContext, Settings, json_body
 from conformance.contract import INFO_PATH, ROOT_PATH, TASK_INFO_PATH
 from conformance.exitcodes import ExitCode
-from conformance.inference import MockInferenceServer, Recordings, RemoteRecorder
+from conformance.inference import (
+    MockInferenceServer,
+    RecorderTokenRefused,
+    Recordings,
+    RemoteRecorder,
+)
 from conformance.loop import LoopThread
-from conformance.options import DEFAULTS
+from conformance.options import DEFAULTS, ConfigError
 from conformance.outcomes import (
     CheckFailure,
     CheckSkipped,
@@ -82,6 +87,8 @@ class RunReport:
     stale_baseline: list[str] = field(default_factory=list)
     accept_unproven: frozenset[str] = frozenset()
     """Check IDs the user knowingly accepted without proof (--accept-unproven)."""
+    interrupted: bool = False
+    """The user stopped the run (Ctrl-C): whatever it found, it proves nothing whole."""
     tool_version: str = __version__
 
     def count(self, outcome: Outcome) -> int:
@@ -115,6 +122,8 @@ class RunReport:
 
     @property
     def verdict(self) -> Verdict:
+        if self.interrupted:
+            return Verdict.INCOMPLETE
         if self.count(Outcome.FAIL):
             return Verdict.NOT_CONFORMING
         if self.unproven:  # a gate never goes green on checks it did not prove
@@ -126,6 +135,8 @@ class RunReport:
         return self.verdict is Verdict.CONFORMS
 
     def exit_code(self) -> ExitCode:
+        if self.interrupted:
+            return ExitCode.INTERRUPTED
         return _VERDICT_EXIT_CODES[self.verdict]
 
 
@@ -164,7 +175,8 @@ class RunSession:
     """The live side of a run: event loop, client, recording mock, context, preflight.
 
     `with RunSession(target, options) as session: session.run(spec)`. Raises
-    `TargetUnreachable` on entry when the target cannot be talked to at all.
+    `TargetUnreachable` on entry when the target (or the relay) cannot be talked to at all,
+    and `ConfigError` when the relay refuses the recorder token.
     """
 
     def __init__(self, target: Target, options: RunOptions | None = None) -> None:
@@ -207,8 +219,10 @@ class RunSession:
             self._stack.callback(relay.close)
             try:
                 relay.check()  # fail fast, once, on an unreachable relay or a refused token
+            except RecorderTokenRefused as exc:  # the user's token, not the target: exit 2
+                raise ConfigError(self.redactor.text(str(exc))) from None
             except HarnessError as exc:
-                raise TargetUnreachable(str(exc)) from exc
+                raise TargetUnreachable(self.redactor.text(str(exc))) from exc
             recorder, inference_url = relay, relay.base_url
             self.inference_label = f"recording relay on {relay.label}"
         elif self.target.is_local:
@@ -269,9 +283,17 @@ def run_checks(
     selected = list(checks)
     started = time.monotonic()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    done: dict[str, CheckResult] = {}
+    interrupted = False
     with RunSession(target, opts) as session:
-        results = _execute(session.ctx, selected, opts, started, progress)
-    return session.report(results, started_at, time.monotonic() - started)
+        try:
+            _execute(session.ctx, selected, opts, started, progress, done)
+        except KeyboardInterrupt:
+            interrupted = True
+    results = [done.get(c.id) or _interrupted(c) for c in selected]
+    report = session.report(results, started_at, time.monotonic() - started)
+    report.interrupted = interrupted
+    return report
 
 
 def _preflight(ctx: CheckContext) -> None:
@@ -285,8 +307,10 @@ def _preflight(ctx: CheckContext) -> None:
     if json_body(root) is None:
         content_type = root.headers.get("content-type", "no content type")
         raise TargetUnreachable(
-            f"{ctx.target.label} answered GET / with {root.status_code} and a non-JSON body "
-            f"({content_type}); is this the base URL of a task app?"
+            ctx.redactor.text(
+                f"{ctx.target.label} answered GET / with {root.status_code} and a non-JSON body "
+                f"({content_type}); is this the base URL of a task app?"
+            )
         )
     try:
         info = json_body(ctx.get(INFO_PATH))
@@ -295,7 +319,7 @@ def _preflight(ctx: CheckContext) -> None:
         info = instance = None
     ctx.profile.learn(info, instance)
     if ctx.profile.conflict is not None:
-        raise ProfileConflict(ctx.profile.conflict)
+        raise ProfileConflict(ctx.redactor.text(ctx.profile.conflict))
 
 
 def _execute(
@@ -304,9 +328,15 @@ def _execute(
     opts: RunOptions,
     started: float,
     progress: ProgressCallback | None,
-) -> list[CheckResult]:
+    done: dict[str, CheckResult],
+) -> None:
+    """Run `checks` into `done` (by ID), dependencies first, at most `concurrency` at once.
+
+    On Ctrl-C the pool is abandoned without waiting for the checks in flight (each is
+    bounded by its request timeouts) and the KeyboardInterrupt goes to the caller, which
+    reports what `done` holds.
+    """
     by_id = {c.id: c for c in checks}
-    done: dict[str, CheckResult] = {}
     pending = list(checks)
     running: dict[Future[CheckResult], CheckSpec] = {}
 
@@ -316,7 +346,8 @@ def _execute(
             progress(result, len(done), len(checks))
 
     workers = max(1, opts.concurrency)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
         while pending or running:
             for spec in list(pending):
                 deps = [d for d in spec.depends_on if d in by_id]
@@ -337,7 +368,13 @@ def _execute(
             for future in finished:
                 running.pop(future)
                 finish(future.result())
-    return [done[c.id] for c in checks]
+    finally:
+        pool.shutdown(wait=not running, cancel_futures=True)
+
+
+def _interrupted(spec: CheckSpec) -> CheckResult:
+    reason = "the run was interrupted (Ctrl-C) before this check finished"
+    return CheckResult(spec, Outcome.SKIP, 0.0, reason=reason, skip_kind=SkipKind.UNPROVEN)
 
 
 BLOCKING_OUTCOMES = (Outcome.FAIL, Outcome.ERROR, Outcome.SKIP)

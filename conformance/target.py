@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from conformance.options import DEFAULTS
-from conformance.redaction import redact_url
+from conformance.redaction import Redactor, redact_url
 
 IN_PROCESS_BASE_URL = "http://taskapp.in-process"
 
@@ -87,17 +87,20 @@ class Target:
 def url_target(
     url: str, api_key: str | None, *, verify_tls: bool = True, timeouts: Timeouts | None = None
 ) -> Target:
-    """A deployed app at `url` (http or https)."""
+    """A deployed app at `url` (http or https); its label (the banner, the reports) hides
+    the URL's secrets and the key, wherever in the URL it is.
+    """
     example = "(example: https://my-app.modal.run)"
+    hide = Redactor([api_key], urls=[url]).text
     try:
         parts = urlsplit(url.strip())
         parts.port  # noqa: B018 (raises ValueError for a port out of range)
     except ValueError as exc:
-        raise TargetError(f"not a valid URL: {redact_url(url)!r}: {exc} {example}") from exc
+        raise TargetError(hide(f"not a valid URL: {redact_url(url)!r}: {exc} {example}")) from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise TargetError(f"not an http(s) URL: {redact_url(url)!r} {example}")
+        raise TargetError(hide(f"not an http(s) URL: {redact_url(url)!r} {example}"))
     return Target(
-        label=redact_url(url.strip().rstrip("/")),
+        label=hide(redact_url(url.strip().rstrip("/"))),
         base_url=url.strip().rstrip("/"),
         api_key=api_key,
         verify_tls=verify_tls,
@@ -121,6 +124,8 @@ def _load(spec: str) -> tuple[Any, bool]:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise TargetError(f"cannot import {module_name!r}: {exc}") from exc
+    except SystemExit as exc:  # a module that exits on import would end the harness silently
+        raise TargetError(f"importing {module_name!r} called sys.exit({exc.code!r})") from None
     except Exception as exc:  # the user's module failed while importing: their bug, one line
         raise TargetError(f"importing {module_name!r} raised {type(exc).__name__}: {exc}") from exc
     try:
@@ -131,6 +136,8 @@ def _load(spec: str) -> tuple[Any, bool]:
     if factory:
         try:
             obj = obj()
+        except SystemExit as exc:
+            raise TargetError(f"the factory {spec} called sys.exit({exc.code!r})") from None
         except Exception as exc:  # the user's factory failed: report it, do not crash
             raise TargetError(f"the factory {spec} raised {type(exc).__name__}: {exc}") from exc
     if not callable(obj):

@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from conformance.exitcodes import ExitCode
 from conformance.outcomes import FailureDetail, Outcome, SkipKind
 from conformance.redaction import Redactor
 from conformance.runner import CheckResult, RunReport, Verdict
@@ -110,6 +111,8 @@ def verdict(report: RunReport) -> str:
     if report.verdict is Verdict.NOT_CONFORMING:
         why = plural(c.failed, "required check failed", "required checks failed")
         sentence = f"Verdict: the target does NOT conform ({why})"
+    elif report.interrupted:
+        sentence = "Verdict: incomplete, the run was interrupted (Ctrl-C) before it finished"
     elif report.verdict is Verdict.INCOMPLETE:
         n = len(report.unproven)
         why = plural(n, "required check", "required checks")
@@ -129,7 +132,7 @@ def verdict(report: RunReport) -> str:
     if report.not_selected:
         notes.append(f"not selected: {id_list(report.not_selected)}")
     extra = f" with {'; '.join(notes)}" if notes else ""
-    return f"{sentence}{extra}; exit code {code}."
+    return f"{sentence}{extra}; exit code {ExitCode.INTERRUPTED if report.interrupted else code}."
 
 
 def id_list(results: Iterable[CheckResult]) -> str:

@@ -35,6 +35,7 @@ def to_json(report: RunReport, *, secrets: Iterable[str | None] = ()) -> dict[st
         "inference": report.inference,
         "totals": {**totals(report).by_outcome(), "total": len(report.results)},
         "verdict": report.verdict.value,
+        "interrupted": report.interrupted,
         "conforms": report.conforms,
         "exit_code": int(report.exit_code()),
         "unproven": [r.check.id for r in report.unproven],
