@@ -4,7 +4,6 @@ and model-side checks that never pass without a recorded call: each failure bloc
 
 from __future__ import annotations
 
-import dataclasses
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -20,11 +19,11 @@ from conformance.outcomes import FailureDetail, Outcome, SkipKind
 from conformance.registry import CheckSpec, catalogue, select_checks
 from conformance.runner import CheckResult, RunOptions, Verdict, run_checks
 from conformance.target import Target, app_target, asgi_target
-from tests.checks._support import failure, normalise
+from tests.checks._support import failure
 from tests.faults import KEY
 from tests.faults.apps import reference
 from tests.faults.asgi import Exchange, FaultyApp
-from tests.faults.contract_faults import CONTRACT_FAULTS, UNPROVEN_FAULTS, rebuildable
+from tests.faults.contract_faults import UNPROVEN_FAULTS, rebuildable
 
 MODEL_SIDE = ("CID-4", "CID-5", "CID-6", "PROP-2", "SEC-6")
 """Checks whose claim is about what reached the model: they need a recorded call."""
@@ -417,13 +416,6 @@ def test_auth_10_comma_list_in_x_api_key() -> None:
     )
 
 
-def _auth_11(fault_name: str) -> FailureDetail:
-    fault = next(f for f in CONTRACT_FAULTS if f.name == fault_name)
-    result = _results(rebuildable(fault.make, fault_name), "AUTH-11")["AUTH-11"]
-    assert result.detail is not None, result.reason
-    return FailureDetail(**{k: normalise(v) for k, v in dataclasses.asdict(result.detail).items()})
-
-
 _AUTH_11 = {
     "sent": "GET /health with a random key, to the app built with no ENVIRONMENT_API_KEY (nor "
     "an alias or a dev fallback)",
@@ -454,7 +446,7 @@ _AUTH_11 = {
 def test_auth_11_without_a_configured_key(fault_name: str, got: str) -> None:
     """AUTH-11 fails an app that, built with no key, serves openly, crashes or answers 401."""
     status = got.split(",")[0]
-    assert _auth_11(fault_name) == FailureDetail(
+    assert failure("AUTH-11", fault_name) == FailureDetail(
         summary=f"without a configured key, GET /health with a random key got {status}",
         got=got,
         **_AUTH_11,
