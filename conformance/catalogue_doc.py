@@ -45,3 +45,37 @@ def catalogue_table(checks: list[CheckSpec]) -> str:
     return "\n".join(
         f"{c.id:<{width}}  {c.severity.value:<6}  {c.spec:<6}  {c.title}" for c in checks
     )
+
+
+OPTIONS_BEGIN = "<!-- options:begin (generated from conformance.options.RunConfig) -->"
+OPTIONS_END = "<!-- options:end -->"
+
+
+def options_markdown() -> str:
+    """The README's table of every run knob: how each front door spells it, and its default."""
+    from conformance.options import KNOBS
+
+    rows = [
+        "| `check` | pytest | environment | `[tool.taskapp-conformance]` | default | meaning |",
+        "|---|---|---|---|---|---|",
+    ]
+    for knob in KNOBS:
+        cli = "`URL` (argument)" if knob.name == "url" else f"`{knob.flag}`"
+        if knob.kind == "tristate":
+            cli = f"`{knob.flag}` / `--no-{knob.flag.removeprefix('--')}`"
+        key = "(never from a file)" if knob.secret else f"`{knob.name}`"
+        rows.append(
+            f"| {cli} | `{knob.plugin_flag}` | `{knob.env}` | {key} | {_default(knob.default)} "
+            f"| {_cell(knob.help)} |"
+        )
+    return "\n".join(rows)
+
+
+def _default(value: object) -> str:
+    if value in (None, (), {}):
+        return ""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, int) and value >= 1 << 20:
+        return f"{value // (1 << 20)} MiB"
+    return f"`{value}`"

@@ -21,7 +21,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from conformance.catalogue_doc import README_BEGIN, README_END, catalogue_markdown
+from conformance.catalogue_doc import (
+    OPTIONS_BEGIN,
+    OPTIONS_END,
+    README_BEGIN,
+    README_END,
+    catalogue_markdown,
+    options_markdown,
+)
 from conformance.cli import main
 from conformance.registry import catalogue
 from conformance.serving import ServerThread
@@ -305,6 +312,15 @@ def test_readme_table_matches_the_catalogue() -> None:
         readme.index(README_BEGIN) + len(README_BEGIN) : readme.index(README_END)
     ].strip()
     assert table == catalogue_markdown(catalogue())
+
+
+def test_readme_options_table_matches_the_run_config() -> None:
+    """The README's options table is generated from RunConfig, so it lists every knob."""
+    readme = (ROOT / "README.md").read_text()
+    table = readme[
+        readme.index(OPTIONS_BEGIN) + len(OPTIONS_BEGIN) : readme.index(OPTIONS_END)
+    ].strip()
+    assert table == options_markdown()
 
 
 def test_serve_refuses_without_key(monkeypatch: pytest.MonkeyPatch) -> None:
