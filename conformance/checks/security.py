@@ -35,20 +35,50 @@ from conformance.contract import (
 )
 from conformance.inference import RecordedCall
 from conformance.outcomes import CheckFailure, CheckSkipped
+from conformance.redaction import Leak, Redactor
 from conformance.registry import Severity, check
 
 _EVIL_ORIGIN = "https://attacker.example"
 
 
-def _leak(key: str, response: httpx.Response) -> tuple[str, str | None] | None:
-    """(where, the header line) of the first 6+-character piece of `key` in `response`."""
+def _leak(finder: Redactor, response: httpx.Response) -> tuple[str, str, Leak] | None:
+    """(the part, the JSON path or "", how) of the first spelling of the key in `response`."""
     for name, value in response.headers.items():
-        if leaked_piece(key, f"{name}: {value}") is not None:
-            return f"header {name}", f"{name}: {value}"
-    if leaked_piece(key, response.text) is None:
+        leak = finder.find(f"{name}: {value}")
+        if leak is not None:
+            return f"the header {name}", "", leak
+    leak = finder.find(response.text)
+    if leak is None:
         return None
-    path = json_path_of_leak(key, json_body(response))
-    return (f"the body at {path}" if path else "the body"), None
+    return "the body", _json_path(finder, json_body(response)) or "", leak
+
+
+def _json_path(finder: Redactor, value: Any) -> str | None:
+    """The JSON path (`debug[0]`, "" for the root) of the first string or name holding a
+    spelling of the key; iterative, since a body may nest as deep as the parser allows.
+    """
+    stack: list[tuple[str, Any, Any]] = [("", None, value)]
+    while stack:
+        path, name, node = stack.pop()
+        if isinstance(name, str) and finder.find(name) is not None:
+            return path
+        if isinstance(node, str) and finder.find(node) is not None:
+            return path
+        items = (
+            node.items()
+            if isinstance(node, dict)
+            else enumerate(node)
+            if isinstance(node, list)
+            else ()
+        )
+        for child_name, child in reversed(list(items)):
+            child_path = (
+                f"{path}[{child_name}]"
+                if isinstance(child_name, int)
+                else f"{path}.{child_name}".lstrip(".")
+            )
+            stack.append((child_path, child_name, child))
+    return None
 
 
 def _key_probes(ctx: CheckContext) -> Iterator[tuple[str, str, httpx.Response]]:
@@ -74,24 +104,21 @@ def _key_probes(ctx: CheckContext) -> Iterator[tuple[str, str, httpx.Response]]:
     depends_on=("AUTH-1",),
 )
 def never_echoes_key_material(ctx: CheckContext) -> None:
-    """No response, header or error body contains the key or any 6+-character piece of it."""
-    key = require_api_key(ctx)
+    """No response carries the key or a 6+-character piece of it, plain, escaped or encoded."""
+    finder = Redactor([require_api_key(ctx)])
     for request, what, response in _key_probes(ctx):
-        leak = _leak(key, response)
-        if leak is None:
+        found = _leak(finder, response)
+        if found is None:
             continue
-        where, header_line = leak
-        shown = (
-            ctx.describe(response)
-            if header_line is None
-            else ctx.redactor.text(f"{response.status_code}, {header_line}")
-        )
+        part, path, leak = found
+        at = f", at {path}" if path else ""
         raise CheckFailure(
             sent=f"{request} with {what}",
-            expected="no part of the API key in the headers or body",
-            got=f"{shown} ({where} holds a piece of the key, shown here as ***)",
-            fix="Never echo key material: no prefixes, no allowed_first15, no debug dumps.",
-            summary=f"{request} leaks key material in {where}",
+            expected="no part of the API key in the headers or body, in any spelling",
+            got=f"{response.status_code}; {leak.describe()} in {part}{at} (not shown)",
+            fix="Never echo key material, plain or encoded: no prefixes, no allowed_first15, "
+            "no debug dumps.",
+            summary=f"{leak.describe()} in {part} of {request}{at}",
         )
 
 
@@ -177,6 +204,12 @@ def api_schema_not_public(ctx: CheckContext) -> None:
             )
 
 
+_HARNESS_IDS = re.compile(r"trace_[0-9a-f]{32}|/r/[0-9a-f]{16}|conformance-[0-9a-f]{12}")
+"""Random ids the harness itself puts into every call (cids, routes, run ids): six of their
+characters that happen to match a piece of a random key are chance, not a leak.
+"""
+
+
 def _call_leak(key: str, call: RecordedCall) -> tuple[str, str] | None:
     """(where, what to show) of the first piece of `key` in a recorded model call.
 
@@ -184,18 +217,22 @@ def _call_leak(key: str, call: RecordedCall) -> tuple[str, str] | None:
     stored redacted, so a key sent there cannot be seen; the path, the query, every other
     header and the body are kept as the model received them.
     """
-    if leaked_piece(key, call.path) is not None:
+
+    def holds(text: str) -> bool:
+        return leaked_piece(key, _HARNESS_IDS.sub("~", text)) is not None
+
+    if holds(call.path):
         return "the URL path", call.path
     for name, value in call.query:
-        if leaked_piece(key, f"{name}={value}") is not None:
+        if holds(f"{name}={value}"):
             return f"the URL query parameter {name!r}", f"{name}={value}"
     for name, value in call.headers.items():
-        if leaked_piece(key, f"{name}: {value}") is not None:
+        if holds(f"{name}: {value}"):
             return f"the header {name}", f"{name}: {value}"
-    path = json_path_of_leak(key, call.body)
+    text = _HARNESS_IDS.sub("~", json.dumps(call.body))
+    path = json_path_of_leak(key, json.loads(text))
     if path is None:
         return None
-    text = json.dumps(call.body)
     at = text.find(leaked_piece(key, text) or "")
     return (f"the body at {path}" if path else "the body"), text[max(0, at - 40) : at + 60]
 
@@ -296,11 +333,14 @@ def _provocations(ctx: CheckContext) -> Iterator[tuple[str, httpx.Response]]:
 
 @check("SEC-7", severity=Severity.SHOULD, spec="§1.2", tags=("security",), depends_on=("AUTH-1",))
 def no_stack_traces_in_responses(ctx: CheckContext) -> None:
-    """No response body, on any route or status, shows a stack trace or server source paths."""
+    """No response body shows a stack trace or server source paths (2xx task data aside)."""
     # SHOULD: synth-ai's reference answers a crash with a plain 500 (§1.2), and no consumer
     # needs more; a trace is an exposure like those of §1.3/D23 (SEC-2..4), not a broken
     # workflow. Key material inside one is SEC-1's, a MUST, on the same bodies.
     for request, response in _provocations(ctx):
+        path = request.split()[1].partition("?")[0]
+        if response.is_success and path in (TASK_INFO_PATH, ROLLOUT_PATH):
+            continue  # task data: a coding task's prompt or tool output may quote a traceback
         found = stack_trace_in(response)
         if found is not None:
             what, excerpt = found

@@ -4,6 +4,7 @@ and model-side checks that never pass without a recorded call: each failure bloc
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,8 @@ import pytest
 
 from conformance.checks.cid import url_difference
 from conformance.checks.rollout import trace_problem
-from conformance.checks.security import stack_trace_in
-from conformance.inference import MockInferenceServer
+from conformance.checks.security import _call_leak, stack_trace_in
+from conformance.inference import MockInferenceServer, RecordedCall
 from conformance.outcomes import FailureDetail, Outcome, SkipKind
 from conformance.registry import CheckSpec, catalogue, select_checks
 from conformance.runner import CheckResult, RunOptions, Verdict, run_checks
@@ -85,6 +86,18 @@ def test_sec_6_key_in_the_url_query() -> None:
     )
 
 
+def test_sec_6_ignores_the_harness_own_ids() -> None:
+    """Six characters of the key inside a cid or a route the harness made are chance, not a
+    leak; the same characters anywhere else are a leak.
+    """
+    key = "0123456789abcdef0123456789abcdef"
+    route, cid = "/r/3456789abcdef012", "trace_" + "89abcdef" * 4
+    call = RecordedCall("POST", f"{route}/v1/chat/completions", (("cid", cid),), {}, {})
+    assert _call_leak(key, call) is None
+    leaky = dataclasses.replace(call, body={"user": f"x{key[4:12]}"})
+    assert _call_leak(key, leaky) == ("the body at user", '{"user": "x456789ab"}')
+
+
 # --- SEC-7: stack traces --------------------------------------------------------------
 
 _SEC_7 = {
@@ -136,6 +149,20 @@ def test_sec_7_scans_the_answers_the_run_already_got() -> None:
     (sec_7,) = [r for r in report.results if r.check.id == "SEC-7"]
     assert sec_7.detail is not None
     assert sec_7.detail.summary == "GET /info answers with a Python stack frame"
+
+
+def test_sec_7_spares_task_data() -> None:
+    """A coding task's rollout may quote a traceback in what the episode saw: not a leak."""
+
+    def quote_a_traceback(ex: Exchange) -> None:
+        body = ex.json()
+        if ex.path == "/rollout" and ex.status == 200:
+            body["pipeline_metadata"]["tool_output"] = "Traceback (most recent call last):\n  ..."
+            ex.set_json(body)
+
+    target = asgi_target(FaultyApp(reference(), after=quote_a_traceback), KEY, "coding task")
+    report = run_checks(target, _checks("RO-1", "SEC-7"), RunOptions(concurrency=1))
+    assert [r.outcome for r in report.results] == [Outcome.PASS, Outcome.PASS]
 
 
 @pytest.mark.parametrize(
