@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from conformance.registry import catalogue
 from conformance.serving import ServerThread
 from tests.faults import KEY
 from tests.faults.apps import reference
@@ -50,7 +51,7 @@ def test_author_repo_passes_the_whole_catalogue() -> None:
         ENVIRONMENT_API_KEY="example-key-0123456789",
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "46 passed, 1 skipped" in result.stdout
+    assert f"{len(catalogue())} passed" in result.stdout
 
 
 def test_action_declares_inputs_and_outputs() -> None:
@@ -81,6 +82,7 @@ def run_action_script(
     `bin_dir` holds the `taskapp-conformance` to run (default: this interpreter's); the
     script runs in `tmp_path`, outside the source tree.
     """
+    tmp_path.mkdir(parents=True, exist_ok=True)
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     step = next(s for s in action["runs"]["steps"] if s.get("id") == "check")
     outputs, summary = tmp_path / "outputs", tmp_path / "summary"

@@ -7,7 +7,7 @@ import os
 import pytest
 from my_task_app import create_app
 
-from conformance.target import Target, asgi_target
+from conformance import Target, asgi_target
 
 TEST_KEY = "example-test-key-0123456789"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conformance.testing import assert_conforming_rollout, assert_valid_sft_jsonl
+from conformance import assert_conforming_rollout, assert_valid_sft_jsonl
 
 
 def test_health_needs_the_key(taskapp_client) -> None:
