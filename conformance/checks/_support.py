@@ -1,11 +1,11 @@
 """Small helpers shared by check modules: body access, validation messages, evidence from
-the model side and key-leak detection.
+the model side, bodies that are not a JSON object.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -15,7 +15,6 @@ from conformance.context import CheckContext, Rollout, json_body
 from conformance.contract import PROTECTED_GET_PATHS, ROLLOUT_PATH, ErrorEnvelope
 from conformance.inference import RecordedCall
 from conformance.outcomes import CheckFailure, CheckSkipped
-from conformance.redaction import MIN_PIECE
 
 
 def validation_problem(model: type[BaseModel], data: Any, *, strict: bool = False) -> str | None:
@@ -102,37 +101,6 @@ def model_calls(ctx: CheckContext, rollout: Rollout, what_held: str = "") -> lis
     if not calls:
         raise unproven_at_the_model(what_held, no_calls_recorded(rollout))
     return calls
-
-
-def leaked_piece(key: str, text: str) -> str | None:
-    """A piece of `key` of 6+ characters (or the whole key if shorter) that occurs in `text`."""
-    size = min(MIN_PIECE, len(key))
-    return next(
-        (key[i : i + size] for i in range(len(key) - size + 1) if key[i : i + size] in text), None
-    )
-
-
-def json_path_of_leak(key: str, value: Any, path: str = "") -> str | None:
-    """The JSON path (`pipeline_metadata.debug[0]`, `""` for the root) of the first string,
-    or key, holding a piece of `key`.
-    """
-    if isinstance(value, str):
-        return path if leaked_piece(key, value) is not None else None
-    items: Iterable[tuple[Any, Any]] = (
-        value.items()
-        if isinstance(value, dict)
-        else enumerate(value)
-        if isinstance(value, list)
-        else ()
-    )
-    for name, child in items:
-        child_path = f"{path}[{name}]" if isinstance(name, int) else f"{path}.{name}".lstrip(".")
-        if isinstance(name, str) and leaked_piece(key, name) is not None:
-            return child_path
-        found = json_path_of_leak(key, child, child_path)
-        if found is not None:
-            return found
-    return None
 
 
 NON_OBJECT_BODIES: tuple[tuple[str, bytes, str | None], ...] = (

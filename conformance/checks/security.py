@@ -15,8 +15,6 @@ import httpx
 
 from conformance.checks._support import (
     NON_OBJECT_BODIES,
-    json_path_of_leak,
-    leaked_piece,
     model_calls,
     nested,
     post_raw_rollout,
@@ -210,31 +208,31 @@ characters that happen to match a piece of a random key are chance, not a leak.
 """
 
 
-def _call_leak(key: str, call: RecordedCall) -> tuple[str, str] | None:
-    """(where, what to show) of the first piece of `key` in a recorded model call.
+def _call_leak(finder: Redactor, call: RecordedCall) -> tuple[str, Leak] | None:
+    """(where, how) of the first spelling of the key in a recorded model call, found as
+    SEC-1 finds it in a response.
 
     Values of secret-bearing headers (`Authorization`, `X-API-Key`, `*-key`, ...) are
     stored redacted, so a key sent there cannot be seen; the path, the query, every other
     header and the body are kept as the model received them.
     """
 
-    def holds(text: str) -> bool:
-        return leaked_piece(key, _HARNESS_IDS.sub("~", text)) is not None
+    def spelled(text: str) -> Leak | None:
+        return finder.find(_HARNESS_IDS.sub("~", text))
 
-    if holds(call.path):
-        return "the URL path", call.path
-    for name, value in call.query:
-        if holds(f"{name}={value}"):
-            return f"the URL query parameter {name!r}", f"{name}={value}"
-    for name, value in call.headers.items():
-        if holds(f"{name}: {value}"):
-            return f"the header {name}", f"{name}: {value}"
-    text = _HARNESS_IDS.sub("~", json.dumps(call.body))
-    path = json_path_of_leak(key, json.loads(text))
-    if path is None:
+    parts = [("the URL path", call.path)]
+    parts += [(f"the URL query parameter {k!r}", f"{k}={v}") for k, v in call.query]
+    parts += [(f"the header {k}", f"{k}: {v}") for k, v in call.headers.items()]
+    for where, text in parts:
+        leak = spelled(text)
+        if leak is not None:
+            return where, leak
+    body = _HARNESS_IDS.sub("~", json.dumps(call.body, ensure_ascii=False))
+    leak = finder.find(body)
+    if leak is None:
         return None
-    at = text.find(leaked_piece(key, text) or "")
-    return (f"the body at {path}" if path else "the body"), text[max(0, at - 40) : at + 60]
+    path = _json_path(finder, json.loads(body))
+    return (f"the body, at {path}" if path else "the body"), leak
 
 
 @check(
@@ -246,24 +244,23 @@ def _call_leak(key: str, call: RecordedCall) -> tuple[str, str] | None:
 )
 def never_sends_key_to_the_model(ctx: CheckContext) -> None:
     """No model call carries the key or a 6+-character piece of it (URL, query, headers, body)."""
-    key = require_api_key(ctx)
-    rollout = ctx.baseline_rollout()
-    own = model_calls(ctx, rollout)
+    finder = Redactor([require_api_key(ctx)])
+    own = model_calls(ctx, ctx.baseline_rollout())
     seen = ctx.recorder.calls() if ctx.recorder is not None else []  # every rollout's, so far
     for call in [*own, *(c for c in seen if c not in own)]:
-        leak = _call_leak(key, call)
-        if leak is not None:
-            where, shown = leak
+        found = _call_leak(finder, call)
+        if found is not None:
+            where, leak = found
             raise CheckFailure(
                 sent="POST /rollout (valid requests); the recorder kept the model calls they made",
-                expected="no part of the API key in any model call's URL, headers or body",
+                expected="no part of the API key in any model call's URL, headers or body, in "
+                "any spelling",
                 got=ctx.redactor.text(
-                    f"{call.method} {call.path} carries a piece of the key in {where}: "
-                    f"...{shown[:160]}... (shown here as ***)"
+                    f"{call.method} {call.path}: {leak.describe()} in {where} (not shown)"
                 ),
                 fix="Never forward ENVIRONMENT_API_KEY to the model; the model gets only its own "
                 "credential.",
-                summary=f"a model call carries key material in {where}",
+                summary=f"a model call carries key material: {leak.describe()} in {where}",
             )
 
 

@@ -17,6 +17,7 @@ from conformance.checks.rollout import trace_problem
 from conformance.checks.security import _call_leak, stack_trace_in
 from conformance.inference import MockInferenceServer, RecordedCall
 from conformance.outcomes import FailureDetail, Outcome, SkipKind
+from conformance.redaction import Redactor
 from conformance.registry import CheckSpec, catalogue, select_checks
 from conformance.runner import CheckResult, RunOptions, Verdict, run_checks
 from conformance.target import Target, app_target, asgi_target
@@ -43,45 +44,29 @@ def _results(target: Target, *ids: str, **options: Any) -> dict[str, CheckResult
 
 _SEC_6 = {
     "sent": "POST /rollout (valid requests); the recorder kept the model calls they made",
-    "expected": "no part of the API key in any model call's URL, headers or body",
+    "expected": "no part of the API key in any model call's URL, headers or body, in any spelling",
     "fix": "Never forward ENVIRONMENT_API_KEY to the model; the model gets only its own "
     "credential.",
     "spec": "task-app-contract §1.3",
 }
 
 
-def test_sec_6_key_in_the_model_call_body() -> None:
-    """SEC-6 names the body field of the model call that carries the key."""
-    assert failure("SEC-6", "model_call_body_carries_the_key") == FailureDetail(
-        summary="a model call carries key material in the body at user",
-        got=(
-            "POST /r/<route>/v1/chat/completions carries a piece of the key in the body at user: "
-            '..."]}}}], "tool_choice": "auto", "user": "***"}... (shown here as ***)'
-        ),
-        **_SEC_6,
-    )
-
-
-def test_sec_6_key_in_a_custom_header() -> None:
-    """SEC-6 sees the key in a header whose name does not look secret."""
-    assert failure("SEC-6", "model_call_header_carries_the_key") == FailureDetail(
-        summary="a model call carries key material in the header x-caller",
-        got=(
-            "POST /r/<route>/v1/chat/completions carries a piece of the key in the header "
-            "x-caller: ...x-caller: arithmetic/***... (shown here as ***)"
-        ),
-        **_SEC_6,
-    )
-
-
-def test_sec_6_key_in_the_url_query() -> None:
-    """SEC-6 sees the key in a query parameter of the model's URL."""
-    assert failure("SEC-6", "model_call_query_carries_the_key") == FailureDetail(
-        summary="a model call carries key material in the URL query parameter 'env_key'",
-        got=(
-            "POST /r/<route>/v1/chat/completions carries a piece of the key in the URL query "
-            "parameter 'env_key': ...env_key=***... (shown here as ***)"
-        ),
+@pytest.mark.parametrize(
+    ("fault_name", "where"),
+    [
+        ("model_call_body_carries_the_key", "the body, at user"),
+        ("model_call_header_carries_the_key", "the header x-caller"),
+        ("model_call_query_carries_the_key", "the URL query parameter 'env_key'"),
+    ],
+    ids=["body", "custom-header", "url-query"],
+)
+def test_sec_6_key_sent_to_the_model(fault_name: str, where: str) -> None:
+    """SEC-6 names the part of the model call that carries the key, wherever the mock can
+    see it: the body, a header whose name does not look secret, the URL's query.
+    """
+    assert failure("SEC-6", fault_name) == FailureDetail(
+        summary=f"a model call carries key material: the key appears verbatim in {where}",
+        got=f"POST /r/<route>/v1/chat/completions: the key appears verbatim in {where} (not shown)",
         **_SEC_6,
     )
 
@@ -93,9 +78,15 @@ def test_sec_6_ignores_the_harness_own_ids() -> None:
     key = "0123456789abcdef0123456789abcdef"
     route, cid = "/r/3456789abcdef012", "trace_" + "89abcdef" * 4
     call = RecordedCall("POST", f"{route}/v1/chat/completions", (("cid", cid),), {}, {})
-    assert _call_leak(key, call) is None
+    finder = Redactor([key])
+    assert _call_leak(finder, call) is None
     leaky = dataclasses.replace(call, body={"user": f"x{key[4:12]}"})
-    assert _call_leak(key, leaky) == ("the body at user", '{"user": "x456789ab"}')
+    found = _call_leak(finder, leaky)
+    assert found is not None
+    assert (found[0], found[1].describe()) == (
+        "the body, at user",
+        "a piece of the key appears verbatim",
+    )
 
 
 # --- SEC-7: stack traces --------------------------------------------------------------

@@ -53,7 +53,8 @@ class _Outbound(httpx.AsyncBaseTransport):
             response = await network.send(self._edit(request))
         dropped = ("content-encoding", "content-length", "transfer-encoding")
         headers = [(k, v) for k, v in response.headers.items() if k.lower() not in dropped]
-        return httpx.Response(response.status_code, headers=headers, content=response.content)
+        stream = httpx.ByteStream(response.content)  # unread, as the network's would be
+        return httpx.Response(response.status_code, headers=headers, stream=stream)
 
 
 def _model_calls(edit: Callable[[httpx.Request, str], httpx.Request]) -> Callable[[Any], Any]:
