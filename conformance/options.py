@@ -403,6 +403,7 @@ def flag_name(name: str, prefix: str = "--") -> str:
 def build_target(config: RunConfig, *, prefix: str = "--") -> Target:
     """The target `config` names: a URL, an in-process app, or the embedded reference app."""
     # Imported here, as in run_options: the target takes its default timeouts from here.
+    from conformance.redaction import Redactor
     from conformance.target import (
         TargetError,
         Timeouts,
@@ -428,8 +429,9 @@ def build_target(config: RunConfig, *, prefix: str = "--") -> Target:
             return url_target(
                 config.url, config.api_key, verify_tls=not config.insecure, timeouts=timeouts
             )
-    except TargetError as exc:
-        raise ConfigError(str(exc)) from None
+    except TargetError as exc:  # an app's import error or factory may quote the key
+        hide = Redactor([config.api_key, config.recorder_token], urls=[config.url]).text
+        raise ConfigError(hide(str(exc))) from None
     return embedded_target(config.api_key, timeouts)
 
 

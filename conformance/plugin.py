@@ -37,6 +37,7 @@ from conformance.options import (
 )
 from conformance.outcomes import Outcome
 from conformance.profile import TargetProfile
+from conformance.redaction import Redactor
 from conformance.registry import CheckSpec, catalogue
 from conformance.runner import (
     CheckResult,
@@ -230,6 +231,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         ) from None
     except ProfileConflict as exc:
         raise pytest.UsageError(f"taskapp-conformance: {exc}") from None
+    except ConfigError as exc:  # the relay refused the recorder token
+        raise pytest.UsageError(f"taskapp-conformance: {_pytest_spelling(str(exc))}") from None
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -310,7 +313,11 @@ class CheckItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, CheckFailed):
             return str(excinfo.value)
-        return str(super().repr_failure(excinfo))
+        # Not a check's block but a traceback of ours (e.g. the lazy session could not start):
+        # what it quotes may hold the key, and pytest writes it to the JUnit XML too.
+        config = self.config.stash[_STATE].config
+        hide = Redactor([config.api_key, config.recorder_token], urls=[config.url])
+        return hide.text(str(super().repr_failure(excinfo)))
 
     def reportinfo(self) -> tuple[str, int | None, str]:
         return GROUP, None, f"{self.spec.id} {self.spec.title}"

@@ -18,13 +18,14 @@ from conformance.inference.relay import (
     create_relay_app,
     relay_app_from_env,
 )
-from conformance.inference.remote import RemoteRecorder
+from conformance.inference.remote import RecorderTokenRefused, RemoteRecorder
 from conformance.inference.server import MockInferenceServer, create_mock_inference_app
 
 __all__ = [
     "InferenceRecorder",
     "MockInferenceServer",
     "RecordedCall",
+    "RecorderTokenRefused",
     "RecordingLimits",
     "Recordings",
     "RelayConfigError",

@@ -1,8 +1,8 @@
 """`RemoteRecorder`: reads a recording relay's calls over HTTP, as the harness reads its own.
 
-Every failure (network, TLS, timeout, a refused token, an answer too large or of the
-wrong shape) raises `HarnessError` with a message that names the relay by its redacted
-URL and never carries the token.
+Every failure (network, TLS, timeout, an answer too large or of the wrong shape) raises
+`HarnessError`, and a refused token `RecorderTokenRefused` (a usage error for the harness),
+with a message that names the relay by its redacted URL and never carries the token.
 """
 
 from __future__ import annotations
@@ -23,6 +23,10 @@ DEFAULT_MAX_RESPONSE_BYTES = 128 * 1024 * 1024
 """Twice the relay's default store: a prefix-less listing of a full relay still fits."""
 _PING_PREFIX = "/_ping/"
 _BODY_PREVIEW = 160
+
+
+class RecorderTokenRefused(HarnessError):
+    """The relay refused the recorder token: the user's configuration, not the network."""
 
 
 class RemoteRecorder:
@@ -99,8 +103,11 @@ class RemoteRecorder:
     ) -> None:
         self.close()
 
+    def _message(self, problem: str) -> str:
+        return self._redactor.text(f"the recording relay at {self.label} {problem}")
+
     def _error(self, problem: str) -> HarnessError:
-        return HarnessError(self._redactor.text(f"the recording relay at {self.label} {problem}"))
+        return HarnessError(self._message(problem))
 
     def _request(self, method: str, prefix: str | None) -> Any:
         """Send one recordings API request; the decoded JSON answer, read within the bound."""
@@ -115,9 +122,11 @@ class RemoteRecorder:
         except httpx.HTTPError as exc:
             raise self._error(f"could not be reached: {type(exc).__name__}: {exc}") from None
         if response.status_code in (401, 403):
-            raise self._error(
-                f"refused the recorder token ({response.status_code}): pass the token the "
-                "relay was started with (--recorder-token or TASKAPP_RECORDER_TOKEN)"
+            raise RecorderTokenRefused(
+                self._message(
+                    f"refused the recorder token ({response.status_code}): pass the token the "
+                    "relay was started with (--recorder-token or TASKAPP_RECORDER_TOKEN)"
+                )
             )
         if response.status_code != 200:
             preview = raw[:_BODY_PREVIEW].decode(errors="replace")

@@ -2,39 +2,75 @@
 
 from __future__ import annotations
 
+import pytest
+
 from conformance.outcomes import FailureDetail
 from tests.checks._support import failure
 
+_SEC_1_EXPECTED = "no part of the API key in the headers or body, in any spelling"
+_SEC_1_FIX = (
+    "Never echo key material, plain or encoded: no prefixes, no allowed_first15, no debug dumps."
+)
+
 
 def test_sec_1_key_piece_in_a_header() -> None:
-    """SEC-1 names the header holding a piece of the key and shows it as ***."""
+    """SEC-1 names the header holding a piece of the key, and does not quote it."""
     assert failure("SEC-1", "root_header_names_the_key") == FailureDetail(
-        summary="GET / leaks key material in header x-served-for",
+        summary="a piece of the key appears verbatim in the header x-served-for of GET /",
         sent="GET / with no key",
-        expected="no part of the API key in the headers or body",
-        got=(
-            "200, x-served-for: *** (header x-served-for holds a piece of the key, shown here as "
-            "***)"
-        ),
-        fix="Never echo key material: no prefixes, no allowed_first15, no debug dumps.",
+        expected=_SEC_1_EXPECTED,
+        got="200; a piece of the key appears verbatim in the header x-served-for (not shown)",
+        fix=_SEC_1_FIX,
         spec="task-app-contract §1.3",
     )
 
 
 def test_sec_1_key_piece_in_a_rejection_body() -> None:
-    """SEC-1 names the JSON path of a key piece in a rejection body."""
+    """SEC-1 names the JSON path of a key piece in a rejection body, and does not quote it."""
     assert failure("SEC-1", "rejection_leaks_allowed_first15") == FailureDetail(
-        summary="GET /health leaks key material in the body at allowed_first15[0]",
-        sent="GET /health with no key",
-        expected="no part of the API key in the headers or body",
-        got=(
-            '401, body=\'{"detail": {"error": {"code": "unauthorised", "message": "API key '
-            'missing or invalid"}}, "allowed_first15": ["***"]}\' (the body at '
-            "allowed_first15[0] holds a piece of the key, shown here as ***)"
+        summary=(
+            "a piece of the key appears verbatim in the body of GET /health, at allowed_first15[0]"
         ),
-        fix="Never echo key material: no prefixes, no allowed_first15, no debug dumps.",
+        sent="GET /health with no key",
+        expected=_SEC_1_EXPECTED,
+        got="401; a piece of the key appears verbatim in the body, at allowed_first15[0] "
+        "(not shown)",
+        fix=_SEC_1_FIX,
         spec="task-app-contract §1.3",
     )
+
+
+def test_sec_1_key_base64_encoded_in_a_body() -> None:
+    """SEC-1 says the key is there base64-encoded, and where, without quoting it."""
+    assert failure("SEC-1", "info_signs_with_the_key_base64") == FailureDetail(
+        summary="the key appears base64-encoded in the body of GET /info, at build.signature",
+        sent="GET /info with the key",
+        expected=_SEC_1_EXPECTED,
+        got="200; the key appears base64-encoded in the body, at build.signature (not shown)",
+        fix=_SEC_1_FIX,
+        spec="task-app-contract §1.3",
+    )
+
+
+@pytest.mark.parametrize(
+    ("fault", "finding"),
+    [
+        (
+            "every_answer_names_the_key_uppercased",
+            "in another letter case in the header x-served-for",
+        ),
+        ("rejection_quotes_the_key_json_escaped", "JSON-escaped in the body"),
+        ("every_answer_links_the_key_percent_encoded", "percent-encoded in the header link"),
+        ("rollout_state_holds_the_key_base64url_in_a_blob", "base64-encoded in the body"),
+        ("task_info_etag_is_the_key_hex", "hex-encoded in the header etag"),
+        ("health_hints_the_key_reversed", "reversed in the body"),
+    ],
+)
+def test_sec_1_names_each_spelling(fault: str, finding: str) -> None:
+    """SEC-1 fails every spelling of the key and names it, quoting none of it."""
+    detail = failure("SEC-1", fault)
+    assert detail.got.split("; ", 1)[1].startswith(f"the key appears {finding}")
+    assert "***" not in detail.got
 
 
 def test_sec_2_health_reveals_key_prefix() -> None:

@@ -628,3 +628,12 @@ def _with_contract_faults() -> tuple[Fault, ...]:
 
 
 FAULTS += _with_contract_faults()
+
+
+def _with_leak_faults() -> tuple[Fault, ...]:
+    from tests.faults.leak_faults import LEAK_FAULTS
+
+    return LEAK_FAULTS
+
+
+FAULTS += _with_leak_faults()

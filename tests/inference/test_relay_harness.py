@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from click.testing import CliRunner, Result
 from starlette.applications import Starlette
 
+from conformance.cli import main
 from conformance.inference import create_relay_app
+from conformance.options import ConfigError
 from conformance.outcomes import Outcome
 from conformance.registry import catalogue
 from conformance.runner import RunOptions, RunSession, TargetUnreachable, run_checks
@@ -82,13 +85,57 @@ def test_the_relay_judges_as_the_local_mock_does(relay: ServerThread, fault: str
 
 
 def test_a_refused_token_stops_the_run_before_any_check(relay: ServerThread) -> None:
-    """A wrong token fails fast, once, as an unreachable dependency, without the token."""
+    """A wrong token fails fast, once, as a usage error (the user's token), without it."""
     wrong = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
     options = RunOptions(recorder_url=relay.url, recorder_token=wrong)
-    with pytest.raises(TargetUnreachable) as info:
+    with pytest.raises(ConfigError) as info:
         run_checks(asgi_target(reference(), KEY, "app"), catalogue(), options)
-    assert "refused the recorder token (401)" in str(info.value)
-    assert wrong not in str(info.value)
+    assert str(info.value) == (
+        f"the recording relay at {relay.url} refused the recorder token (401): pass the token "
+        "the relay was started with (--recorder-token or TASKAPP_RECORDER_TOKEN)"
+    )
+    assert wrong[:6] not in str(info.value)
+
+
+def test_an_unreachable_relay_is_an_unreachable_dependency() -> None:
+    """A relay nothing answers at stops the run as unreachable (exit 3), not as a usage error."""
+    options = RunOptions(recorder_url="http://127.0.0.1:9", recorder_token=TOKEN)
+    with pytest.raises(TargetUnreachable, match="could not be reached"):
+        run_checks(asgi_target(reference(), KEY, "app"), catalogue(), options)
+
+
+def _check_with_relay(relay_url: str, token: str) -> Result:
+    return CliRunner().invoke(
+        main,
+        ["check", "--app", "tests.faults.apps:reference", "--quiet", "--select", "CID-4"],
+        env={
+            "ENVIRONMENT_API_KEY": KEY,
+            "TASKAPP_RECORDER": relay_url,
+            "TASKAPP_RECORDER_TOKEN": token,
+        },
+    )
+
+
+def test_check_exits_2_with_one_line_when_the_relay_refuses_the_token(
+    relay: ServerThread,
+) -> None:
+    """`check --recorder` with a wrong token exits 2 with one line naming --recorder-token."""
+    wrong = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+    result = _check_with_relay(relay.url, wrong)
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[-1] == (
+        f"Error: the recording relay at {relay.url} refused the recorder token (401): pass the "
+        "token the relay was started with (--recorder-token or TASKAPP_RECORDER_TOKEN)"
+    )
+    assert wrong[:6] not in result.output
+    assert _check_with_relay(relay.url, TOKEN).exit_code == 0
+
+
+def test_check_exits_3_when_the_relay_is_unreachable() -> None:
+    """`check --recorder` at a port nothing listens on exits 3 (cannot talk), as before."""
+    result = _check_with_relay("http://127.0.0.1:9", TOKEN)
+    assert result.exit_code == 3, result.output
+    assert "could not be reached" in result.output
 
 
 def test_the_token_is_a_secret_of_every_output() -> None:

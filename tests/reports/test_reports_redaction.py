@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import re
 import string
 from collections.abc import Callable, Iterable
 
@@ -20,6 +21,8 @@ from conformance.reports import (
     render_markdown,
 )
 from conformance.runner import RunReport
+from tests.engine.key_oracle import decodable
+from tests.faults.leak_faults import LEAK_KEY, SPELLINGS
 from tests.reports.reports_factory import ODD_SECRET, SECRET, make_report
 
 Render = Callable[..., str]
@@ -88,3 +91,16 @@ def test_any_secret_in_any_text_never_leaks(secret: str, before: str, after: str
         out = render(report, secrets=[secret])
         for form in _forms(secret):
             assert form not in out
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_spelling_planted_in_every_field_is_hidden(fmt: str, spelling: str) -> None:
+    """A key planted in every free-text field in one spelling (base64, hex, escaped...)
+    leaves no decodable form of it in any format.
+    """
+    spelled = SPELLINGS[spelling](LEAK_KEY)  # SECRET shares "conformance" with the tool's name
+    report = make_report(text=lambda value: f"{value} (echo {spelled})")
+    out = FORMATS[fmt](report, secrets=[LEAK_KEY])
+    assert decodable(out, LEAK_KEY) == []
+    assert re.search(r"\(echo [A-Za-z0-9+/=_-]*\*\*\*", out)  # blobs keep their own edges
