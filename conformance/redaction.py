@@ -30,10 +30,12 @@ _BASE64_PIECE = 7
 7 at offsets 1 and 2): the base64 spelling of any piece holds a run this long.
 """
 _ESCAPE = re.compile(
-    r"\\+u([0-9a-fA-F]{4})|\\+x([0-9a-fA-F]{2})|%([0-9a-fA-F]{2})"
+    r"(?<!\\)\\+(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2}))|%([0-9a-fA-F]{2})"
     r"|&#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));"
 )
-"""One escaped character; `\\\\u0073` too (a JSON escape shown inside a repr or JSON)."""
+"""One escaped character; `\\\\u0073` too (a JSON escape shown inside a repr or JSON). Only
+the first backslash of a run may start a match: a body of backslashes stays linear.
+"""
 _ESCAPE_KINDS = ("JSON-escaped", "\\x-escaped", "percent-encoded", "HTML-escaped", "HTML-escaped")
 _ESCAPE_BASES = (16, 16, 16, 10, 16)
 

@@ -5,6 +5,7 @@ spelling (tests/engine/test_key_forms.py proves it on every output of a run).
 from __future__ import annotations
 
 import base64
+import time
 
 import pytest
 
@@ -156,3 +157,15 @@ def test_short_secrets_are_matched_only_as_written_tokens() -> None:
     assert Redactor(["k"]).text("--app must look like module:attr, key=k") == (
         "--app must look like module:attr, key=***"
     )
+
+
+@pytest.mark.parametrize("unit", ["\\", "\\u", "\\x\\", "%", "&#", "&#x", KEY[:5]], ids=repr)
+def test_hostile_text_is_scanned_in_linear_time(unit: str) -> None:
+    """A megabyte of escape starts or near-pieces is scanned in well under a second (a run
+    of backslashes once made the escape pattern quadratic).
+    """
+    text = unit * (1_000_000 // len(unit))
+    started = time.perf_counter()
+    Redactor([KEY]).text(text)
+    Redactor([KEY]).find(text)
+    assert time.perf_counter() - started < 3
