@@ -292,3 +292,28 @@ def test_a_crash_of_ours_is_shown_redacted(monkeypatch: pytest.MonkeyPatch) -> N
     assert "RuntimeError: unexpected answer ***" in message
     assert "Traceback (most recent call last)" in message
     assert decodable(message + result.output) == []
+
+
+def test_a_crash_inside_a_plugin_item_is_shown_redacted(pytester_env: pytest.Pytester) -> None:
+    """A traceback of ours in a pytest item (not a check's block) is redacted in the
+    terminal and in the JUnit XML.
+    """
+    pytester_env.makeconftest(
+        "import conformance.plugin\n"
+        "def _crash(self, spec):\n"
+        f"    raise RuntimeError('lost ' + {LEAK_KEY.upper()!r})\n"
+        "conformance.plugin._State.result = _crash\n"
+    )
+    junit = pytester_env.path / "junit.xml"
+    result = pytester_env.runpytest_subprocess(
+        "--taskapp-app",
+        "tests.faults.leak_faults:echo_verbatim",
+        "--taskapp-api-key",
+        LEAK_KEY,
+        "--taskapp-select",
+        "EP-1",
+        f"--junitxml={junit}",
+    )
+    assert result.ret == 1
+    assert "RuntimeError: lost ***" in result.stdout.str()
+    assert decodable(result.stdout.str() + junit.read_text()) == []
