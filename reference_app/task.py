@@ -7,11 +7,11 @@ The policy calls `calculate(expression)`, reads the result, then calls
 
 from __future__ import annotations
 
-import ast
 import operator
 import random
+import re
 from dataclasses import dataclass
-from typing import Any, Final, cast
+from typing import Any, Final
 
 SPLITS: Final = ("train", "val", "test")
 DEFAULT_SPLIT: Final = "train"
@@ -118,39 +118,72 @@ class ExpressionError(ValueError):
 
 
 _BINARY_OPS: Final = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv,
-    ast.Mod: operator.mod,
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "//": operator.floordiv,
+    "%": operator.mod,
 }
+_PRECEDENCE: Final = {"+": 1, "-": 1, "*": 2, "/": 2, "//": 2, "%": 2}
+_TOKEN: Final = re.compile(r"\s*(?:(\d+(?:\.\d*)?|\.\d+)|(//|[-+*/%()]))")
 _MAX_EXPRESSION_CHARS: Final = 200
 
 
 def evaluate(expression: str) -> float:
-    """Evaluate `+ - * / // %` arithmetic safely (no names, calls or powers)."""
+    """Evaluate `+ - * / // %` arithmetic safely (numbers and parentheses only).
+
+    A small precedence-climbing parser, not `ast`: Python 3.11's AST constructor keeps
+    one recursion counter per interpreter, so parsing on the app's thread while the
+    harness's Hypothesis parses on another can fail with a SystemError.
+    """
     if len(expression) > _MAX_EXPRESSION_CHARS:
         raise ExpressionError("expression is too long")
-    try:
-        tree = ast.parse(expression, mode="eval")
-    except SyntaxError as exc:
-        raise ExpressionError(f"not an arithmetic expression: {expression!r}") from exc
-    return _eval_node(tree.body)
+    tokens = _tokens(expression)
+    value, rest = _parse(tokens, 1)
+    if rest:
+        raise ExpressionError(f"not an arithmetic expression: {expression!r}")
+    return value
 
 
-def _eval_node(node: ast.AST) -> float:
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        # The exact-type test (which rejects bool) does not narrow; the value is an int or float.
-        return float(cast("int | float", node.value))
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        value = _eval_node(node.operand)
-        return -value if isinstance(node.op, ast.USub) else value
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY_OPS:
+def _tokens(expression: str) -> list[str]:
+    tokens, position = [], 0
+    while position < len(expression.rstrip()):
+        match = _TOKEN.match(expression, position)
+        if match is None:
+            raise ExpressionError("only numbers, parentheses and + - * / // % are allowed")
+        tokens.append(match.group(1) or match.group(2))
+        position = match.end()
+    return tokens
+
+
+def _parse(tokens: list[str], min_precedence: int) -> tuple[float, list[str]]:
+    """Parse a binary expression whose operators bind at least `min_precedence`."""
+    left, tokens = _operand(tokens)
+    while tokens and _PRECEDENCE.get(tokens[0], 0) >= min_precedence:
+        op, tokens = tokens[0], tokens[1:]
+        right, tokens = _parse(tokens, _PRECEDENCE[op] + 1)
         try:
-            return float(_BINARY_OPS[type(node.op)](_eval_node(node.left), _eval_node(node.right)))
+            left = float(_BINARY_OPS[op](left, right))
         except ZeroDivisionError as exc:
             raise ExpressionError("division by zero") from exc
+    return left, tokens
+
+
+def _operand(tokens: list[str]) -> tuple[float, list[str]]:
+    if not tokens:
+        raise ExpressionError("the expression ends where a number was expected")
+    head, rest = tokens[0], tokens[1:]
+    if head in ("-", "+"):
+        value, rest = _operand(rest)
+        return (-value if head == "-" else value), rest
+    if head == "(":
+        value, rest = _parse(rest, 1)
+        if not rest or rest[0] != ")":
+            raise ExpressionError("unbalanced parentheses")
+        return value, rest[1:]
+    if head[0].isdigit() or head[0] == ".":
+        return float(head), rest
     raise ExpressionError("only numbers, parentheses and + - * / // % are allowed")
 
 
