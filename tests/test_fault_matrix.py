@@ -2,49 +2,54 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
+from conformance.context import Settings
 from conformance.outcomes import Outcome
 from conformance.registry import catalogue
 from conformance.runner import RunOptions, run_checks
 from conformance.target import asgi_target
-from reference_app import build_config, create_app
 from tests.faults import FAULTS, KEY, Fault
+from tests.faults.contract_faults import rebuildable
 
 FLAGGED = (Outcome.FAIL, Outcome.WARN)
 
 
-def _flagged(app: object, concurrency: int = 4) -> dict[str, str]:
-    options = RunOptions(strict=True, concurrency=concurrency)
-    report = run_checks(asgi_target(app, KEY, "fault"), catalogue(), options)
+def _flagged(
+    make: Callable[[Any], Any], concurrency: int = 4, *, fuzz: bool = False
+) -> dict[str, str]:
+    options = RunOptions(strict=True, concurrency=concurrency, settings=Settings(fuzz=fuzz))
+    report = run_checks(rebuildable(make, "fault"), catalogue(), options)
     assert not [r for r in report.results if r.outcome is Outcome.ERROR], report.results
     return {r.check.id: r.outcome.value for r in report.results if r.outcome in FLAGGED}
 
 
-OPT_IN = {"FUZZ-1": "huge_seed_500"}
-"""Opt-in checks (skipped by default) and the fault that tests/test_fuzz_check.py proves they
-catch.
+FUZZ = "FUZZ-1"
+"""Fuzzing is on by default for in-process apps but slow: a fault run fuzzes only when the
+fault declares FUZZ-1 among its breaks, and the reference app run fuzzes with the defaults.
 """
 
 
 def test_reference_app_passes_every_check() -> None:
-    """The unmodified reference app passes every check; only opt-in checks skip, saying why."""
-    app = create_app(build_config(environ={"ENVIRONMENT_API_KEY": KEY}))
-    report = run_checks(asgi_target(app, KEY, "reference"), catalogue(), RunOptions(strict=True))
-    assert {
-        r.check.id: r.outcome for r in report.results if r.outcome is not Outcome.PASS
-    } == dict.fromkeys(OPT_IN, Outcome.SKIP)
+    """The unmodified reference app passes every check, fuzzing included (on by default)."""
+    target = rebuildable(lambda app: app, "reference")  # AUTH-11 builds it again with no key
+    report = run_checks(target, catalogue(), RunOptions(strict=True))
+    assert {r.check.id: r.outcome for r in report.results if r.outcome is not Outcome.PASS} == {}
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.name)
 def test_fault_fails_exactly_its_checks(fault: Fault) -> None:
     """Each broken variant is flagged by exactly the checks it declares."""
-    assert set(_flagged(fault.app(), fault.concurrency)) == fault.breaks
+    flagged = _flagged(fault.make, fault.concurrency, fuzz=FUZZ in fault.breaks)
+    assert set(flagged) == fault.breaks
 
 
 def test_every_check_has_a_fault() -> None:
     """No check is left without a broken variant that makes it fail."""
-    covered = set().union(*(f.breaks for f in FAULTS), OPT_IN)
+    covered = set().union(*(f.breaks for f in FAULTS))
     assert {c.id for c in catalogue()} - covered == set()
 
 
