@@ -39,6 +39,7 @@ Exit codes:
   3  the harness could not reach or talk to the target
   4  incomplete: nothing failed, but a required check did not run or could
      not prove its claim (e.g. no recorded model call); see --accept-unproven
+  5  the harness itself failed (a bug of ours; the message asks you to report it)
   130  interrupted (Ctrl-C): the reports asked for are written, marked incomplete"""
 
 
@@ -60,6 +61,14 @@ class _Commands(click.Group):
         except KeyboardInterrupt:
             click.echo("\nInterrupted (Ctrl-C).", err=True)
             ctx.exit(ExitCode.INTERRUPTED)
+        except HarnessCrash as crash:  # not exit 1: that would accuse the app
+            click.echo(str(crash), err=True)
+            click.echo(
+                "Error: taskapp-conformance itself failed (a bug, not a verdict on the app); "
+                "please report it with the traceback above (secrets are hidden).",
+                err=True,
+            )
+            ctx.exit(ExitCode.INTERNAL)
 
 
 @click.group(
@@ -230,6 +239,7 @@ def serve(host: str, port: int) -> None:
 
     from reference_app import create_app
     from reference_app.auth import allowed_keys
+    from reference_app.errors import CaptureConfigError
 
     if not allowed_keys(os.environ):
         _usage_error(
@@ -239,7 +249,11 @@ def serve(host: str, port: int) -> None:
         )
     log_config = _serve_log_config()
     logging.config.dictConfig(log_config)  # before create_app(), which logs where capture goes
-    uvicorn.run(create_app(), host=host, port=port, log_level="info", log_config=log_config)
+    try:
+        app = create_app()  # tries the trace DB and the SFT output directory
+    except CaptureConfigError as exc:
+        _usage_error(str(exc))
+    uvicorn.run(app, host=host, port=port, log_level="info", log_config=log_config)
 
 
 def _serve_log_config() -> dict[str, Any]:

@@ -18,5 +18,7 @@ class ExitCode(IntEnum):
     """The harness could not reach or talk to the target."""
     INCOMPLETE = 4
     """Nothing failed, but a required check did not run or could not prove its claim."""
+    INTERNAL = 5
+    """The harness itself broke (a bug of ours, never a verdict on the app); please report it."""
     INTERRUPTED = 130
     """Stopped with Ctrl-C (128 + SIGINT, as shells report it); a partial report is written."""
