@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -72,6 +73,33 @@ def test_example_workflow_uploads_reports() -> None:
     steps = workflow["jobs"]["conformance"]["steps"]
     assert any("taskapp-conformance check" in str(s.get("run", "")) for s in steps)
     assert any(str(s.get("uses", "")).startswith("actions/upload-artifact") for s in steps)
+
+
+def test_author_repo_readme_block_runs_as_written(tmp_path: Path) -> None:
+    """The author repo's README commands run as written in a copy of the repo, with the
+    `pytest` on PATH (not `python -m pytest`) and no PYTHONPATH: both pass.
+    """
+    readme = (AUTHOR_REPO / "README.md").read_text()
+    block = readme.split("```bash\n", 1)[1].split("```", 1)[0]
+    # The install line would fetch the released package; this venv has the tree's own.
+    script = "\n".join(line for line in block.splitlines() if not line.startswith("pip install"))
+    repo = tmp_path / "author_repo"
+    shutil.copytree(AUTHOR_REPO, repo, ignore=shutil.ignore_patterns("__pycache__"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TASKAPP_", "PYTEST_"))}
+    env.pop("PYTHONPATH", None)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    done = subprocess.run(
+        ["bash", "-e", "-c", script],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "3 passed" in done.stdout
+    assert f"{len(catalogue())} passed" in done.stdout
 
 
 def run_action_script(
