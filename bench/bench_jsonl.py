@@ -29,6 +29,7 @@ Default run: about 3-5 minutes on 2 cores, plus corpus generation the first time
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -241,7 +242,48 @@ def print_table(
             )
 
 
-def startup(reps: int) -> None:
+CRITICAL_PATH_CODE = """
+import json, resource, sys
+from conformance.cli import main
+from conformance.jsonl.api import auto_jobs
+import os
+try:
+    main(["validate-jsonl", sys.argv[1]])
+except SystemExit:
+    pass
+own = resource.getrusage(resource.RUSAGE_SELF)
+workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({
+    "own": own.ru_utime + own.ru_stime,
+    "workers": workers.ru_utime + workers.ru_stime,
+    "jobs": auto_jobs(os.path.getsize(sys.argv[1])),
+}))
+"""
+
+
+def critical_path(
+    corpora: dict[str, Path], runs: dict[tuple[str, str], list[Run]], reps: int
+) -> None:
+    """Default options on an idle machine, estimated from CPU: the parent's CPU plus one
+    worker's share (the ranges are equal byte ranges of similar records)."""
+    print("\ndefault options, idle-machine wall estimate = parent CPU + workers' CPU / jobs:")
+    for kind, path in corpora.items():
+        estimates = []
+        for _ in range(reps):
+            run = run_process([sys.executable, "-c", CRITICAL_PATH_CODE, str(path)])
+            got = json.loads(run.stdout.strip().splitlines()[-1])
+            workers = got["workers"] / got["jobs"] if got["jobs"] > 1 else 0.0
+            estimates.append((got["own"] + workers, got["jobs"]))
+        estimate = statistics.median(value for value, _ in estimates)
+        synth = runs.get((kind, "synth-ai"))
+        ratio = ""
+        if synth:
+            synth_cpu = statistics.median(r.cpu for r in synth)
+            ratio = f" vs synth-ai's {synth_cpu:.2f} s CPU (1 process): {synth_cpu / estimate:.1f}x"
+        print(f"  {kind:6s} --jobs auto = {estimates[0][1]}: {estimate:.2f} s{ratio}")
+
+
+def startup(reps: int, synth_python: str | None) -> None:
     """Whole-process wall time of validate-jsonl on a one-line file, vs a bare interpreter."""
     small = Path(tempfile.gettempdir()) / "taskapp-bench" / "one-line.jsonl"
     small.parent.mkdir(parents=True, exist_ok=True)
@@ -257,15 +299,20 @@ def startup(reps: int) -> None:
             str(small),
         ],
     }
-    walls: dict[str, list[float]] = {name: [] for name in commands}
+    if synth_python:
+        code = "from synth_ai.learning.sft.data import validate_jsonl_or_raise"
+        commands["synth-ai: import its validator"] = [synth_python, "-c", code]
+    runs: dict[str, list[Run]] = {name: [] for name in commands}
     for _ in range(reps):
         for name, command in commands.items():
-            walls[name].append(run_process(command).wall)
-    print("\nstart-up (whole process, wall; target < 150 ms for validate-jsonl):")
-    for name, values in walls.items():
+            runs[name].append(run_process(command))
+    print("\nstart-up (whole process; target < 150 ms wall for validate-jsonl):")
+    for name, got in runs.items():
+        walls = [run.wall for run in got]
+        cpu = statistics.median(run.cpu for run in got)
         print(
-            f"  {name:52s} median {1000 * statistics.median(values):5.0f} ms, "
-            f"min {1000 * min(values):5.0f} ms ({reps} runs)"
+            f"  {name:52s} wall median {1000 * statistics.median(walls):4.0f} ms, "
+            f"min {1000 * min(walls):4.0f} ms; CPU median {1000 * cpu:4.0f} ms ({reps} runs)"
         )
 
 
@@ -353,7 +400,8 @@ def main() -> None:
     print("\nwall = spawn to exit; cpu = user+sys of the process and its workers (robust to")
     print("load for 1-process variants); RSS = peak of the process or its largest worker.")
     print_table(corpora, rows, runs)
-    startup(max(10, args.reps))
+    critical_path(corpora, runs, args.reps)
+    startup(max(10, args.reps), synth_python)
     if args.line_mb:
         one_line(args.line_mb, synth_python, max(1, min(3, args.reps)))
 

@@ -17,7 +17,7 @@ import click
 from conformance.exitcodes import ExitCode
 from conformance.jsonl.api import AUTO_JOBS_BYTES, AUTO_JOBS_MAX, validate_file, validate_stream
 from conformance.jsonl.engine import MAX_LINE_BYTES
-from conformance.jsonl.model import LEVELS, RULES, JsonlReport, Level
+from conformance.jsonl.model import LEVELS, JsonlReport, Level
 from conformance.jsonl.report import render_json, render_text
 
 PROGRESS_MIN_BYTES = 32 * 1024 * 1024
@@ -338,8 +338,3 @@ def validate_jsonl_command(
 
 def _total_size(files: list[str]) -> int:
     return sum(os.path.getsize(path) for path in files if path != "-")
-
-
-def rule_table() -> list[tuple[str, str, str, str]]:
-    """``(id, level, spec, summary)`` for every rule, for docs and ``--help`` tables."""
-    return [(rule.id, rule.level, rule.spec, rule.summary) for rule in RULES.values()]

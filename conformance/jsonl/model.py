@@ -55,7 +55,7 @@ _RULE_LIST: tuple[Rule, ...] = (
         "SFT-JSON",
         "compat",
         "§6.1",
-        "each non-blank line is one JSON value",
+        "each non-blank line is one JSON value (integers of at most 4,300 digits)",
         "exactly one JSON object on the line",
         "Write one `json.dumps(record)` per line; never pretty-print or wrap records.",
     ),

@@ -7,7 +7,10 @@ from typing import Any
 
 import orjson
 
-from conformance.jsonl.model import JsonlError, JsonlReport, combine_reports
+from conformance.jsonl.model import RULES, JsonlError, JsonlReport, combine_reports
+
+README_BEGIN = "<!-- jsonl-rules:begin (generated from conformance.jsonl.RULES) -->"
+README_END = "<!-- jsonl-rules:end -->"
 
 
 def _size(nbytes: int) -> str:
@@ -77,3 +80,12 @@ def render_json(reports: Sequence[JsonlReport]) -> str:
         },
     }
     return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+def rules_markdown() -> str:
+    """The README's rule table, one row per entry of :data:`RULES`, in evaluation order."""
+    rows = ["| ID | level | spec | rule |", "|---|---|---|---|"]
+    rows.extend(
+        f"| `{rule.id}` | {rule.level} | {rule.spec} | {rule.summary} |" for rule in RULES.values()
+    )
+    return "\n".join(rows) + "\n"

@@ -326,3 +326,20 @@ def test_merging_ranges_finds_the_duplicates_one_scan_finds(
     assert [(error.line, error.message) for error in merged.errors] == expected
     assert merged.duplicates == index.duplicates
     assert ("remembered only" in " ".join(merged.notes)) == index.saturated
+
+
+def test_long_integers_are_reported_as_python_reads_them() -> None:
+    """An integer orjson reads as a float is named as the int synth-ai's json.loads gives."""
+    big = "123456789012345678901234"
+    record = (
+        f'{{"messages":[{{"role":"user","content":"hi"}},'
+        f'{{"role":"tool","tool_call_id":{big},"content":"x"}},'
+        f'{{"role":"assistant","content":{big}}}]}}'
+    )
+    messages = [error.message for error in validate_lines([record]).errors]
+    assert messages[:2] == [
+        "message 2 has unsupported content type int",
+        f"message 1 tool_call_id '{big}' answers no earlier tool call",
+    ]
+    ids_only = validate_lines([record.replace(f'"content":{big}', '"content":"ok"')])
+    assert f"tool_call_id '{big}'" in ids_only.errors[0].message
