@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from conformance.contract.constants import ENVIRONMENT_API_KEY_ENV
 from conformance.registry import CheckSpec, catalogue, select_checks, unknown_patterns
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ class RunConfig:
     api_key: str | None = _knob(
         None,
         "The task app's key (never read from a file).",
-        env="ENVIRONMENT_API_KEY",
+        env=ENVIRONMENT_API_KEY_ENV,
         secret=True,
     )
     select: tuple[str, ...] = _knob(
@@ -326,7 +327,7 @@ def load_config(path: Path | None, default: Path = Path("pyproject.toml")) -> di
         return {}
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # TOMLDecodeError and UnicodeDecodeError included
         raise ConfigError(f"cannot read {file}: {exc}") from exc
     table: Any = data
     for key in CONFIG_TABLE:
@@ -419,7 +420,7 @@ def build_target(config: RunConfig, *, prefix: str = "--") -> Target:
         # Without the key every protected check would be unproven: say so before starting.
         raise ConfigError(
             f"no API key for the target: pass {flag_name('api_key', prefix)} "
-            "or set ENVIRONMENT_API_KEY"
+            f"or set {ENVIRONMENT_API_KEY_ENV}"
         )
     timeouts = Timeouts(connect_s=config.connect_timeout, read_s=config.timeout)
     try:

@@ -135,3 +135,27 @@ def test_hostile_files_and_arguments_never_give_a_traceback(
 def _in_hostile_dir(hostile_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Relative file names resolve inside the hostile directory."""
     monkeypatch.chdir(hostile_dir)
+
+
+FILE_SHAPES = [
+    (command, shape)
+    for command, shapes in COMMANDS.items()
+    for shape in shapes
+    if "{file}" in shape
+]
+
+
+@pytest.mark.parametrize("name", [*sorted(HOSTILE_FILES), MISSING])
+@pytest.mark.parametrize(
+    ("command", "shape"), FILE_SHAPES, ids=[" ".join([c, *s]) for c, s in FILE_SHAPES]
+)
+def test_every_hostile_file_in_every_file_option(command: str, shape: list[str], name: str) -> None:
+    """Each hostile file, in each option that takes a file, ends without a traceback."""
+    argv = [name if part == "{file}" else "0" if part == "{arg}" else part for part in shape]
+    result = CliRunner().invoke(main, [command, *argv], env={"ENVIRONMENT_API_KEY": None})
+    assert "Traceback" not in result.output, argv
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        argv,
+        repr(result.exception),
+    )
+    assert result.exit_code in DOCUMENTED_EXIT_CODES, (argv, result.output)
