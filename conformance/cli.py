@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import logging.config
 import os
 import sys
 import traceback
@@ -247,6 +246,8 @@ def serve(host: str, port: int) -> None:
             "export ENVIRONMENT_API_KEY="
             "\"$(python -c 'import secrets; print(secrets.token_hex(16))')\""
         )
+    import logging.config  # here, not at the top: every command's start-up would pay for it
+
     log_config = _serve_log_config()
     logging.config.dictConfig(log_config)  # before create_app(), which logs where capture goes
     try:
