@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import traceback
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -31,6 +32,7 @@ from conformance.contract.constants import ERROR_MISSING_KEY_CONFIG, ERROR_UNAUT
 from reference_app.auth import Authenticator, AuthVerdict
 from reference_app.config import TaskAppConfig, build_config
 from reference_app.errors import TaskAppError
+from reference_app.logsafe import shown
 
 logger = logging.getLogger("reference_app")
 
@@ -88,6 +90,13 @@ def create_app(config: TaskAppConfig | None = None) -> FastAPI:
         seeds: list[str] = Query(default=[]),  # noqa: B008 (FastAPI idiom)
     ) -> Any:
         require_key(request)
+        if len(seed) + len(seeds) > cfg.max_seeds_per_request:
+            raise TaskAppError(
+                422,
+                "too_many_seeds",
+                f"at most {cfg.max_seeds_per_request} seeds per request, "
+                f"got {len(seed) + len(seeds)}; ask in batches",
+            )
         parsed = [_parse_seed(value, cfg.max_seed) for value in [*seed, *seeds]]
         if not parsed:
             return {"taskset": cfg.describe_taskset()}
@@ -104,7 +113,7 @@ def create_app(config: TaskAppConfig | None = None) -> FastAPI:
             raise _validation_error(exc) from None
         response = await cfg.rollout(parsed)
         logger.info(
-            "rollout %s finished with %d step(s)", parsed.run_id, response.metrics.num_steps
+            "rollout %s finished with %d step(s)", shown(parsed.run_id), response.metrics.num_steps
         )
         return response.model_dump(mode="json")
 
@@ -176,8 +185,15 @@ class _InternalErrorEnvelope:
 
         try:
             await self.app(scope, receive, tracking_send)
-        except Exception:
-            logger.exception("unhandled error on %s", scope.get("path"))
+        except Exception as exc:
+            # The message may quote request data: escaped; the frames are our own code.
+            logger.error(
+                "unhandled error on %s: %s: %s\n%s",
+                shown(scope.get("path", "")),
+                type(exc).__name__,
+                shown(exc),
+                "".join(traceback.format_tb(exc.__traceback__)).rstrip(),
+            )
             if started:
                 raise
             response = JSONResponse(error_envelope("internal_error", "internal error"), 500)

@@ -25,6 +25,7 @@ from conformance.contract import (
 )
 from reference_app import task
 from reference_app.capture import listeners_from_env
+from reference_app.inference import DEFAULT_MAX_INFERENCE_RESPONSE_BYTES
 from reference_app.rollout import (
     DEFAULT_MAX_TURNS,
     DEFAULT_MODEL,
@@ -33,6 +34,8 @@ from reference_app.rollout import (
 )
 
 TASKSET_DESCRIPTION = "Arithmetic word problems solved with a calculator tool."
+MAX_SEEDS_PER_REQUEST = 100
+"""Seeds one `/task_info` request may ask for (~1.2 KB each): bounds the answer to ~120 KB."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class TaskAppConfig:
     """Where API keys are read from, on every request (never written to)."""
     max_seed: int = task.MAX_SEED
     max_body_bytes: int = 1_000_000
+    max_seeds_per_request: int = MAX_SEEDS_PER_REQUEST
+    """`/task_info` answers 422 `too_many_seeds` above this many `seed`/`seeds` values."""
 
 
 def _base_task_info() -> TaskInfo:
@@ -118,13 +123,22 @@ def build_config(
     environ: Mapping[str, str] | None = None,
     listeners: Sequence[RolloutListener] = (),
     inference_timeout_s: float = 30.0,
+    max_inference_response_bytes: int = DEFAULT_MAX_INFERENCE_RESPONSE_BYTES,
 ) -> TaskAppConfig:
-    """The reference app's config. `environ` defaults to the live `os.environ`."""
+    """The reference app's config. `environ` defaults to the live `os.environ`.
+
+    `inference_timeout_s` bounds each call to the model, its answer included;
+    `max_inference_response_bytes` bounds that answer once decoded (both end the rollout
+    with a 504/502 in the error envelope). Raises
+    :class:`~reference_app.errors.CaptureConfigError` when the environment asks for a
+    trace DB or SFT output directory that cannot be used.
+    """
     env = os.environ if environ is None else environ
     base = _base_task_info()
     executor = ArithmeticRollout(
         default_inference_url=env.get("TASKAPP_INFERENCE_URL") or None,
         inference_timeout_s=inference_timeout_s,
+        max_inference_response_bytes=max_inference_response_bytes,
         listeners=(*listeners, *listeners_from_env(env)),
     )
     return TaskAppConfig(

@@ -11,3 +11,11 @@ class TaskAppError(Exception):
         self.status = status
         self.code = code
         self.message = message
+
+
+class CaptureConfigError(ValueError):
+    """The trace DB or the SFT output directory cannot be used; `str()` is one line.
+
+    Raised while the app is built, so `taskapp-conformance serve` refuses to start
+    (exit 2) instead of answering rollouts whose data is then lost.
+    """

@@ -27,7 +27,8 @@ from conformance.contract import (
 )
 from reference_app import task
 from reference_app.errors import TaskAppError
-from reference_app.inference import chat_completion
+from reference_app.inference import DEFAULT_MAX_INFERENCE_RESPONSE_BYTES, chat_completion
+from reference_app.logsafe import shown
 from reference_app.trace import TraceBuilder
 
 logger = logging.getLogger("reference_app.rollout")
@@ -57,6 +58,9 @@ class ArithmeticRollout:
 
     default_inference_url: str | None = None
     inference_timeout_s: float = 30.0
+    """The longest one call to the model may take, its answer included."""
+    max_inference_response_bytes: int = DEFAULT_MAX_INFERENCE_RESPONSE_BYTES
+    """The largest answer read from the model, once decoded; more ends the rollout (502)."""
     max_turns: int = DEFAULT_MAX_TURNS
     listeners: Sequence[RolloutListener] = field(default_factory=tuple)
     transport: httpx.AsyncBaseTransport | None = None
@@ -78,21 +82,57 @@ class ArithmeticRollout:
         episode = _Episode(problem, model, _max_turns(policy_config, self.max_turns))
         timeout = httpx.Timeout(self.inference_timeout_s, connect=5.0)
         async with httpx.AsyncClient(timeout=timeout, transport=self.transport) as client:
-            await episode.play(client, call_url, policy_config)
+
+            async def call(payload: dict[str, Any]) -> dict[str, Any]:
+                return await chat_completion(
+                    client,
+                    call_url,
+                    payload,
+                    max_bytes=self.max_inference_response_bytes,
+                    total_timeout_s=self.inference_timeout_s,
+                )
+
+            await episode.play(call, policy_config)
         response = episode.response(request, call_url, cid)
         completed = CompletedRollout(
             request, response, problem, model, episode.messages, episode.trace
         )
         if request.record.return_trace:
             response.trace = episode.trace.as_dict(request.record.trace_format, response)
-        for listener in self.listeners:
-            try:
-                await listener(completed)
-            except Exception as exc:  # capture is best effort: never fail a finished rollout
-                logger.error(
-                    "rollout %s: %s failed: %s", request.run_id, type(listener).__name__, exc
-                )
+        failures = [f for f in [await _notify(x, completed) for x in self.listeners] if f]
+        if failures:
+            response.pipeline_metadata[CAPTURE_ERRORS_KEY] = failures
         return response
+
+
+CAPTURE_ERRORS_KEY = "capture_errors"
+"""`pipeline_metadata` key listing the captures that failed for this rollout (absent if none)."""
+
+
+async def _notify(listener: RolloutListener, completed: CompletedRollout) -> dict[str, str] | None:
+    """Run one capture listener; on failure log an ERROR line and describe it for the caller.
+
+    Capture never fails a finished rollout (the policy's work is done and the caller
+    gets its answer), but a lost trace is never silent: the log names the rollout, and
+    the response says which capture failed (the details stay in the log).
+    """
+    try:
+        await listener(completed)
+    except Exception as exc:
+        capture = str(getattr(listener, "capture_name", type(listener).__name__))
+        logger.error(
+            "rollout %s: capture %s FAILED, this rollout is not stored there: %s: %s",
+            shown(completed.request.run_id),
+            capture,
+            type(exc).__name__,
+            shown(exc, limit=500),
+        )
+        return {
+            "capture": capture,
+            "error": type(exc).__name__,
+            "message": "this rollout was not stored; the task app's log has the details",
+        }
+    return None
 
 
 def _inference_url(value: Any) -> str:
@@ -156,13 +196,15 @@ class _Episode:
         self.trace = TraceBuilder(session_id=session_id)
 
     async def play(
-        self, client: httpx.AsyncClient, url: str, policy_config: Mapping[str, Any]
+        self,
+        call: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]],
+        policy_config: Mapping[str, Any],
     ) -> None:
         for turn in range(self.max_turns):
             sent = list(self.messages)
             payload = _payload(self.model, sent, policy_config)
             started = time.time()
-            reply = await chat_completion(client, url, payload)
+            reply = await call(payload)
             self.trace.record_llm_call(turn, self.model, sent, reply, started)
             reward, done, observation = self._apply(reply)
             self.total_reward += reward

@@ -31,9 +31,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from reference_app import task
+from reference_app.errors import CaptureConfigError
 from reference_app.rollout import CompletedRollout
 from reference_app.tracing import ENV_NAME
 
@@ -42,29 +43,49 @@ MAX_RUN_ID_CHARS = 64
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
-class SftCaptureError(ValueError):
+class SftCaptureError(CaptureConfigError):
     """The SFT output directory cannot be used; `str()` is one line for the user."""
 
 
 def resolve_sft_output_dir(environ: Mapping[str, str], *, create: bool = True) -> Path | None:
     """The first non-empty of `TASKAPP_SFT_OUTPUT_DIR`, `SFT_OUTPUT_DIR` (`~` expanded).
 
-    The directory is created. Unlike synth-ai, which silently disables capture when that
-    fails, a directory that cannot be created raises :class:`SftCaptureError`.
+    With `create`, the directory is created and a file is written to it and removed.
+    Unlike synth-ai, which silently disables capture when that fails, a path that is a
+    file, or a directory that cannot be created or written to, raises
+    :class:`SftCaptureError`.
     """
     for name in SFT_DIR_VARIABLES:
         value = environ.get(name, "").strip()
         if value:
             directory = Path(value).expanduser().absolute()
             if create:
-                try:
-                    directory.mkdir(parents=True, exist_ok=True)
-                except OSError as exc:
-                    raise SftCaptureError(
-                        f"{name}={value!r}: cannot create the SFT output directory ({exc.strerror})"
-                    ) from exc
+                _make_writable_dir(name, value, directory)
             return directory
     return None
+
+
+def _make_writable_dir(name: str, value: str, directory: Path) -> None:
+    if directory.exists() and not directory.is_dir():
+        raise SftCaptureError(
+            f"{name}={value!r} is a file, not a directory; point it at a directory "
+            "(it is created if missing)"
+        )
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SftCaptureError(
+            f"{name}={value!r}: cannot create the SFT output directory ({exc.strerror or exc})"
+        ) from exc
+    probe = directory / f".write-probe-{secrets.token_hex(4)}.part"
+    try:
+        with probe.open("xb"):
+            pass
+        probe.unlink()
+    except OSError as exc:
+        raise SftCaptureError(
+            f"{name}={value!r}: cannot write to the SFT output directory ({exc.strerror or exc})"
+        ) from exc
 
 
 def sanitise_run_id(run_id: str) -> str:
@@ -200,6 +221,7 @@ def encode_jsonl(records: list[dict[str, Any]]) -> bytes:
 class SftJsonlListener:
     """A rollout listener writing each rollout's conversation as one SFT JSONL file."""
 
+    capture_name: ClassVar[str] = "sft_jsonl"
     directory: Path
 
     async def __call__(self, completed: CompletedRollout) -> None:

@@ -25,9 +25,9 @@ import threading
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
-from conformance.tracedb import TraceDbTarget, connect_for_writing, ensure_schema
+from conformance.tracedb import TraceDbError, TraceDbTarget, connect_for_writing, ensure_schema
 from conformance.tracedb.connection import remote_failure
 from reference_app.rollout import CompletedRollout
 from reference_app.trace import iso, message_record
@@ -308,10 +308,11 @@ class TraceDbListener:
 
     One connection is opened on first use and kept (closing a WAL database checkpoints
     it, which would cost ~10 ms per rollout); writes are serialised by a lock, and a
-    connection that failed is dropped and reopened on the next write. :meth:`close`
-    releases it.
+    connection that failed is dropped and reopened on the next write. :meth:`prepare`
+    opens it and creates the schema at start-up; :meth:`close` releases it.
     """
 
+    capture_name: ClassVar[str] = "trace_db"
     target: TraceDbTarget
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _held: list[Any] = field(default_factory=list, init=False, repr=False)
@@ -325,8 +326,19 @@ class TraceDbListener:
         rows = session_rows(completed)
         await asyncio.to_thread(self.write, rows)
 
+    def prepare(self) -> None:
+        """Open the DB and create the schema now, so an unusable DB fails at start-up.
+
+        Raises :class:`TraceDbError` in one line without credentials: a corrupt file, a
+        directory, a path that cannot be created, an unreachable libSQL server.
+        """
+        self._locked_transaction(None)
+
     def write(self, rows: SessionRows) -> None:
         """Write one session in a single transaction (blocking; called off the event loop)."""
+        self._locked_transaction(rows)
+
+    def _locked_transaction(self, rows: SessionRows | None) -> None:
         with self._lock:
             if not self._held:
                 self._held.append(connect_for_writing(self.target))
@@ -336,6 +348,10 @@ class TraceDbListener:
             except Exception as exc:
                 self._close_locked()
                 if self.target.kind == "sqlite":
+                    if rows is None:  # at start-up: one line for the user, not a traceback
+                        raise TraceDbError(
+                            f"cannot use the trace DB {self.target.path}: {exc}"
+                        ) from exc
                     raise
                 # libSQL errors may quote the URL or token: re-raise a credential-free one.
                 raise remote_failure(self.target, exc) from None
@@ -354,20 +370,23 @@ def _close_all(held: list[Any]) -> None:
         held.pop().close()
 
 
-def _transaction(conn: Any, rows: SessionRows, *, with_schema: bool) -> None:
-    """The schema (first time only) and the session, committed together."""
+def _transaction(conn: Any, rows: SessionRows | None, *, with_schema: bool) -> None:
+    """The schema (first time only) and the session (if any), committed together."""
     if isinstance(conn, sqlite3.Connection):
         conn.execute("BEGIN IMMEDIATE")
         try:
             if with_schema:
                 ensure_schema(conn)
-            write_session(conn, rows)
+            if rows is not None:
+                write_session(conn, rows)
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
         return
     if with_schema:
         ensure_schema(conn)
-    write_session(conn, rows)
+    if rows is not None:
+        write_session(conn, rows)
     conn.commit()

@@ -82,15 +82,36 @@ def connect_for_writing(target: TraceDbTarget) -> Any:
     if target.kind == "libsql":
         return _connect_remote(target)
     path = _path(target)
+    if path.is_dir():
+        raise TraceDbError(
+            f"the trace DB {path} (from {target.source}) is a directory, not a database file"
+        )
+    blocker = next((p for p in path.parents if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise TraceDbError(
+            f"cannot open the trace DB {path} (from {target.source}): "
+            f"{blocker} is a file, not a directory"
+        )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(
             path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
         )
     except (OSError, sqlite3.Error) as exc:
-        raise TraceDbError(f"cannot open the trace DB {path}: {exc}") from exc
-    _tune(conn, write=True)
+        raise TraceDbError(f"cannot open the trace DB {path}: {_reason(exc)}") from exc
+    try:
+        _tune(conn, write=True)  # the first read of the file: a corrupt one fails here
+    except sqlite3.Error as exc:
+        conn.close()
+        raise TraceDbError(f"cannot use the trace DB {path}: {_reason(exc)}") from exc
     return conn
+
+
+def _reason(exc: BaseException) -> str:
+    """The one-line cause of an OS or SQLite error (`[Errno 20] Not a directory` -> its text)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 class _GuardedCursor:

@@ -252,7 +252,7 @@ def test_nan_is_never_emitted(
 def test_a_failing_capture_listener_does_not_fail_the_rollout(
     mock_inference: MockInferenceServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A broken trace DB or SFT writer is logged; the finished rollout still answers 200."""
+    """A broken capture is an ERROR line naming the rollout and a `capture_errors` entry."""
     from reference_app import build_config, create_app
     from tests.conftest import TEST_KEY
     from tests.helpers import sync_client
@@ -266,4 +266,15 @@ def test_a_failing_capture_listener_does_not_fail_the_rollout(
             "/rollout", headers={"X-API-Key": TEST_KEY}, json=rollout_body(mock_inference.url, CID)
         )
     assert response.status_code == 200
-    assert "function failed: disk full" in caplog.text
+    assert response.json()["pipeline_metadata"]["capture_errors"] == [
+        {
+            "capture": "function",
+            "error": "OSError",
+            "message": "this rollout was not stored; the task app's log has the details",
+        }
+    ]
+    [record] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert record.getMessage() == (
+        "rollout 'run-1': capture function FAILED, this rollout is not stored there: "
+        "OSError: 'disk full'"
+    )

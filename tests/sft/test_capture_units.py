@@ -158,8 +158,23 @@ def test_uncreatable_sft_dir_is_a_clear_error(tmp_path: Path) -> None:
         resolve_sft_output_dir({"SFT_OUTPUT_DIR": str(blocker / "sub")})
 
 
-def test_listeners_from_env(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+class _LocalLibsql:
+    """A libSQL client stand-in that opens a local SQLite file, whatever the URL."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def connect(self, url: str, auth_token: str = "") -> sqlite3.Connection:
+        return sqlite3.connect(self.path, check_same_thread=False)
+
+
+def test_listeners_from_env(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """No variables: no listeners; tracing and SFT dir: one of each, target logged redacted."""
+    monkeypatch.setattr(
+        "conformance.tracedb.connection._libsql", lambda: _LocalLibsql(tmp_path / "remote.db")
+    )
     assert listeners_from_env({}) == []
     env = {
         "TASKAPP_TRACING_ENABLED": "1",

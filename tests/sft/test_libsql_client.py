@@ -79,7 +79,8 @@ def test_a_failing_write_logs_no_credentials(
         body = capture_body(flaky_inference.url, 1, "leaky-1")
         response = client.post("/rollout", json=body, headers={"X-API-Key": TEST_KEY})
     assert response.status_code == 200  # capture is best effort: the rollout still succeeds
-    assert "TraceDbListener failed: cannot use the libSQL server at" in caplog.text
+    assert "capture trace_db FAILED" in caplog.text
+    assert "cannot use the libSQL server at" in caplog.text
     assert "db.internal" in caplog.text
     assert "pw-hunter22" not in caplog.text
     assert token not in caplog.text
