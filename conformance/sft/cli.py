@@ -18,7 +18,14 @@ from conformance.exitcodes import ExitCode
 from conformance.sft.errors import SftToolError
 from conformance.sft.filter import load_filter_config, run_filter
 from conformance.sft.sft_config import SftConfigReport, check_sft_config
-from conformance.sft.submit import API_KEY_ENV, plan_submission, submit
+from conformance.sft.submit import (
+    API_KEY_ENV,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT_S,
+    REQUEST_TIMEOUT_S,
+    plan_submission,
+    submit,
+)
 from conformance.sft.validation import Level
 
 BACKEND_ENV = "SYNTH_BACKEND_URL"
@@ -74,6 +81,7 @@ Exit codes:
   2  usage error: the file is missing or not TOML
 """
 
+_TIMEOUT, _SMALL, _MIB = DEFAULT_TIMEOUT_S, REQUEST_TIMEOUT_S, DEFAULT_MAX_RESPONSE_BYTES >> 20
 _SUBMIT_EPILOG = f"""\b
 Examples:
   taskapp-conformance sft-submit --config sft.toml --dry-run
@@ -89,6 +97,9 @@ Steps (nothing is sent if validation fails, no POST is ever retried):
   5. POST {{backend}}/api/learning/jobs/JOB/start
 The API key comes from {API_KEY_ENV} and is never printed. --dry-run prints the
 requests as JSON and sends nothing (synth-ai's --dry-run starts a real job).
+Before each request a line on stderr says what it waits for. Each request
+takes at most --timeout seconds (default {_TIMEOUT:g}; steps 3-5 at most {_SMALL:g}) and
+each answer is read up to --max-response-bytes (default {_MIB} MiB, decoded).
 
 \b
 Exit codes:
@@ -96,7 +107,8 @@ Exit codes:
   1  invalid config or data, or the backend refused a request
   2  usage error: config missing or not TOML, no (or a non-ASCII) {API_KEY_ENV},
      bad --backend (not http(s), invalid, with a password or a query string)
-  3  the backend could not be reached or timed out
+  3  the backend could not be reached, timed out (--timeout), or answered
+     more than --max-response-bytes
 """
 
 _LEVEL = click.Choice(["strict", "compat"])
@@ -243,6 +255,20 @@ def validate_sft_config_command(
     show_default=True,
     help="Seconds to wait for the uploaded file to be ready.",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=DEFAULT_TIMEOUT_S,
+    show_default=True,
+    help=f"Seconds any one request may take (the job requests at most {REQUEST_TIMEOUT_S:g}).",
+)
+@click.option(
+    "--max-response-bytes",
+    type=click.IntRange(min=1024),
+    default=DEFAULT_MAX_RESPONSE_BYTES,
+    show_default=True,
+    help="Largest backend answer read, in bytes once decoded.",
+)
 def sft_submit_command(
     config_path: Path,
     backend: str | None,
@@ -251,6 +277,8 @@ def sft_submit_command(
     allow_experimental: bool,
     level: Level,
     ready_timeout: float,
+    timeout: float,
+    max_response_bytes: int,
 ) -> None:
     """Upload the training file, create the SFT job and start it (validated first)."""
     try:
@@ -268,7 +296,14 @@ def sft_submit_command(
         api_key = os.environ.get(API_KEY_ENV, "").strip()
         if not api_key:
             raise SftToolError(f"{API_KEY_ENV} is not set", exit_code=ExitCode.USAGE)
-        result = submit(plan, api_key=api_key, ready_timeout=ready_timeout)
+        result = submit(
+            plan,
+            api_key=api_key,
+            ready_timeout=ready_timeout,
+            timeout=timeout,
+            max_response_bytes=max_response_bytes,
+            progress=lambda line: click.echo(line, err=True),
+        )
     except SftToolError as exc:
         _fail(exc)
     for warning in result.warnings:

@@ -21,6 +21,12 @@ user name or password is refused: httpx would send it as Basic auth instead of t
 No POST is ever retried: a timeout after creating a job would otherwise create a second
 one (D30), so the error says what may exist and how to check. `--dry-run` sends nothing
 and prints the three requests (synth-ai's `--dry-run` uploads and starts a real job, D18).
+
+The backend is a peer we do not control, so every request is bounded: `--timeout`
+seconds at most (300 by default, synth-ai's upload timeout; the small job requests wait
+at most 30 s), the answer streamed and read up to `--max-response-bytes` (16 MiB by
+default, counted once decoded). Before each request one line on stderr says what it
+waits for and for how long; a timeout ends with exit 3, an oversized answer with exit 3.
 """
 
 from __future__ import annotations
@@ -43,8 +49,12 @@ from conformance.sft.sft_config import SftConfigReport, require_valid
 UPLOAD_PATH = "/learning/files"
 JOBS_PATH = "/learning/jobs"
 READY_STATES = frozenset({"ready", "uploaded", "stored", "complete"})
-UPLOAD_TIMEOUT_S = 300.0
+DEFAULT_TIMEOUT_S = 300.0
+"""`--timeout`: the longest one request may take (synth-ai's upload timeout)."""
 REQUEST_TIMEOUT_S = 30.0
+"""The small JSON requests (readiness, create, start) wait at most this, or `--timeout`."""
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+"""`--max-response-bytes`: the backend's answers are small JSON; 16 MiB is far above them."""
 API_KEY_ENV = "SYNTH_API_KEY"
 
 
@@ -166,37 +176,145 @@ class SubmitResult:
     validation_file_id: str | None = None
 
 
-class _Session:
-    """One backend conversation: sends, classifies failures, redacts the key."""
+@dataclass(frozen=True)
+class _Answer:
+    """A backend answer read within the bounds: its status and its decoded body."""
 
-    def __init__(self, client: httpx.Client, api_key: str, base: str) -> None:
+    status_code: int
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """The parsed body; `ValueError` when it is not JSON (or too deep to parse)."""
+        try:
+            return json.loads(self.content)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
+@dataclass
+class _Call:
+    """One request in flight: what to say about it, and when it must be over."""
+
+    step: str
+    method: str
+    shown: str
+    limit: float
+    small: bool
+    after: str
+    deadline: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.deadline = time.monotonic() + self.limit
+
+    def timed_out(self, cause: str) -> BackendError:
+        """The exit-3 error of a request that took longer than its limit."""
+        hint = (
+            "raise --timeout if the backend is just slow"
+            if not self.small or self.limit < REQUEST_TIMEOUT_S
+            else f"the job requests wait at most {REQUEST_TIMEOUT_S:g} s"
+        )
+        return BackendError(
+            f"{self.step}: {self.method} {self.shown} timed out after {self.limit:g} s "
+            f"({cause}); {hint}. {self.after}".strip(),
+            exit_code=ExitCode.UNREACHABLE,
+        )
+
+
+def _no_progress(_: str) -> None:
+    return None
+
+
+class _Session:
+    """One backend conversation: sends within the bounds, classifies failures, redacts the key."""
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        api_key: str,
+        base: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        progress: Callable[[str], None] = _no_progress,
+    ) -> None:
         self.client = client
         self.headers = {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
         self.redactor = Redactor([api_key], urls=[base])
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.progress = progress
 
     def shown(self, url: str) -> str:
         """`url` as it may be printed: password and token-like query values as `***`."""
         return self.redactor.text(redact_url(url))
 
-    def send(self, step: str, method: str, url: str, *, after: str = "", **kwargs: Any) -> Any:
+    def send(
+        self,
+        step: str,
+        method: str,
+        url: str,
+        *,
+        after: str = "",
+        small: bool = False,
+        announce: str | None = "",
+        **kwargs: Any,
+    ) -> _Answer:
+        """Send one request and read its answer, within `--timeout` and the byte cap.
+
+        `small` requests wait at most :data:`REQUEST_TIMEOUT_S`; `announce` is added to
+        the progress line (None: no line).
+        """
+        limit = min(REQUEST_TIMEOUT_S, self.timeout) if small else self.timeout
+        call = _Call(step, method, self.shown(url), limit, small, after)
+        if announce is not None:
+            self.progress(
+                f"{step}: {method} {call.shown}{announce}, "
+                f"waiting up to {limit:g} s for the backend"
+            )
         try:
-            response = self.client.request(method, url, headers=self.headers, **kwargs)
+            request = self.client.build_request(
+                method, url, headers=self.headers, timeout=limit, **kwargs
+            )
+            response = self.client.send(request, stream=True)
+            try:
+                return _Answer(response.status_code, self._read(call, response))
+            finally:
+                response.close()
         except httpx.TimeoutException as exc:
-            raise BackendError(
-                f"{step}: {method} {self.shown(url)} timed out ({type(exc).__name__}). "
-                f"{after}".strip(),
-                exit_code=ExitCode.UNREACHABLE,
-            ) from None
+            raise call.timed_out(type(exc).__name__) from None
         except httpx.TransportError as exc:
             raise BackendError(
-                f"{step}: cannot reach the backend at {self.shown(url)} "
+                f"{step}: cannot reach the backend at {call.shown} "
                 f"({type(exc).__name__}). {after}".strip(),
                 exit_code=ExitCode.UNREACHABLE,
             ) from None
-        return response
+
+    def _read(self, call: _Call, response: httpx.Response) -> bytes:
+        """The decoded body, refused past `max_bytes` or past the call's deadline."""
+        declared = response.headers.get("content-length", "")
+        body = bytearray()
+        if not (declared.isdigit() and int(declared) > self.max_bytes):
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > self.max_bytes:
+                    break
+                if time.monotonic() > call.deadline:
+                    raise call.timed_out("the answer kept coming")
+            else:
+                return bytes(body)
+        raise BackendError(
+            f"{call.step}: {call.method} {call.shown} answered {response.status_code} with "
+            f"more than {self.max_bytes} bytes; a synth-ai backend answers small JSON, so "
+            f"check --backend (or raise --max-response-bytes). {call.after}".strip(),
+            exit_code=ExitCode.UNREACHABLE,
+        )
 
     def json_body(
-        self, step: str, method: str, url: str, response: httpx.Response, *, after: str = ""
+        self, step: str, method: str, url: str, response: _Answer, *, after: str = ""
     ) -> Any:
         """The JSON body of a 2xx/3xx answer; `after` is said when the outcome is unknown
         (a 5xx or a non-JSON answer may still have done the work).
@@ -218,20 +336,19 @@ class _Session:
                 f"with non-JSON {snippet!r}. {after}".strip()
             ) from None
 
-    def upload(self, step: str, url: str, path: Path, *, after: str = "") -> httpx.Response:
+    def upload(self, step: str, url: str, path: Path, *, after: str = "") -> _Answer:
         """POST `path` as a multipart `file` with `purpose=fine-tune`."""
         with path.open("rb") as handle:
             files = {"file": (path.name, handle, "application/jsonl")}
-            response: httpx.Response = self.send(
+            return self.send(
                 step,
                 "POST",
                 url,
                 files=files,
                 data={"purpose": "fine-tune"},
-                timeout=UPLOAD_TIMEOUT_S,
                 after=after,
+                announce=f" ({path.stat().st_size} bytes of {path.name})",
             )
-        return response
 
 
 def _poll_ready(
@@ -244,8 +361,10 @@ def _poll_ready(
 ) -> str | None:
     """Wait for the uploaded file; returns a warning when it is not ready in time."""
     deadline = time.monotonic() + timeout
+    announce: str | None = f" until it is ready (for up to {timeout:g} s, --ready-timeout)"
     while True:
-        response = session.send("file readiness", "GET", url, timeout=REQUEST_TIMEOUT_S)
+        response = session.send("file readiness", "GET", url, small=True, announce=announce)
+        announce = None  # one line for the whole poll
         if response.status_code in (401, 403):
             session.json_body("file readiness", "GET", url, response)
         if response.status_code == 200:
@@ -298,12 +417,22 @@ def submit(
     ready_timeout: float = 10.0,
     poll_interval: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    progress: Callable[[str], None] = _no_progress,
 ) -> SubmitResult:
-    """Upload, create and start; raises :class:`BackendError` with the failing step."""
+    """Upload, create and start; raises :class:`BackendError` with the failing step.
+
+    Each request takes at most `timeout` seconds (the small ones at most
+    :data:`REQUEST_TIMEOUT_S`) and its answer is read up to `max_response_bytes`;
+    `progress` receives one line before each step says what it waits for.
+    """
     check_api_key(api_key)
     own = client is None
     http = client if client is not None else httpx.Client(follow_redirects=False)
-    session = _Session(http, api_key, plan.base)
+    session = _Session(
+        http, api_key, plan.base, timeout=timeout, max_bytes=max_response_bytes, progress=progress
+    )
     try:
         response = session.upload("upload", plan.upload_url, plan.data_path)
         body = session.json_body("upload", "POST", plan.upload_url, response)
@@ -332,7 +461,7 @@ def submit(
             "POST",
             plan.jobs_url,
             json=job_payload,
-            timeout=REQUEST_TIMEOUT_S,
+            small=True,
             after=maybe,
         )
         job = session.json_body("create job", "POST", plan.jobs_url, response, after=maybe)
@@ -348,9 +477,7 @@ def submit(
             f"Job {job_id} was created; start it with POST {session.shown(start_url)} "
             "(not retried)."
         )
-        response = session.send(
-            "start job", "POST", start_url, json={}, timeout=REQUEST_TIMEOUT_S, after=created
-        )
+        response = session.send("start job", "POST", start_url, json={}, small=True, after=created)
         if response.status_code >= 400:
             try:
                 session.json_body("start job", "POST", start_url, response)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -383,3 +386,154 @@ def test_dry_run_shows_the_validation_upload(validation_plan: SubmitPlan) -> Non
     assert described["upload_validation"]["file"].endswith("example_sft.jsonl")
     data = described["create_job"]["json"]["metadata"]["effective_config"]["data"]
     assert data["validation_files"] == ["<id of the validation upload>"]
+
+
+def _endless() -> Iterator[bytes]:
+    while True:
+        yield b" " * 4096
+
+
+def _dribble() -> Iterator[bytes]:
+    while True:
+        time.sleep(0.02)
+        yield b" "
+
+
+UPLOAD = f"{BASE}/learning/files"
+TOO_BIG = (
+    f"upload: POST {UPLOAD} answered 200 with more than 1024 bytes; a synth-ai backend "
+    "answers small JSON, so check --backend (or raise --max-response-bytes)."
+)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        lambda: httpx.Response(200, json={"id": "file-1", "pad": "x" * 2000}),
+        lambda: httpx.Response(200, content=iter([b'{"id": "file-1", "x": "', *[b"x" * 512] * 8])),
+        lambda: httpx.Response(200, content=_endless()),
+    ],
+    ids=["declared-length", "chunked", "endless"],
+)
+def test_oversized_backend_answer_is_refused(
+    plan: SubmitPlan, answer: Callable[[], httpx.Response]
+) -> None:
+    """An answer over --max-response-bytes stops the flow with exit 3, read no further."""
+    with respx.mock(assert_all_called=False) as mock:
+        routes = _ok_routes(mock)
+        routes["upload"].side_effect = lambda _: answer()
+        with pytest.raises(BackendError) as caught:
+            submit(plan, api_key=KEY, max_response_bytes=1024)
+    assert (str(caught.value), caught.value.exit_code) == (TOO_BIG, 3)
+    assert not routes["create"].called
+
+
+def test_oversized_create_answer_says_the_job_may_exist(plan: SubmitPlan) -> None:
+    """An oversized answer to create-job warns that the job may exist (not retried)."""
+    with respx.mock(assert_all_called=False) as mock:
+        routes = _ok_routes(mock)
+        routes["create"].side_effect = lambda _: httpx.Response(201, content=_endless())
+        with pytest.raises(BackendError) as caught:
+            submit(plan, api_key=KEY, max_response_bytes=1024)
+    assert str(caught.value).endswith(
+        "with more than 1024 bytes; a synth-ai backend answers small JSON, so check --backend "
+        "(or raise --max-response-bytes). The job may have been created for file file-1: check "
+        "the backend before re-running (not retried, to avoid a second job)."
+    )
+    assert routes["create"].call_count == 1
+
+
+def test_answer_that_keeps_coming_times_out(plan: SubmitPlan) -> None:
+    """A body dribbled a byte at a time, each within the read timeout, ends at --timeout."""
+    with respx.mock(assert_all_called=False) as mock:
+        _ok_routes(mock)["upload"].side_effect = lambda _: httpx.Response(200, content=_dribble())
+        started = time.monotonic()
+        with pytest.raises(BackendError) as caught:
+            submit(plan, api_key=KEY, timeout=0.3)
+    assert time.monotonic() - started < 3
+    assert (str(caught.value), caught.value.exit_code) == (
+        f"upload: POST {UPLOAD} timed out after 0.3 s (the answer kept coming); "
+        "raise --timeout if the backend is just slow.",
+        3,
+    )
+
+
+def test_small_requests_wait_at_most_30_seconds(plan: SubmitPlan) -> None:
+    """Create and start wait at most 30 s whatever --timeout says; the message says so."""
+    with respx.mock(assert_all_called=False) as mock:
+        routes = _ok_routes(mock)
+        routes["create"].side_effect = httpx.ReadTimeout("slow")
+        with pytest.raises(BackendError) as caught:
+            submit(plan, api_key=KEY)
+    assert str(caught.value).startswith(
+        f"create job: POST {BASE}/learning/jobs timed out after 30 s (ReadTimeout); "
+        "the job requests wait at most 30 s. The job may have been created"
+    )
+    assert routes["create"].calls.last.request.extensions["timeout"]["read"] == 30
+    assert routes["upload"].calls.last.request.extensions["timeout"]["read"] == 300
+
+
+def test_cli_timeout_against_a_hanging_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--timeout bounds a backend that never answers: a progress line, one error line, exit 3."""
+
+    async def hang(_: Request) -> JSONResponse:
+        await asyncio.sleep(2)
+        return JSONResponse({"id": "too-late"})
+
+    monkeypatch.chdir(REPO)
+    monkeypatch.setenv("SYNTH_API_KEY", KEY)
+    hanging = Starlette(routes=[Route("/api/learning/files", hang, methods=["POST"])])
+    with ServerThread(hanging) as server:
+        started = time.monotonic()
+        result = CliRunner().invoke(
+            sft_submit_command,
+            ["--config", str(SFT_TOML), "--backend", server.url, "--timeout", "0.5"],
+        )
+        elapsed = time.monotonic() - started
+    size = (REPO / "reference_app/configs/example_sft.jsonl").stat().st_size
+    upload = f"{server.url}/api/learning/files"
+    assert result.exit_code == 3, result.output
+    assert elapsed < 5
+    assert result.stderr.splitlines() == [
+        f"upload: POST {upload} ({size} bytes of example_sft.jsonl), "
+        "waiting up to 0.5 s for the backend",
+        f"Error: upload: POST {upload} timed out after 0.5 s (ReadTimeout); "
+        "raise --timeout if the backend is just slow.",
+    ]
+
+
+def test_cli_prints_one_progress_line_per_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each step says on stderr what it waits for and how long; the poll says it once."""
+    backend = _FakeBackend()
+    monkeypatch.chdir(REPO)
+    monkeypatch.setenv("SYNTH_API_KEY", KEY)
+    with ServerThread(backend.app) as server:
+        result = CliRunner().invoke(
+            sft_submit_command, ["--config", str(SFT_TOML), "--backend", server.url]
+        )
+    api = f"{server.url}/api/learning"
+    assert result.exit_code == 0, result.output
+    size = (REPO / "reference_app/configs/example_sft.jsonl").stat().st_size
+    assert result.stderr.splitlines() == [
+        f"upload: POST {api}/files ({size} bytes of example_sft.jsonl), "
+        "waiting up to 300 s for the backend",
+        f"file readiness: GET {api}/files/file-4 until it is ready (for up to 10 s, "
+        "--ready-timeout), waiting up to 30 s for the backend",
+        f"create job: POST {api}/jobs, waiting up to 30 s for the backend",
+        f"start job: POST {api}/jobs/job-for-file-4/start, waiting up to 30 s for the backend",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--timeout", "0"], "Invalid value for '--timeout'"),
+        (["--max-response-bytes", "10"], "Invalid value for '--max-response-bytes'"),
+    ],
+    ids=["timeout-zero", "tiny-cap"],
+)
+def test_bound_options_are_checked(args: list[str], message: str) -> None:
+    """A zero timeout or a cap below 1 KiB is a usage error (exit 2)."""
+    result = CliRunner().invoke(sft_submit_command, ["--config", str(SFT_TOML), *args])
+    assert result.exit_code == 2
+    assert message in result.output
