@@ -58,8 +58,10 @@ from schemathesis.specs.openapi.checks import (
 
 from conformance.contract import (
     API_KEY_HEADER,
+    ENVIRONMENT_API_KEY_ENV,
     ROLLOUT_PATH,
     ROOT_PATH,
+    SEED_QUERY_PARAMS,
     TASK_INFO_PATH,
     RolloutRequest,
     url_with_cid_first,
@@ -81,7 +83,7 @@ __all__ = [
     "run_fuzz",
 ]
 
-KEY_PLACEHOLDER: Final = "$ENVIRONMENT_API_KEY"
+KEY_PLACEHOLDER: Final = f"${ENVIRONMENT_API_KEY_ENV}"
 """What reproductions show instead of the API key."""
 CHECKS: Final = (
     "not_a_server_error",
@@ -501,7 +503,7 @@ class _Run:
             "response = httpx.request(",
             f"    {method!r},",
             f'    os.environ.get("TASKAPP_URL", {default!r}) + {path_query!r},',
-            f'    headers={{"{API_KEY_HEADER}": os.environ["ENVIRONMENT_API_KEY"], '
+            f'    headers={{"{API_KEY_HEADER}": os.environ["{ENVIRONMENT_API_KEY_ENV}"], '
             f"**{headers!r}}},",
             f"    content={content},",
             f"    timeout={_TIMEOUT_S!r},",
@@ -585,7 +587,6 @@ def _validator(method: str, path: str, status: int) -> Any:
 
 
 _LAX_INT: Final = TypeAdapter(int)
-_SEED_PARAMS: Final = ("seed", "seeds")
 
 
 def must_refuse(method: str, path: str, query: str, body: bytes) -> str | None:
@@ -597,7 +598,7 @@ def must_refuse(method: str, path: str, query: str, body: bytes) -> str | None:
     """
     if method.upper() == "GET" and path == TASK_INFO_PATH:
         for name, value in parse_qsl(query, keep_blank_values=True):
-            if name in _SEED_PARAMS:
+            if name in SEED_QUERY_PARAMS:
                 try:
                     _LAX_INT.validate_python(value)
                 except ValidationError:

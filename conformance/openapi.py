@@ -42,8 +42,10 @@ from conformance.contract import (
     API_KEY_HEADER,
     HEALTH_PATH,
     INFO_PATH,
+    MAX_SEED,
     ROLLOUT_PATH,
     ROOT_PATH,
+    SEED_QUERY_PARAMS,
     TASK_INFO_PATH,
     ErrorEnvelope,
     HealthResponse,
@@ -58,7 +60,6 @@ from conformance.exitcodes import ExitCode
 
 __all__ = [
     "CONTRACT_VERSION",
-    "MAX_SEED",
     "OPENAPI_VERSION",
     "SNAPSHOT_PATH",
     "documented_statuses",
@@ -69,11 +70,6 @@ __all__ = [
 
 OPENAPI_VERSION: Final = "3.1.0"
 CONTRACT_VERSION: Final = "1.0.0"
-MAX_SEED: Final = 2**31 - 1
-"""The top of the conventional seed range 0..MAX_SEED (the reference app serves all of it).
-
-The contract leaves other integers open: an app may serve them or refuse them with a 4xx.
-"""
 SNAPSHOT_PATH: Final = Path(__file__).with_name("openapi.json")
 
 _REF: Final = "#/components/schemas/{model}"
@@ -225,7 +221,7 @@ def _paths() -> dict[str, Any]:
                 "summary": "No seed: the taskset. One seed: a TaskInfo. Several: a list.",
                 "description": "A seed value that does not parse as an integer MUST get a 4xx. "
                 "Any integer may be served, or refused with a stable 4xx.",
-                "parameters": [_seed_parameter("seed"), _seed_parameter("seeds")],
+                "parameters": [_seed_parameter(name) for name in SEED_QUERY_PARAMS],
                 "responses": _responses(
                     task_info_ok, "The taskset or the task instances.", (*_AUTH_ERRORS, 404, 422)
                 ),

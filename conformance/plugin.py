@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from conformance.context import json_body
+from conformance.contract import INFO_PATH, SEED_PARAM, TASK_INFO_PATH
 from conformance.inference import MockInferenceServer
 from conformance.options import (
     DEFAULTS,
@@ -383,8 +384,8 @@ def rollout_request(
     """A factory of valid rollout requests, each with a fresh cid, aimed at `inference_recorder`."""
     profile = TargetProfile()
     info, instance = (
-        taskapp_client.get("/info"),
-        taskapp_client.get("/task_info", params={"seed": 0}),
+        taskapp_client.get(INFO_PATH),
+        taskapp_client.get(TASK_INFO_PATH, params={SEED_PARAM: 0}),
     )
     profile.learn(json_body(info), json_body(instance))
 

@@ -17,9 +17,18 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.contract.constants import API_KEY_HEADER, API_KEYS_HEADER, AUTHORIZATION_HEADER
+
 REDACTED = "***"
 SECRET_HEADERS = frozenset(
-    {"x-api-key", "x-api-keys", "authorization", "cookie", "proxy-authorization"}
+    name.lower()
+    for name in (
+        API_KEY_HEADER,
+        API_KEYS_HEADER,
+        AUTHORIZATION_HEADER,
+        "Cookie",
+        "Proxy-Authorization",
+    )
 )
 _SECRET_PARAM = re.compile(r"token|key|secret|pass|pwd|jwt|auth|sig|credential", re.IGNORECASE)
 """Query parameters whose value :func:`redact_url` hides (matched anywhere in the name)."""

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from conformance import __version__
 from conformance.context import CheckContext, Settings, json_body
-from conformance.contract import INFO_PATH, ROOT_PATH, TASK_INFO_PATH
+from conformance.contract import INFO_PATH, ROOT_PATH, SEED_PARAM, TASK_INFO_PATH
 from conformance.exitcodes import ExitCode
 from conformance.inference import (
     MockInferenceServer,
@@ -314,7 +314,7 @@ def _preflight(ctx: CheckContext) -> None:
         )
     try:
         info = json_body(ctx.get(INFO_PATH))
-        instance = json_body(ctx.get(TASK_INFO_PATH, params={"seed": 0}))
+        instance = json_body(ctx.get(TASK_INFO_PATH, params={SEED_PARAM: 0}))
     except (HarnessError, CheckFailure):  # learned from nothing: the checks say what is wrong
         info = instance = None
     ctx.profile.learn(info, instance)

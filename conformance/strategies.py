@@ -29,8 +29,13 @@ from urllib.parse import quote
 
 from hypothesis import strategies as st
 
-from conformance.contract.constants import CID_QUERY_PARAMS
-from conformance.openapi import MAX_SEED as MAX_SEED
+from conformance.contract.constants import (
+    CID_QUERY_PARAM,
+    CID_QUERY_PARAMS,
+    MIN_SEED,
+    SEED_QUERY_PARAMS,
+)
+from conformance.contract.constants import MAX_SEED as MAX_SEED
 
 
 def _jsonl_strategies() -> dict[str, Any]:
@@ -91,7 +96,7 @@ _JSON: Final = st.recursive(
 
 def seeds() -> st.SearchStrategy[int]:
     """Seeds the contract guarantees: integers from 0 to `MAX_SEED`, edges included."""
-    return st.integers(min_value=0, max_value=MAX_SEED)
+    return st.integers(min_value=MIN_SEED, max_value=MAX_SEED)
 
 
 def cids(*, needs_encoding: bool = False) -> st.SearchStrategy[str]:
@@ -161,7 +166,7 @@ def inference_urls(
         if draw(presence):
             value = draw(cid_values)
             at = draw(st.integers(0, len(pairs)))
-            pairs.insert(at, f"cid={quote(value, safe='')}")
+            pairs.insert(at, f"{CID_QUERY_PARAM}={quote(value, safe='')}")
         return f"{url}?{'&'.join(pairs)}" if pairs else url
 
     return build()
@@ -477,11 +482,12 @@ def invalid_rollout_responses() -> st.SearchStrategy[Invalid]:
 
 def invalid_task_info_queries() -> st.SearchStrategy[Invalid]:
     """`/task_info` query values a conforming app refuses with 4xx; `value` is the raw seed text."""
-    numbers = st.integers(MAX_SEED + 1, 10**40).map(str) | st.integers(max_value=-1).map(str)
+    above, below = st.integers(MAX_SEED + 1, 10**40), st.integers(max_value=MIN_SEED - 1)
+    numbers = above.map(str) | below.map(str)
     fixed = st.sampled_from(["true", "1.5", "abc", "1,2", "", " 1", "0x10", "9" * OVERSIZE_CHARS])
     return st.builds(
         Invalid,
         value=numbers | fixed,
-        field=st.sampled_from(["seed", "seeds"]),
+        field=st.sampled_from(SEED_QUERY_PARAMS),
         kind=st.just("invalid_seed"),
     )

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from conformance.contract.constants import ENVIRONMENT_API_KEY_ENV
 from conformance.options import DEFAULTS
 from conformance.redaction import Redactor, redact_url
 
@@ -187,5 +188,5 @@ def embedded_target(api_key: str | None = None, timeouts: Timeouts | None = None
         return create_app(build_config(environ=environ))
 
     key = api_key or secrets.token_hex(16)
-    app = build({"ENVIRONMENT_API_KEY": key})
+    app = build({ENVIRONMENT_API_KEY_ENV: key})
     return asgi_target(app, key, "embedded reference app (in-process)", timeouts, rebuild=build)

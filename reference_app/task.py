@@ -13,10 +13,12 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final
 
+from conformance.contract.constants import MAX_SEED as MAX_SEED
+
+# Seeds are the contract's whole conventional range, 0..MAX_SEED, in every split; each
+# split is its own problem space.
 SPLITS: Final = ("train", "val", "test")
 DEFAULT_SPLIT: Final = "train"
-MAX_SEED: Final = 2**31 - 1
-"""Seeds are 0..MAX_SEED in every split; each split is its own problem space."""
 SPLIT_CARDINALITY: Final = {"train": 10_000, "val": 1_000, "test": 1_000}
 """Advertised sizes; seeds beyond them still work but repeat the problem templates' space."""
 

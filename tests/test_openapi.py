@@ -10,9 +10,8 @@ import schemathesis
 from click.testing import CliRunner
 from schemathesis.core.result import Ok
 
-from conformance.contract import RolloutRequest, RolloutResponse, TaskInfo
+from conformance.contract import MAX_SEED, RolloutRequest, RolloutResponse, TaskInfo
 from conformance.openapi import (
-    MAX_SEED,
     SNAPSHOT_PATH,
     documented_statuses,
     openapi_command,

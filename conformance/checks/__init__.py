@@ -1,1 +1,33 @@
-"""The conformance checks, one module per area; importing a module registers its checks."""
+"""The conformance checks, one module per area: importing this package registers them all.
+
+`AREAS` is the catalogue's order of areas (`list-checks`, the README table, every
+report); within an area, checks go by number. A new area is a module here and an entry
+in `AREAS`; a new check is a decorated function in its area's module.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Final
+
+from conformance.checks import (
+    auth,
+    cid,
+    endpoints,
+    fuzzing,
+    properties,
+    rollout,
+    security,
+    task_info,
+)
+
+AREAS: Final[tuple[ModuleType, ...]] = (
+    endpoints,
+    task_info,
+    auth,
+    security,
+    rollout,
+    cid,
+    properties,
+    fuzzing,
+)

@@ -12,7 +12,12 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from conformance.context import CheckContext, Rollout, json_body
-from conformance.contract import PROTECTED_GET_PATHS, ROLLOUT_PATH, ErrorEnvelope
+from conformance.contract import (
+    ENVIRONMENT_API_KEY_ENV,
+    PROTECTED_GET_PATHS,
+    ROLLOUT_PATH,
+    ErrorEnvelope,
+)
 from conformance.inference import RecordedCall
 from conformance.outcomes import CheckFailure, CheckSkipped
 
@@ -32,7 +37,7 @@ def validation_problem(model: type[BaseModel], data: Any, *, strict: bool = Fals
 def require_api_key(ctx: CheckContext) -> str:
     """The key the run uses; checks that need one skip, saying how to give it."""
     if not ctx.api_key:
-        raise CheckSkipped("no API key: pass --api-key or set ENVIRONMENT_API_KEY")
+        raise CheckSkipped(f"no API key: pass --api-key or set {ENVIRONMENT_API_KEY_ENV}")
     return ctx.api_key
 
 

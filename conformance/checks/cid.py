@@ -17,7 +17,7 @@ from conformance.contract import (
     cid_of,
     query_params,
 )
-from conformance.contract.constants import CID_QUERY_PARAMS
+from conformance.contract.constants import CID_QUERY_PARAM, CID_QUERY_PARAMS
 from conformance.outcomes import CheckFailure, CheckSkipped
 from conformance.registry import Severity, check
 
@@ -78,7 +78,7 @@ def pipeline_inference_url_carries_cid(ctx: CheckContext) -> None:
     """`pipeline_metadata.inference_url` contains `?cid=<issued cid>` (the RL validator's test)."""
     rollout = ctx.baseline_rollout()
     url = nested(rollout.json(), "pipeline_metadata", "inference_url")
-    if not isinstance(url, str) or "?cid=" not in url:
+    if not isinstance(url, str) or f"?{CID_QUERY_PARAM}=" not in url:
         raise CheckFailure(
             sent="POST /rollout with a ?cid= inference URL",
             expected="pipeline_metadata.inference_url with '?cid=' as its first parameter",

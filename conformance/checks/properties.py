@@ -26,9 +26,15 @@ from conformance.checks._support import (
     validation_problem,
 )
 from conformance.context import CheckContext, Rollout, json_body
-from conformance.contract import ROLLOUT_PATH, TASK_INFO_PATH, TaskInfo, url_with_cid_first
+from conformance.contract import (
+    MAX_SEED,
+    ROLLOUT_PATH,
+    SEED_PARAM,
+    TASK_INFO_PATH,
+    TaskInfo,
+    url_with_cid_first,
+)
 from conformance.hypothesis_lock import HYPOTHESIS_LOCK
-from conformance.openapi import MAX_SEED
 from conformance.outcomes import CheckFailure
 from conformance.registry import Severity, check
 
@@ -81,7 +87,7 @@ def _falsify(
 
 
 def _task_info_problem(ctx: CheckContext, seed: int) -> str | None:
-    first, second = (ctx.get(TASK_INFO_PATH, params={"seed": seed}) for _ in range(2))
+    first, second = (ctx.get(TASK_INFO_PATH, params={SEED_PARAM: seed}) for _ in range(2))
     if 400 <= first.status_code < 500 and second.status_code == first.status_code:
         return None  # the provider decides which seeds exist (§1.5); refusing one is fine
     if first.status_code != 200:
@@ -235,7 +241,7 @@ def _explicit_invalid(ctx: CheckContext) -> list[tuple[str, strategies.Invalid]]
         body = copy.deepcopy(base)
         body["env"]["seed"] = value
         drawn.append(("POST", strategies.Invalid(body, "env.seed", kind)))
-    drawn.append(("GET", strategies.Invalid(str(10**20), "seed", "invalid_seed")))
+    drawn.append(("GET", strategies.Invalid(str(10**20), SEED_PARAM, "invalid_seed")))
     return drawn
 
 

@@ -25,10 +25,12 @@ from conformance.context import CheckContext, json_body
 from conformance.contract import (
     API_KEY_HEADER,
     DEBUG_ENV_PATH,
+    DOCS_PATHS,
     HEALTH_PATH,
     PROTECTED_GET_PATHS,
     ROLLOUT_PATH,
     ROOT_PATH,
+    SEED_PARAM,
     TASK_INFO_PATH,
 )
 from conformance.inference import RecordedCall
@@ -166,10 +168,10 @@ def cors_does_not_reflect_any_origin(ctx: CheckContext) -> None:
     headers = {
         "Origin": _EVIL_ORIGIN,
         "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "x-api-key,content-type",
+        "Access-Control-Request-Headers": f"{API_KEY_HEADER.lower()},content-type",
     }
     for method in ("OPTIONS", "GET"):
-        path = ROLLOUT_PATH if method == "OPTIONS" else "/"
+        path = ROLLOUT_PATH if method == "OPTIONS" else ROOT_PATH
         response = ctx.request(method, path, auth=False, headers=headers)
         allowed = response.headers.get("access-control-allow-origin")
         credentials = response.headers.get("access-control-allow-credentials", "").lower() == "true"
@@ -191,7 +193,7 @@ def cors_does_not_reflect_any_origin(ctx: CheckContext) -> None:
 @check("SEC-5", severity=Severity.INFO, spec="§1.1", tags=("security",))
 def api_schema_not_public(ctx: CheckContext) -> None:
     """`/openapi.json` and `/docs` are not served to unauthenticated callers."""
-    for path in ("/openapi.json", "/docs"):
+    for path in DOCS_PATHS:
         response = ctx.get(path, auth=False)
         if response.status_code == 200:
             raise CheckFailure(
@@ -322,7 +324,8 @@ def _provocations(ctx: CheckContext) -> Iterator[tuple[str, httpx.Response]]:
     ):
         yield f"POST {ROLLOUT_PATH} with {what}", ctx.post(ROLLOUT_PATH, json_body=body)
     for seed in ("abc", str(10**30), "-1"):
-        yield f"GET {TASK_INFO_PATH}?seed={seed}", ctx.get(TASK_INFO_PATH, params={"seed": seed})
+        sent = f"GET {TASK_INFO_PATH}?{SEED_PARAM}={seed}"
+        yield sent, ctx.get(TASK_INFO_PATH, params={SEED_PARAM: seed})
     for method, path in (("GET", "/no/such/route"), ("DELETE", ROLLOUT_PATH), ("PUT", HEALTH_PATH)):
         yield f"{method} {path}", ctx.request(method, path)
     yield from ctx.responses_seen()

@@ -6,7 +6,7 @@ from typing import Any
 
 from conformance.checks._support import require_json, validation_problem
 from conformance.context import CheckContext
-from conformance.contract import TASK_INFO_PATH, TaskInfo
+from conformance.contract import SEED_PARAM, SEEDS_PARAM, TASK_INFO_PATH, TaskInfo
 from conformance.outcomes import CheckFailure
 from conformance.registry import Severity, check
 
@@ -14,7 +14,7 @@ _FIX_200 = "Answer /task_info with 200 for an authenticated caller and every see
 
 
 def _instance(ctx: CheckContext, seed: int) -> Any:
-    response = ctx.get(TASK_INFO_PATH, params={"seed": seed})
+    response = ctx.get(TASK_INFO_PATH, params={SEED_PARAM: seed})
     return require_json(ctx, response, f"GET /task_info?seed={seed}", _FIX_200)
 
 
@@ -51,7 +51,7 @@ def one_seed_returns_one_task_info(ctx: CheckContext) -> None:
 def several_seeds_return_list_in_order(ctx: CheckContext) -> None:
     """Repeated `seed`/`seeds` parameters return a list of TaskInfo in request order."""
     sent = "GET /task_info?seed=2&seed=0&seeds=1"
-    response = ctx.get(TASK_INFO_PATH, params=[("seed", 2), ("seed", 0), ("seeds", 1)])
+    response = ctx.get(TASK_INFO_PATH, params=[(SEED_PARAM, 2), (SEED_PARAM, 0), (SEEDS_PARAM, 1)])
     body = require_json(ctx, response, sent, _FIX_200)
     expected = [_instance(ctx, seed) for seed in (2, 0, 1)]
     if body != expected:
@@ -105,7 +105,7 @@ def consecutive_seeds_answer(ctx: CheckContext) -> None:
 def non_integer_seed_rejected(ctx: CheckContext) -> None:
     """A non-integer seed (`abc`, `1.5`) gets a 4xx, never 200 or 5xx."""
     for value in ("abc", "1.5"):
-        response = ctx.get(TASK_INFO_PATH, params={"seed": value})
+        response = ctx.get(TASK_INFO_PATH, params={SEED_PARAM: value})
         if not 400 <= response.status_code < 500:
             raise CheckFailure(
                 sent=f"GET /task_info?seed={value}",

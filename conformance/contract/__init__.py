@@ -1,6 +1,14 @@
-"""The task-app wire contract: models and constants shared by the harness and the reference app."""
+"""The task-app wire contract: models and constants shared by the harness and the reference app.
+
+The constants and cid helpers load with the package; the pydantic models on first use
+(PEP 562), so modules that need only a route or the spec's name (the registry, and
+through it every CLI command's start) do not pay for pydantic.
+"""
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from conformance.contract.cid import (
     base_url_with_cid,
@@ -15,44 +23,22 @@ from conformance.contract.constants import (
     API_KEYS_HEADER,
     AUTHORIZATION_HEADER,
     CID_QUERY_PARAM,
+    CID_QUERY_PARAMS,
     DEBUG_ENV_PATH,
+    DOCS_PATHS,
+    ENVIRONMENT_API_KEY_ENV,
     HEALTH_PATH,
     INFO_PATH,
+    MAX_SEED,
+    MIN_SEED,
     PROTECTED_GET_PATHS,
     PROTECTED_PATHS,
     ROLLOUT_PATH,
     ROOT_PATH,
+    SEED_PARAM,
+    SEED_QUERY_PARAMS,
+    SEEDS_PARAM,
     TASK_INFO_PATH,
-)
-from conformance.contract.models import (
-    DatasetInfo,
-    ErrorBody,
-    ErrorDetail,
-    ErrorEnvelope,
-    HealthAuth,
-    HealthResponse,
-    InferenceInfo,
-    InfoResponse,
-    InfoService,
-    LimitsInfo,
-    RolloutEnvSpec,
-    RolloutMetrics,
-    RolloutMode,
-    RolloutPolicySpec,
-    RolloutRecordConfig,
-    RolloutRequest,
-    RolloutResponse,
-    RolloutSafetyConfig,
-    RolloutStep,
-    RolloutTrajectory,
-    RootResponse,
-    RubricCriterion,
-    RubricInfo,
-    RubricSection,
-    TaskDescriptor,
-    TaskInfo,
-    TasksetResponse,
-    error_envelope,
 )
 
 __all__ = [
@@ -60,13 +46,21 @@ __all__ = [
     "API_KEY_HEADER",
     "AUTHORIZATION_HEADER",
     "CID_QUERY_PARAM",
+    "CID_QUERY_PARAMS",
     "DEBUG_ENV_PATH",
+    "DOCS_PATHS",
+    "ENVIRONMENT_API_KEY_ENV",
     "HEALTH_PATH",
     "INFO_PATH",
+    "MAX_SEED",
+    "MIN_SEED",
     "PROTECTED_GET_PATHS",
     "PROTECTED_PATHS",
     "ROLLOUT_PATH",
     "ROOT_PATH",
+    "SEEDS_PARAM",
+    "SEED_PARAM",
+    "SEED_QUERY_PARAMS",
     "TASK_INFO_PATH",
     "DatasetInfo",
     "ErrorBody",
@@ -103,3 +97,78 @@ __all__ = [
     "query_params",
     "url_with_cid_first",
 ]
+
+
+_MODELS = frozenset(  # loaded on first use by __getattr__
+    {
+        "DatasetInfo",
+        "ErrorBody",
+        "ErrorDetail",
+        "ErrorEnvelope",
+        "HealthAuth",
+        "HealthResponse",
+        "InferenceInfo",
+        "InfoResponse",
+        "InfoService",
+        "LimitsInfo",
+        "RolloutEnvSpec",
+        "RolloutMetrics",
+        "RolloutMode",
+        "RolloutPolicySpec",
+        "RolloutRecordConfig",
+        "RolloutRequest",
+        "RolloutResponse",
+        "RolloutSafetyConfig",
+        "RolloutStep",
+        "RolloutTrajectory",
+        "RootResponse",
+        "RubricCriterion",
+        "RubricInfo",
+        "RubricSection",
+        "TaskDescriptor",
+        "TaskInfo",
+        "TasksetResponse",
+        "error_envelope",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODELS:
+        raise AttributeError(f"module 'conformance.contract' has no attribute {name!r}")
+    value = getattr(importlib.import_module("conformance.contract.models"), name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
+
+
+if TYPE_CHECKING:
+    from conformance.contract.models import (
+        DatasetInfo,
+        ErrorBody,
+        ErrorDetail,
+        ErrorEnvelope,
+        HealthAuth,
+        HealthResponse,
+        InferenceInfo,
+        InfoResponse,
+        InfoService,
+        LimitsInfo,
+        RolloutEnvSpec,
+        RolloutMetrics,
+        RolloutMode,
+        RolloutPolicySpec,
+        RolloutRecordConfig,
+        RolloutRequest,
+        RolloutResponse,
+        RolloutSafetyConfig,
+        RolloutStep,
+        RolloutTrajectory,
+        RootResponse,
+        RubricCriterion,
+        RubricInfo,
+        RubricSection,
+        TaskDescriptor,
+        TaskInfo,
+        TasksetResponse,
+        error_envelope,
+    )

@@ -14,7 +14,6 @@ Level = Literal["compat", "strict"]
 """``compat`` = synth-ai's acceptance rules exactly; ``strict`` (default) adds authoring rules."""
 
 LEVELS: tuple[Level, ...] = ("compat", "strict")
-SPEC_DOC = "task-app-contract"
 
 
 @dataclass(frozen=True, slots=True)

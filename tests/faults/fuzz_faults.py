@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
-from conformance.contract import RolloutRequest
-from conformance.openapi import MAX_SEED
+from conformance.contract import MAX_SEED, RolloutRequest
 from tests.faults.asgi import Exchange, FaultyApp
 
 
