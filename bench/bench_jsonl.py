@@ -17,8 +17,8 @@ about 1 KB per line). On each:
                     ``--jobs 1``
 * ``parse limit``   a process that splits lines and ``orjson.loads`` each one (and the
                     same over two byte ranges in two processes): no validator can beat it
-* ``baseline``      synth-ai's rules in plain stdlib, when ``conformance.jsonl.baseline``
-                    is importable
+* ``baseline``      synth-ai's rules in plain stdlib (the test oracle
+                    ``tests/jsonl/baseline.py``), when run from a source checkout
 
 Then start-up (``validate-jsonl`` on a one-line file, against ``python -c pass``), and
 one 200 MB line (``--line-mb``): time and peak RSS with the default ``--max-line-bytes``
@@ -95,7 +95,7 @@ else:
 BASELINE_CODE = (
     "import sys\n"
     "from pathlib import Path\n"
-    "from conformance.jsonl.baseline import validate_jsonl_or_raise\n"
+    "from tests.jsonl.baseline import validate_jsonl_or_raise\n"
     "validate_jsonl_or_raise(Path(sys.argv[1]), min_messages=2)\n"
 )
 
@@ -156,7 +156,7 @@ def find_synth_python(explicit: str | None) -> str | None:
 
 
 def _has_baseline() -> bool:
-    probe = [sys.executable, "-c", "import conformance.jsonl.baseline"]
+    probe = [sys.executable, "-c", "import tests.jsonl.baseline"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(probe, capture_output=True, env=env, check=False).returncode == 0
 

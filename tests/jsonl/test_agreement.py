@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from conformance.jsonl import validate_file, validate_record
-from conformance.jsonl.baseline import collect_sft_jsonl_errors, record_error
 from conformance.jsonl.strategies import Mutation, sft_mutations, sft_records
+from tests.jsonl.baseline import collect_sft_jsonl_errors, record_error
 
 CORPUS = Path(__file__).parent / "corpus"
 

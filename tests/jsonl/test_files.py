@@ -9,8 +9,8 @@ import orjson
 import pytest
 
 from conformance.jsonl import validate_file, validate_lines, validate_stream
-from conformance.jsonl.baseline import collect_sft_jsonl_errors
 from conformance.jsonl.engine import Options, Scanner
+from tests.jsonl.baseline import collect_sft_jsonl_errors
 
 GOOD = b'{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"ok"}]}'
 

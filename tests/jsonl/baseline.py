@@ -1,10 +1,11 @@
 """A plain-stdlib reimplementation of synth-ai 0.2.19's SFT validators (spec §6.1, §6.2).
 
-This is the reference the ``compat`` level is tested against and the baseline of
-``bench/bench_jsonl.py``: it is deliberately written the way synth-ai's
+A test oracle, not part of the package: the reference the ``compat`` level is tested
+against (``tests/jsonl/test_agreement.py``, ``test_files.py``) and the ``baseline`` row of
+``bench/bench_jsonl.py``. It is deliberately written the way synth-ai's
 ``synth_ai/learning/sft/data.py`` is (text-mode reading, ``json.loads`` on the stripped
-line, ``coerce_example`` raising at the first problem), without the dataclasses it builds.
-It is not optimised and not used by the validator itself.
+line, ``coerce_example`` raising at the first problem), without the dataclasses it builds,
+and is not optimised.
 """
 
 from __future__ import annotations
