@@ -1,15 +1,10 @@
 """SFT capture: each rollout's conversation as one SFT JSONL batch file (spec §5.1, §5.2, §6).
 
 With `TASKAPP_SFT_OUTPUT_DIR` (or `SFT_OUTPUT_DIR`) set, every rollout writes one file
-holding one record in the `messages` format that synth-ai's validators accept:
-system, user, assistant turns with OpenAI `tool_calls`, `tool` results with their
-`tool_call_id`, flat `tools` (`{name, description, parameters}`; synth-ai rejects the
-OpenAI-nested form) and `metadata`.
-
-The record ends with the assistant's last turn: the tool result that answers the final
-`submit_answer` call (and anything else after the last assistant message) is dropped,
-because that assistant turn is the training target and a trailing tool message would
-teach nothing (our validator's `strict` level requires it, spec §10.1.11).
+holding one record, built by :mod:`conformance.sft.records` exactly as `filter` builds
+its export: the chat up to the assistant's last turn (the tool result that grades the
+final `submit_answer` call is dropped), the task's tools in the flat form, and
+`metadata` (the session's keys plus `run_id`, `total_reward`, `trace_correlation_id`).
 
 Unlike synth-ai's `unique_sft_path` (D16): the run id is sanitised to `[A-Za-z0-9_-]`
 (so `../../etc/x` becomes `etc_x` and the file always lands inside the directory),
@@ -23,7 +18,6 @@ hard links, the name is reserved with `O_CREAT | O_EXCL` and the data swapped in
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
 import secrets
@@ -33,10 +27,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from conformance.sft.records import MIN_MESSAGES, jsonl_line, record_metadata, sft_record
 from reference_app import task
 from reference_app.errors import CaptureConfigError
 from reference_app.rollout import CompletedRollout
-from reference_app.tracing import ENV_NAME
+from reference_app.tracing import session_metadata
 
 SFT_DIR_VARIABLES = ("TASKAPP_SFT_OUTPUT_DIR", "SFT_OUTPUT_DIR")
 MAX_RUN_ID_CHARS = 64
@@ -156,65 +151,18 @@ def write_atomically(directory: Path, run_id: str, data: bytes) -> Path:
     raise SftCaptureError(f"could not find a free file name in {directory}")
 
 
-def flat_tools() -> list[dict[str, Any]]:
-    """The task's tools in the flat `{name, description, parameters}` form synth-ai accepts."""
-    flat = []
-    for tool in task.TOOLS:
-        function = tool.get("function", tool)
-        flat.append(
-            {
-                "name": function["name"],
-                "description": function.get("description", ""),
-                "parameters": function.get("parameters", {"type": "object"}),
-            }
-        )
-    return flat
-
-
-def _sft_message(message: Mapping[str, Any]) -> dict[str, Any]:
-    role = str(message.get("role"))
-    out: dict[str, Any] = {"role": role, "content": message.get("content")}
-    if role == "assistant" and message.get("tool_calls"):
-        out["tool_calls"] = list(message["tool_calls"])
-    if role == "tool":
-        out["tool_call_id"] = str(message.get("tool_call_id", ""))
-        out["content"] = str(message.get("content") or "")
-    return out
-
-
-def sft_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The chat up to and including the last assistant message, in SFT form."""
-    last = max((i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=-1)
-    return [_sft_message(m) for m in messages[: last + 1]]
-
-
-def sft_record(completed: CompletedRollout) -> dict[str, Any]:
-    """One SFT JSONL record (a `messages` list, flat `tools`, `metadata`) for a rollout."""
-    request, response, problem = completed.request, completed.response, completed.problem
-    return {
-        "messages": sft_messages(completed.messages),
-        "tools": flat_tools(),
-        "metadata": {
-            "run_id": request.run_id,
-            "session_id": completed.trace.session_id,
-            "env_name": ENV_NAME,
-            "policy_name": request.policy.policy_name or request.policy.policy_id or "policy",
-            "task_id": problem.task_id,
-            "task_split": problem.split,
-            "seed": problem.seed,
-            "model": completed.model,
-            "total_reward": response.metrics.mean_return,
-            "trace_correlation_id": response.trace_correlation_id,
-            "created_at": datetime.now(UTC).isoformat(),
-        },
-    }
-
-
-def encode_jsonl(records: list[dict[str, Any]]) -> bytes:
-    """UTF-8 JSONL: one compact JSON object per line, each ending in `\\n`."""
-    return b"".join(
-        json.dumps(r, ensure_ascii=False, separators=(",", ":")).encode() + b"\n" for r in records
+def rollout_record(completed: CompletedRollout) -> dict[str, Any]:
+    """The SFT JSONL record of a rollout (its `messages`, flat `tools`, `metadata`)."""
+    request, response = completed.request, completed.response
+    metadata = record_metadata(
+        completed.trace.session_id,
+        session_metadata(completed),
+        run_id=request.run_id,
+        total_reward=response.metrics.mean_return,
+        trace_correlation_id=response.trace_correlation_id,
+        created_at=datetime.now(UTC).isoformat(),
     )
+    return sft_record(completed.messages, metadata, tools=task.TOOLS)
 
 
 @dataclass(frozen=True)
@@ -225,8 +173,8 @@ class SftJsonlListener:
     directory: Path
 
     async def __call__(self, completed: CompletedRollout) -> None:
-        record = sft_record(completed)
-        if len(record["messages"]) < 2:
+        record = rollout_record(completed)
+        if len(record["messages"]) < MIN_MESSAGES:
             return  # nothing to learn from (no assistant turn); never write an invalid line
-        data = encode_jsonl([record])
+        data = jsonl_line(record).encode()
         await asyncio.to_thread(write_atomically, self.directory, completed.request.run_id, data)

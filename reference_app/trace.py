@@ -7,42 +7,25 @@ message content as `{text, json_payload}`, with standard message types only.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from conformance.contract import RolloutResponse
-
-_ROLE_TO_MESSAGE_TYPE = {
-    "system": "system",
-    "user": "user",
-    "assistant": "assistant",
-    "tool": "tool_result",
-}
+from conformance.tracedb import message_content, message_type, utc_iso
 
 
-def iso(ts: float) -> str:
-    """Unix seconds to an ISO-8601 UTC string."""
-    return datetime.fromtimestamp(ts, UTC).isoformat()
+def turn_step_id(turn: int) -> str:
+    """The `step_id` of a turn's step (`decision_0`, `decision_1`, ...)."""
+    return f"decision_{turn}"
 
 
 def message_record(message: dict[str, Any], event_time: float, step_id: str) -> dict[str, Any]:
-    """One `markov_blanket_message` dict for a chat message."""
-    content = message.get("content")
-    has_tool_calls = bool(message.get("tool_calls"))
-    text = content if isinstance(content, str) and not has_tool_calls else None
-    payload = (
-        None
-        if text is not None
-        else json.dumps(
-            {"content": content, "tool_calls": message.get("tool_calls")}, separators=(",", ":")
-        )
-    )
+    """One `markov_blanket_message` dict for a chat message (stored like the trace DB's)."""
+    text, payload = message_content(message)
     return {
         "content": {"text": text, "json_payload": payload},
-        "message_type": _ROLE_TO_MESSAGE_TYPE.get(str(message.get("role")), "system"),
+        "message_type": message_type(message.get("role")),
         "time_record": {"event_time": event_time, "message_time": None},
         "metadata": {"step_id": step_id, "role": message.get("role")},
     }
@@ -70,7 +53,7 @@ class TraceBuilder:
         while len(self.steps) <= turn:
             index = len(self.steps)
             self.steps.append(
-                _Step(step_id=f"decision_{index}", step_index=index, started=time.time())
+                _Step(step_id=turn_step_id(index), step_index=index, started=time.time())
             )
         return self.steps[turn]
 
@@ -130,7 +113,7 @@ class TraceBuilder:
         if trace_format == "compact":
             return {
                 "session_id": self.session_id,
-                "created_at": iso(self.created),
+                "created_at": utc_iso(self.created),
                 "metadata": metadata,
                 "events_count": len(events),
                 "messages_count": len(messages),
@@ -149,17 +132,17 @@ class TraceBuilder:
             }
         return {
             "session_id": self.session_id,
-            "created_at": iso(self.created),
+            "created_at": utc_iso(self.created),
             "session_time_steps": [
                 {
                     "step_id": s.step_id,
                     "step_index": s.step_index,
-                    "timestamp": iso(s.started),
+                    "timestamp": utc_iso(s.started),
                     "turn_number": s.step_index,
                     "events": s.events,
                     "markov_blanket_messages": s.messages,
                     "step_metadata": {},
-                    "completed_at": iso(s.completed) if s.completed is not None else None,
+                    "completed_at": utc_iso(s.completed) if s.completed is not None else None,
                 }
                 for s in self.steps
             ],

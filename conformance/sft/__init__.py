@@ -1,4 +1,4 @@
-"""SFT data tools: filter traces into JSONL, check the training TOML, submit the job (§7, §8)."""
+"""SFT data tools: build records, filter traces into JSONL, check the TOML, submit (§6-§8)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from conformance.sft.filter import (
     FILTER_KEYS,
     FilterConfig,
     FilterResult,
-    conversation,
     load_filter_config,
     parse_filter_table,
     run_filter,
 )
+from conformance.sft.records import conversation
 from conformance.sft.sft_config import (
     EXPERIMENTAL_MODELS,
     SFT_MODELS,

@@ -13,7 +13,8 @@ differs, on purpose (D7-D9):
   `compat` levels with `min_messages=2`, and only then renamed onto `output`;
 * an empty result says how many sessions each filter excluded.
 
-Each line is `{"messages": [...], "metadata": {...}}`. Messages are the whole stored
+Each line is `{"messages": [...], "metadata": {...}}`, built by
+:mod:`conformance.sft.records` like the reference app's capture: the whole stored
 conversation (system, user, assistant with `tool_calls`, tool results) up to the last
 assistant turn, not synth-ai's single user/assistant pair. Sessions without messages
 fall back to `metadata.prompt`/`metadata.completion` like synth-ai. Official scores are
@@ -24,7 +25,6 @@ paths are resolved against the working directory, as synth-ai does.
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import os
 import random
@@ -41,10 +41,16 @@ from typing import Any
 from conformance.exitcodes import ExitCode
 from conformance.redaction import redact_url
 from conformance.sft.errors import ConfigError, DataError, SftToolError
+from conformance.sft.records import (
+    MIN_MESSAGES,
+    conversation,
+    jsonl_line,
+    record_metadata,
+    sft_record,
+)
 from conformance.sft.validation import validate_data
 from conformance.tracedb import (
     DsnError,
-    StoredMessage,
     StoredSession,
     TraceDbError,
     TraceDbMissing,
@@ -282,56 +288,6 @@ def load_filter_config(path: Path) -> FilterConfig:
 # --- export ------------------------------------------------------------------------------
 
 
-def _decoded(content: str) -> Any:
-    stripped = content.strip()
-    if stripped[:1] in ("{", "["):
-        try:
-            return json.loads(stripped)
-        except ValueError:
-            return content
-    return content
-
-
-def _text_or_parts(content: str) -> Any:
-    value = _decoded(content)
-    if isinstance(value, dict):
-        inner = value.get("content", value.get("text"))
-        if isinstance(inner, str | list):
-            return inner
-    return content
-
-
-def _assistant(content: str) -> dict[str, Any]:
-    value = _decoded(content)
-    if isinstance(value, dict) and ("tool_calls" in value or "content" in value):
-        message: dict[str, Any] = {"role": "assistant", "content": value.get("content")}
-        if isinstance(value.get("tool_calls"), list) and value["tool_calls"]:
-            message["tool_calls"] = value["tool_calls"]
-        return message
-    return {"role": "assistant", "content": content}
-
-
-def conversation(rows: list[StoredMessage]) -> list[dict[str, Any]]:
-    """Rebuild the chat from stored messages, ending with the last assistant turn."""
-    chat: list[dict[str, Any]] = []
-    for row in rows:
-        kind = row.message_type
-        if kind in ("system", "user"):
-            chat.append({"role": kind, "content": _text_or_parts(row.content)})
-        elif kind in ("assistant", "tool_use", "policy_tool_call"):
-            chat.append(_assistant(row.content))
-        elif kind == "tool_result":
-            message = {"role": "tool", "content": row.content}
-            if row.metadata.get("tool_call_id") is not None:
-                message["tool_call_id"] = str(row.metadata["tool_call_id"])
-            chat.append(message)
-        elif kind in ("policy_system_prompt", "policy_user_prompt"):
-            role = "system" if kind == "policy_system_prompt" else "user"
-            chat.append({"role": role, "content": _text_or_parts(row.content)})
-    last = max((i for i, m in enumerate(chat) if m["role"] == "assistant"), default=-1)
-    return chat[: last + 1]
-
-
 @dataclass
 class _Candidate:
     session: StoredSession
@@ -409,30 +365,23 @@ def _candidates(
                 {"role": "user", "content": str(meta["prompt"])},
                 {"role": "assistant", "content": str(meta["completion"])},
             ]
-        if len(messages) < 2:
+        if len(messages) < MIN_MESSAGES:
             excluded["no conversation ending with an assistant turn"] += 1
             continue
         yield _Candidate(session, messages, total, outcome.achievements_count if outcome else None)
 
 
 def _record(candidate: _Candidate) -> dict[str, Any]:
-    meta = candidate.session.metadata
-    created = _created(candidate.session.created_at)
-    return {
-        "messages": candidate.messages,
-        "metadata": {
-            "session_id": candidate.session.session_id,
-            "env_name": meta.get("env_name"),
-            "policy_name": meta.get("policy_name"),
-            "seed": meta.get("seed"),
-            "task_id": meta.get("task_id"),
-            "task_split": meta.get("task_split"),
-            "total_reward": candidate.total_reward,
-            "achievements_count": candidate.achievements,
-            "model": meta.get("model"),
-            "created_at": created.isoformat() if created else candidate.session.created_at,
-        },
-    }
+    session = candidate.session
+    created = _created(session.created_at)
+    metadata = record_metadata(
+        session.session_id,
+        session.metadata,
+        total_reward=candidate.total_reward,
+        achievements_count=candidate.achievements,
+        created_at=created.isoformat() if created else session.created_at,
+    )
+    return sft_record(candidate.messages, metadata)
 
 
 def select(config: FilterConfig, matched: list[_Candidate]) -> list[_Candidate]:
@@ -501,8 +450,7 @@ def write_validated(records: list[dict[str, Any]], output: Path) -> None:
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         with partial.open("w", encoding="utf-8", newline="\n") as handle:
-            for record in records:
-                handle.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+            handle.writelines(jsonl_line(record) for record in records)
         for level in ("compat", "strict"):
             verdict = validate_data(partial, level=level)
             if not verdict.ok:

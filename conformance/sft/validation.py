@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Literal
 
 from conformance.jsonl import validate_file
+from conformance.sft.records import MIN_MESSAGES
 
 Level = Literal["strict", "compat"]
-MIN_MESSAGES = 2
-"""The strictest synth-ai consumer (`FtClient.upload_training_file`) needs two messages."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,7 @@ class DataVerdict:
 
 
 def validate_data(path: Path, *, level: Level = "strict", max_errors: int = 20) -> DataVerdict:
-    """Validate an SFT JSONL file with `min_messages=2` at `level`."""
+    """Validate an SFT JSONL file with `min_messages` = :data:`MIN_MESSAGES` at `level`."""
     report = validate_file(path, level=level, min_messages=MIN_MESSAGES, max_errors=max_errors)
     return DataVerdict(
         path=path,

@@ -1,14 +1,16 @@
 """Read sessions, their outcome rewards and messages back from a trace DB (for `filter`).
 
-Works on databases written by the reference app and by synth-ai's own tracer alike: it
-only relies on the columns of the spec's DDL (§5.5) and treats every JSON column as
-possibly malformed (parse failures give `{}`, as synth-ai does).
+Works on databases written by :mod:`conformance.tracedb.writer` and by synth-ai's own
+tracer alike: it only relies on the columns of the spec's DDL (§5.5) and treats every
+JSON column as possibly malformed (parse failures give `{}`, as synth-ai does).
+:func:`chat_messages` turns stored messages back into chat messages, synth-ai's
+`policy_*` and `tool_use` types included.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,3 +102,57 @@ class TraceReader:
             StoredMessage(int(i), str(kind), str(content), json_object(meta))
             for i, kind, content, meta in rows
         ]
+
+
+def _decoded(content: str) -> Any:
+    stripped = content.strip()
+    if stripped[:1] in ("{", "["):
+        try:
+            return json.loads(stripped)
+        except ValueError:
+            return content
+    return content
+
+
+def _text_or_parts(content: str) -> Any:
+    value = _decoded(content)
+    if isinstance(value, dict):
+        inner = value.get("content", value.get("text"))
+        if isinstance(inner, str | list):
+            return inner
+    return content
+
+
+def _assistant(content: str) -> dict[str, Any]:
+    value = _decoded(content)
+    if isinstance(value, dict) and ("tool_calls" in value or "content" in value):
+        message: dict[str, Any] = {"role": "assistant", "content": value.get("content")}
+        if isinstance(value.get("tool_calls"), list) and value["tool_calls"]:
+            message["tool_calls"] = value["tool_calls"]
+        return message
+    return {"role": "assistant", "content": content}
+
+
+def chat_messages(rows: Iterable[StoredMessage]) -> list[dict[str, Any]]:
+    """The chat messages (`role`, `content`, ...) that `rows` store, in order.
+
+    The inverse of :func:`conformance.tracedb.message_row`; synth-ai's `policy_system_prompt`,
+    `policy_user_prompt`, `tool_use` and `policy_tool_call` rows are read too, and rows of
+    any other type are skipped.
+    """
+    chat: list[dict[str, Any]] = []
+    for row in rows:
+        kind = row.message_type
+        if kind in ("system", "user"):
+            chat.append({"role": kind, "content": _text_or_parts(row.content)})
+        elif kind in ("assistant", "tool_use", "policy_tool_call"):
+            chat.append(_assistant(row.content))
+        elif kind == "tool_result":
+            message = {"role": "tool", "content": row.content}
+            if row.metadata.get("tool_call_id") is not None:
+                message["tool_call_id"] = str(row.metadata["tool_call_id"])
+            chat.append(message)
+        elif kind in ("policy_system_prompt", "policy_user_prompt"):
+            role = "system" if kind == "policy_system_prompt" else "user"
+            chat.append({"role": role, "content": _text_or_parts(row.content)})
+    return chat

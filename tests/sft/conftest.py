@@ -13,9 +13,8 @@ import httpx
 import pytest
 
 from conformance.inference import MockInferenceServer
-from conformance.tracedb import ensure_schema
+from conformance.tracedb import MessageRow, SessionRows, ensure_schema, write_session
 from reference_app import build_config, create_app
-from reference_app.tracing import SessionRows, write_session
 from tests.conftest import TEST_KEY
 
 ACCURACY = 0.6
@@ -92,7 +91,7 @@ def session(
     """Rows of one synthetic session (no rollout needed), created `index` seconds after 2025."""
     created = f"2025-01-01T00:00:{index:02d}+00:00"
     messages = [
-        {"turn": 0, "message_type": t, "content": c, "event_time": 1.7e9 + index, "metadata": m}
+        MessageRow(turn=0, message_type=t, content=c, event_time=1.7e9 + index, metadata=m)
         for t, c, m in _stored(_chat(index, reward >= 1))
     ]
     metadata = {

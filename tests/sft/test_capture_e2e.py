@@ -14,7 +14,7 @@ from conformance.inference import MockInferenceServer
 from conformance.jsonl import validate_file
 from conformance.jsonl.cli import validate_jsonl_command
 from conformance.sft.cli import filter_command, sft_submit_command
-from conformance.sft.filter import conversation
+from conformance.sft.records import conversation
 from conformance.tracedb import TraceReader, schema_differences, schema_of
 from tests.sft.conftest import capture_body, run_rollouts
 

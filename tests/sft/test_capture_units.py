@@ -17,18 +17,18 @@ from hypothesis import strategies as st
 
 from conformance.inference import MockInferenceServer
 from conformance.jsonl import validate_record
-from conformance.tracedb import parse_dsn
+from conformance.sft.records import sft_messages
+from conformance.tracedb import SessionRows, parse_dsn
 from reference_app.capture import listeners_from_env
 from reference_app.sft import (
     SftCaptureError,
     SftJsonlListener,
     resolve_sft_output_dir,
     sanitise_run_id,
-    sft_messages,
     unique_sft_path,
     write_atomically,
 )
-from reference_app.tracing import FALSY, TRUTHY, SessionRows, TraceDbListener, tracing_enabled
+from reference_app.tracing import FALSY, TRUTHY, TraceDbListener, tracing_enabled
 from tests.sft.conftest import capture_body, run_rollouts, session
 
 

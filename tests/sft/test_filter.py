@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Callable
@@ -138,12 +139,13 @@ def test_missing_database_is_an_error_and_never_created(tmp_path: Path) -> None:
 def test_invalid_export_is_not_written(tmp_path: Path) -> None:
     """A conversation failing strict validation aborts the export; the old output survives."""
     rows = session(0, reward=1.0)
-    rows.messages[-2]["content"] = json.dumps(
+    broken = json.dumps(
         {
             "content": None,
             "tool_calls": [{"type": "function", "function": {"name": "x", "arguments": "{"}}],
         }
     )
+    rows.messages[-2] = dataclasses.replace(rows.messages[-2], content=broken)
     bad = make_trace_db(tmp_path / "bad.db", [rows])
     out = tmp_path / "o.jsonl"
     out.write_text("previous\n")
