@@ -1,7 +1,10 @@
 """Schema-driven fuzzing of a task app with Schemathesis and the canonical OpenAPI document.
 
-`run_fuzz(target, ...)` is the only entry point: the CLI (`check --fuzz`) and the pytest
-plugin call it and render the `FuzzReport`. Schemathesis stays behind this module.
+`run_fuzz(target, ...)` is the only entry point, and the check FUZZ-1
+(`conformance.checks.fuzzing`) its only caller in the package: the CLI's `check` and the
+pytest plugin run FUZZ-1 like any check, and it turns the `FuzzReport` into its failure
+block (`bench/bench_fuzz.py` and the tests call `run_fuzz` directly). Schemathesis stays
+behind this module.
 
 What runs: for every operation of `conformance.openapi.openapi_document()`, a positive
 phase (data the document describes) and a negative phase (data outside it), each with up

@@ -164,10 +164,6 @@ class Knob:
     def plugin_flag(self) -> str:
         return PLUGIN_PREFIX + self.flag.removeprefix("--")
 
-    @property
-    def config_key(self) -> str:
-        return self.name
-
 
 def _knobs() -> tuple[Knob, ...]:
     found = []

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.contract import INFO_PATH, SEED_PARAM, TASK_INFO_PATH, url_with_cid_first
+from conformance.contract import url_with_cid_first
 
 
 @dataclass
@@ -20,7 +20,6 @@ class TargetProfile:
     model: str | None = None
     inference_url: str | None = None
     rollout_overrides: dict[str, Any] = field(default_factory=dict)
-    learned_from: list[str] = field(default_factory=list)
     conflict: str | None = None
     """A user override the target itself contradicts (a usage error, exit code 2)."""
 
@@ -49,7 +48,6 @@ class TargetProfile:
             self.model = inference["model"]
         if self.inference_url is None and isinstance(inference.get("inference_url"), str):
             self.inference_url = inference["inference_url"]
-        self.learned_from = [INFO_PATH, f"{TASK_INFO_PATH}?{SEED_PARAM}=0"]
         if given_split is not None and self.splits and given_split not in self.splits:
             self.conflict = (
                 f"--split {given_split!r} is not one of the target's splits "

@@ -109,11 +109,6 @@ def url_target(
     )
 
 
-def load_app(spec: str) -> Any:
-    """Import `module:attr`; call it if it is a factory (a function, not an ASGI callable)."""
-    return _load(spec)[0]
-
-
 def _load(spec: str) -> tuple[Any, bool]:
     """(the app, whether `module:attr` was a factory that made it)."""
     module_name, sep, attr = spec.partition(":")
@@ -182,7 +177,8 @@ def app_target(spec: str, api_key: str | None, timeouts: Timeouts | None = None)
 
 def embedded_target(api_key: str | None = None, timeouts: Timeouts | None = None) -> Target:
     """The reference app in-process; with no key given, a fresh random one is configured."""
-    from reference_app import build_config, create_app  # the only import of reference_app
+    # conformance imports reference_app only to serve it: here, and in `serve` (cli.py).
+    from reference_app import build_config, create_app
 
     def build(environ: Mapping[str, str]) -> Any:
         return create_app(build_config(environ=environ))

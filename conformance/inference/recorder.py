@@ -37,10 +37,6 @@ class RecordedCall:
         """The decoded `cid` query parameter, exactly as the model saw it."""
         return next((v for k, v in self.query if k == CID_QUERY_PARAM), None)
 
-    @property
-    def url_query(self) -> list[tuple[str, str]]:
-        return list(self.query)
-
     def as_dict(self) -> dict[str, Any]:
         return {
             "method": self.method,

@@ -36,9 +36,11 @@ Examples:
 \b
 Levels:
   compat  synth-ai 0.2.19's acceptance rules exactly (spec §6.1): the verdict
-          and messages of the upload path's client-side check.
+          and messages of the upload path's client-side check (--max-line-bytes
+          is this validator's own limit).
   strict  compat + roles, tool-call pairing, final assistant turn, JSON
-          arguments, content parts, flat tools, duplicates, size limits.
+          arguments, content parts, flat tools, duplicates, size limits, bare
+          carriage returns.
 
 \b
 Exit codes:
@@ -47,8 +49,9 @@ Exit codes:
   2  usage error: missing path, bad option, unreadable file
 
 Every line is checked, in time linear in the input and memory bounded by the
-longest line (about three times it, plus its parsed form); a line over
---max-line-bytes is reported (SFT-LINE) and skipped. --jobs auto (the default)
+longest line parsed (about three times it, more for a line of many small values;
+per worker with --jobs); a line over --max-line-bytes is reported (SFT-LINE) and
+not parsed. --jobs auto (the default)
 uses one worker per {AUTO_JOBS_BYTES // 2**20} MiB of a file, up to the usable CPUs
 and at most {AUTO_JOBS_MAX}. Rule IDs (SFT-5, SFT-S3, ...) are listed in the README;
 messages of compat rules are synth-ai's own.
@@ -265,7 +268,7 @@ def _validate_one(
     callback=parse_size,
     show_default=True,
     help="Longest line parsed (e.g. 512MiB; 0 = no limit); a longer one is an SFT-LINE "
-    "error and the next lines are still checked. Peak memory is about 3x this.",
+    "error and the next lines are still checked. Peak memory is about 3x this per worker.",
 )
 @click.option(
     "--max-chars",
@@ -290,7 +293,8 @@ def _validate_one(
 @click.option(
     "--progress/--no-progress",
     default=None,
-    help="Progress bar on stderr [default: when stderr is a terminal and input >= 32 MB].",
+    help="Progress bar on stderr [default: when stderr is a terminal and the input is stdin "
+    "or at least 32 MiB].",
 )
 def validate_jsonl_command(
     paths: tuple[str, ...],

@@ -1,7 +1,8 @@
 """The SFT data commands: `filter`, `validate-sft-config`, `sft-submit`.
 
-The lead's main group registers them (`main.add_command(filter_command)`, ...); each is a
-plain click command, usable on its own in tests via `click.testing.CliRunner`.
+`conformance.cli` registers them lazily (`_register_feature_commands`): this module is
+imported only when one of them runs or the group's help lists them. Each is a plain click
+command, usable on its own in tests via `click.testing.CliRunner`.
 """
 
 from __future__ import annotations
