@@ -99,42 +99,9 @@ __all__ = [
 ]
 
 
-_MODELS = frozenset(  # loaded on first use by __getattr__
-    {
-        "DatasetInfo",
-        "ErrorBody",
-        "ErrorDetail",
-        "ErrorEnvelope",
-        "HealthAuth",
-        "HealthResponse",
-        "InferenceInfo",
-        "InfoResponse",
-        "InfoService",
-        "LimitsInfo",
-        "RolloutEnvSpec",
-        "RolloutMetrics",
-        "RolloutMode",
-        "RolloutPolicySpec",
-        "RolloutRecordConfig",
-        "RolloutRequest",
-        "RolloutResponse",
-        "RolloutSafetyConfig",
-        "RolloutStep",
-        "RolloutTrajectory",
-        "RootResponse",
-        "RubricCriterion",
-        "RubricInfo",
-        "RubricSection",
-        "TaskDescriptor",
-        "TaskInfo",
-        "TasksetResponse",
-        "error_envelope",
-    }
-)
-
-
 def __getattr__(name: str) -> Any:
-    if name not in _MODELS:
+    """A model of `__all__`, imported on first use (the constants and cid helpers are here)."""
+    if name not in __all__:
         raise AttributeError(f"module 'conformance.contract' has no attribute {name!r}")
     value = getattr(importlib.import_module("conformance.contract.models"), name)
     globals()[name] = value  # the next lookup is a plain attribute
