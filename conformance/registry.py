@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from conformance.contract.spec import SPEC_DOCUMENT as SPEC_DOCUMENT  # re-exported
+from conformance.contract.spec import spec_anchor, spec_link, spec_problem
+
 if TYPE_CHECKING:
     from conformance.context import CheckContext
-
-SPEC_DOCUMENT = "task-app-contract"
 
 
 class Severity(StrEnum):
@@ -34,6 +35,8 @@ class CheckSpec:
     title: str
     severity: Severity
     spec: str
+    """The rule's anchor in `SPEC_DOCUMENT` (`auth-key-header`), or a section number mapped
+    through `conformance.contract.spec.SPEC_SECTIONS` (`§2.2`), or a link of its own."""
     tags: tuple[str, ...]
     depends_on: tuple[str, ...]
     func: Callable[[CheckContext], None] = field(compare=False, repr=False)
@@ -44,8 +47,21 @@ class CheckSpec:
         return self.id.rsplit("-", 1)[0]
 
     @property
+    def spec_anchor(self) -> str:
+        """The anchor of the rule in `SPEC_DOCUMENT` (`auth-key-header`)."""
+        return spec_anchor(self.spec)
+
+    @property
+    def spec_url(self) -> str:
+        """The link users follow, relative to the repository root:
+        `docs/contract.md#auth-key-header`.
+        """
+        return spec_link(self.spec)
+
+    @property
     def spec_ref(self) -> str:
-        return f"{SPEC_DOCUMENT} {self.spec}"
+        """What the failure block's `Spec:` line and the reports show: `spec_url`."""
+        return self.spec_url
 
 
 _CATALOGUE: dict[str, CheckSpec] = {}
@@ -69,6 +85,9 @@ def check(
         doc = (func.__doc__ or "").strip()
         if not doc:
             raise ValueError(f"check {check_id} needs a docstring: its first line is the title")
+        problem = spec_problem(spec)
+        if problem is not None:
+            raise ValueError(f"check {check_id}: {problem}")
         _CATALOGUE[check_id] = CheckSpec(
             id=check_id,
             name=func.__name__,

@@ -42,7 +42,7 @@ def _assert_accepted(ctx: CheckContext, what: str, headers: dict[str, str], fix:
         )
 
 
-@check("AUTH-1", severity=Severity.MUST, spec="§2.2", tags=("auth", "quick"))
+@check("AUTH-1", severity=Severity.MUST, spec="auth-key-header", tags=("auth", "quick"))
 def accepts_key_in_x_api_key(ctx: CheckContext) -> None:
     """A request carrying the key in `X-API-Key` is accepted."""
     _assert_accepted(
@@ -54,14 +54,24 @@ def accepts_key_in_x_api_key(ctx: CheckContext) -> None:
 
 
 @check(
-    "AUTH-2", severity=Severity.MUST, spec="§2.2", tags=("auth", "quick"), depends_on=("AUTH-1",)
+    "AUTH-2",
+    severity=Severity.MUST,
+    spec="auth-rejects",
+    tags=("auth", "quick"),
+    depends_on=("AUTH-1",),
 )
 def rejects_missing_api_key(ctx: CheckContext) -> None:
     """Every protected route rejects a request that carries no API key."""
     _assert_rejected(ctx, "no key", {})
 
 
-@check("AUTH-3", severity=Severity.MUST, spec="§2.2", tags=("auth",), depends_on=("AUTH-1",))
+@check(
+    "AUTH-3",
+    severity=Severity.MUST,
+    spec="auth-rejects",
+    tags=("auth",),
+    depends_on=("AUTH-1",),
+)
 def rejects_wrong_api_key(ctx: CheckContext) -> None:
     """Every protected route rejects a random wrong key in `X-API-Key`."""
     _assert_rejected(ctx, "a random wrong key", {API_KEY_HEADER: secrets.token_hex(16)})
@@ -79,14 +89,26 @@ def _near_misses(key: str) -> list[tuple[str, str]]:
     return [(what, v) for what, v in variants if v]
 
 
-@check("AUTH-4", severity=Severity.MUST, spec="§2.2", tags=("auth",), depends_on=("AUTH-1",))
+@check(
+    "AUTH-4",
+    severity=Severity.MUST,
+    spec="auth-rejects",
+    tags=("auth",),
+    depends_on=("AUTH-1",),
+)
 def rejects_near_miss_keys(ctx: CheckContext) -> None:
     """Keys one edit away (a changed, missing or extra character, another case) are rejected."""
     for what, value in _near_misses(require_api_key(ctx)):
         _assert_rejected(ctx, what, {API_KEY_HEADER: value})
 
 
-@check("AUTH-5", severity=Severity.MUST, spec="§2.2", tags=("auth",), depends_on=("AUTH-1",))
+@check(
+    "AUTH-5",
+    severity=Severity.MUST,
+    spec="auth-rejects",
+    tags=("auth",),
+    depends_on=("AUTH-1",),
+)
 def rejects_empty_and_basic_credentials(ctx: CheckContext) -> None:
     """An empty `X-API-Key`, an empty Bearer token and `Basic` auth with the key are rejected."""
     basic = base64.b64encode(f"{require_api_key(ctx)}:".encode()).decode()
@@ -98,7 +120,13 @@ def rejects_empty_and_basic_credentials(ctx: CheckContext) -> None:
         _assert_rejected(ctx, what, headers)
 
 
-@check("AUTH-6", severity=Severity.SHOULD, spec="§2.2", tags=("auth",), depends_on=("AUTH-1",))
+@check(
+    "AUTH-6",
+    severity=Severity.SHOULD,
+    spec="auth-keys-header",
+    tags=("auth",),
+    depends_on=("AUTH-1",),
+)
 def accepts_key_in_x_api_keys_list(ctx: CheckContext) -> None:
     """The key inside a comma list in `X-API-Keys` is accepted, as `TaskAppClient` sends it."""
     value = f"{secrets.token_hex(8)}, {require_api_key(ctx)}"
@@ -110,7 +138,13 @@ def accepts_key_in_x_api_keys_list(ctx: CheckContext) -> None:
     )
 
 
-@check("AUTH-7", severity=Severity.SHOULD, spec="§2.2", tags=("auth",), depends_on=("AUTH-1",))
+@check(
+    "AUTH-7",
+    severity=Severity.SHOULD,
+    spec="auth-bearer",
+    tags=("auth",),
+    depends_on=("AUTH-1",),
+)
 def accepts_bearer_token(ctx: CheckContext) -> None:
     """The key as `Authorization: Bearer <key>` is accepted."""
     _assert_accepted(
@@ -124,7 +158,7 @@ def accepts_bearer_token(ctx: CheckContext) -> None:
 @check(
     "AUTH-8",
     severity=Severity.SHOULD,
-    spec="§1.2",
+    spec="auth-rejection-status",
     tags=("auth",),
     depends_on=("AUTH-2", "AUTH-3"),  # judge the status of rejections only
 )
@@ -144,7 +178,13 @@ def rejection_status_is_401_or_403(ctx: CheckContext) -> None:
                 )
 
 
-@check("AUTH-9", severity=Severity.SHOULD, spec="§1.2", tags=("auth",), depends_on=("AUTH-2",))
+@check(
+    "AUTH-9",
+    severity=Severity.SHOULD,
+    spec="error-envelope",
+    tags=("auth",),
+    depends_on=("AUTH-2",),
+)
 def rejection_uses_error_envelope(ctx: CheckContext) -> None:
     """The auth rejection body is the error envelope `{"detail": {"error": {"code", "message"}}}`."""  # noqa: E501 (the first docstring line is the check's catalogue title, pinned)
     response = ctx.get(HEALTH_PATH, auth={})
@@ -157,7 +197,13 @@ def rejection_uses_error_envelope(ctx: CheckContext) -> None:
         )
 
 
-@check("AUTH-10", severity=Severity.SHOULD, spec="§2.2", tags=("auth",), depends_on=("AUTH-1",))
+@check(
+    "AUTH-10",
+    severity=Severity.SHOULD,
+    spec="auth-key-list",
+    tags=("auth",),
+    depends_on=("AUTH-1",),
+)
 def accepts_key_in_x_api_key_list(ctx: CheckContext) -> None:
     """The key inside a comma list in `X-API-Key` is accepted, as synth-ai's server splits it."""
     # SHOULD (§10.1 item 4): synth-ai's own tools send one key in X-API-Key; a list there
@@ -171,7 +217,7 @@ def accepts_key_in_x_api_key_list(ctx: CheckContext) -> None:
     )
 
 
-@check("AUTH-11", severity=Severity.MUST, spec="§2.1", tags=("auth", "config"))
+@check("AUTH-11", severity=Severity.MUST, spec="auth-no-key-configured", tags=("auth", "config"))
 def unconfigured_key_answers_503(ctx: CheckContext) -> None:
     """An in-process app built without a key answers 503 with the error envelope, not 200 or 500."""
     requests = keyless_requests(ctx.probe_body(), ctx.api_key)

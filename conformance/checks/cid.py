@@ -73,7 +73,13 @@ def _assert_location(ctx: CheckContext, rollout: Rollout, prefix: str, fix: str)
         )
 
 
-@check("CID-1", severity=Severity.MUST, spec="§4.1", tags=("cid",), depends_on=("RO-1",))
+@check(
+    "CID-1",
+    severity=Severity.MUST,
+    spec="cid-pipeline-url",
+    tags=("cid",),
+    depends_on=("RO-1",),
+)
 def pipeline_inference_url_carries_cid(ctx: CheckContext) -> None:
     """`pipeline_metadata.inference_url` contains `?cid=<issued cid>` (the RL validator's test)."""
     rollout = ctx.baseline_rollout()
@@ -88,13 +94,19 @@ def pipeline_inference_url_carries_cid(ctx: CheckContext) -> None:
     _assert_location(ctx, rollout, "pipeline_metadata.inference_url", _FIX_ECHO)
 
 
-@check("CID-2", severity=Severity.MUST, spec="§4.1", tags=("cid",), depends_on=("RO-3",))
+@check(
+    "CID-2",
+    severity=Severity.MUST,
+    spec="cid-trajectory-urls",
+    tags=("cid",),
+    depends_on=("RO-3",),
+)
 def every_step_meta_url_carries_cid(ctx: CheckContext) -> None:
     """Every step's `info.meta.inference_url` carries the issued cid."""
     _assert_location(ctx, ctx.baseline_rollout(), "trajectories[", _FIX_ECHO)
 
 
-@check("CID-3", severity=Severity.MUST, spec="§4.6", tags=("cid",), depends_on=("RO-1",))
+@check("CID-3", severity=Severity.MUST, spec="cid-echo", tags=("cid",), depends_on=("RO-1",))
 def trace_correlation_id_echoed(ctx: CheckContext) -> None:
     """`trace_correlation_id` at top level and in `pipeline_metadata` equals the issued cid."""
     rollout = ctx.baseline_rollout()
@@ -102,7 +114,13 @@ def trace_correlation_id_echoed(ctx: CheckContext) -> None:
     _assert_location(ctx, rollout, "pipeline_metadata.trace_correlation_id", _FIX_ECHO)
 
 
-@check("CID-4", severity=Severity.MUST, spec="§4.6", tags=("cid", "recorder"), depends_on=("RO-1",))
+@check(
+    "CID-4",
+    severity=Severity.MUST,
+    spec="cid-model-calls",
+    tags=("cid", "recorder"),
+    depends_on=("RO-1",),
+)
 def inference_calls_carry_issued_cid(ctx: CheckContext) -> None:
     """The model received at least one call with the issued cid, and none with another cid."""
     rollout = ctx.baseline_rollout()
@@ -122,7 +140,7 @@ def inference_calls_carry_issued_cid(ctx: CheckContext) -> None:
 @check(
     "CID-5",
     severity=Severity.MUST,
-    spec="§4.6",
+    spec="cid-concurrency",
     tags=("cid", "concurrency", "recorder"),
     depends_on=("CID-2",),
 )
@@ -170,7 +188,13 @@ def _extra_query_rollout(ctx: CheckContext) -> Rollout:
     return ctx.memo("extra-query-rollout", lambda: ctx.rollout(seed=2, extra_query=_EXTRA_QUERY))
 
 
-@check("CID-6", severity=Severity.MUST, spec="§4.2", tags=("cid", "recorder"), depends_on=("RO-1",))
+@check(
+    "CID-6",
+    severity=Severity.MUST,
+    spec="cid-query-params",
+    tags=("cid", "recorder"),
+    depends_on=("RO-1",),
+)
 def other_query_parameters_survive(ctx: CheckContext) -> None:
     """Other query parameters of the inference URL survive, in the response and at the model."""
     rollout = _extra_query_rollout(ctx)
@@ -197,7 +221,13 @@ def _assert_extra_query(where: str, params: list[tuple[str, str]], shown: str) -
         )
 
 
-@check("CID-7", severity=Severity.MUST, spec="§4.1", tags=("cid",), depends_on=("RO-1",))
+@check(
+    "CID-7",
+    severity=Severity.MUST,
+    spec="cid-pipeline-url",
+    tags=("cid",),
+    depends_on=("RO-1",),
+)
 def pipeline_url_is_the_given_url(ctx: CheckContext) -> None:
     """`pipeline_metadata.inference_url` is the request's URL: same origin, path and parameters."""
     rollout = _extra_query_rollout(ctx)
@@ -296,7 +326,7 @@ def _assert_served(
         )
 
 
-@check("CID-8", severity=Severity.MUST, spec="§4.6", tags=("cid",), depends_on=("RO-1",))
+@check("CID-8", severity=Severity.MUST, spec="cid-sources", tags=("cid",), depends_on=("RO-1",))
 def cid_only_in_url_is_served(ctx: CheckContext) -> None:
     """A rollout whose cid is only in `?cid=` (no `trace_correlation_id`) is served and echoed."""
     rollout = ctx.rollout(seed=4, edit=_cid_only_in_url)
@@ -316,7 +346,7 @@ def cid_only_in_url_is_served(ctx: CheckContext) -> None:
             )
 
 
-@check("CID-9", severity=Severity.MUST, spec="§4.6", tags=("cid",), depends_on=("RO-7",))
+@check("CID-9", severity=Severity.MUST, spec="cid-sources", tags=("cid",), depends_on=("RO-7",))
 def rollout_without_cid_is_served(ctx: CheckContext) -> None:
     """An eval rollout with no cid anywhere, as `synth-ai eval` sends it, gets 200 and a valid body."""  # noqa: E501 (the first docstring line is the check's catalogue title, pinned)
     rollout = ctx.rollout(seed=5, mode="eval", edit=_no_cid_at_all)

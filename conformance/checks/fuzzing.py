@@ -49,7 +49,7 @@ def _failure(report: FuzzReport) -> CheckFailure:
     )
 
 
-@check("FUZZ-1", severity=Severity.MUST, spec="§1.2", tags=("fuzz",), depends_on=("AUTH-1",))
+@check("FUZZ-1", severity=Severity.MUST, spec="fuzzing", tags=("fuzz",), depends_on=("AUTH-1",))
 def generated_cases_find_no_failure(ctx: CheckContext) -> None:
     """Generated requests get no 5xx, only documented statuses, valid 2xx bodies, 4xx for forbidden input."""  # noqa: E501 (the first docstring line is the check's catalogue title, pinned)
     reason = _not_selected(ctx)

@@ -103,7 +103,7 @@ def _task_info_problem(ctx: CheckContext, seed: int) -> str | None:
 @check(
     "PROP-1",
     severity=Severity.MUST,
-    spec="§1.5",
+    spec="task-info-deterministic",
     tags=("property", "task_info"),
     depends_on=("TI-2",),
 )
@@ -156,7 +156,7 @@ def _cid_problem(
 @check(
     "PROP-2",
     severity=Severity.MUST,
-    spec="§4.6",
+    spec="cid-round-trip",
     tags=("property", "cid", "recorder"),
     depends_on=("RO-1",),
 )
@@ -269,7 +269,7 @@ def _search_invalid(
     # to the provider (§3, §1.5); §10.1 only requires 422 for a non-int seed or no mode.
     # A 5xx on the same inputs is PROP-4's, a MUST.
     severity=Severity.SHOULD,
-    spec="§1.2",
+    spec="invalid-requests",
     tags=("property", "input"),
     depends_on=("AUTH-1",),
 )
@@ -290,7 +290,7 @@ def invalid_requests_get_4xx_with_envelope(ctx: CheckContext) -> None:
 @check(
     "PROP-4",
     severity=Severity.MUST,
-    spec="§1.6",
+    spec="invalid-requests",
     tags=("property", "input"),
     depends_on=("AUTH-1",),
 )

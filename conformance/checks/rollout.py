@@ -39,7 +39,13 @@ def _fail_rollout(ctx: CheckContext, expected: str, got: str, fix: str) -> Check
     return CheckFailure(sent=_ROLLOUT, expected=expected, got=ctx.redactor.text(got), fix=fix)
 
 
-@check("RO-1", severity=Severity.MUST, spec="§3.3", tags=("rollout",), depends_on=("AUTH-1",))
+@check(
+    "RO-1",
+    severity=Severity.MUST,
+    spec="rollout-response",
+    tags=("rollout",),
+    depends_on=("AUTH-1",),
+)
 def valid_rollout_returns_rollout_response(ctx: CheckContext) -> None:
     """A valid rollout request gets 200 with a body that validates as RolloutResponse."""
     rollout = ctx.memo("baseline_rollout", lambda: ctx.rollout(seed=0))
@@ -61,7 +67,13 @@ def valid_rollout_returns_rollout_response(ctx: CheckContext) -> None:
         )
 
 
-@check("RO-2", severity=Severity.MUST, spec="§3.3", tags=("rollout",), depends_on=("RO-1",))
+@check(
+    "RO-2",
+    severity=Severity.MUST,
+    spec="rollout-run-id",
+    tags=("rollout",),
+    depends_on=("RO-1",),
+)
 def echoes_run_id(ctx: CheckContext) -> None:
     """The response's `run_id` is the request's."""
     rollout = ctx.baseline_rollout()
@@ -74,7 +86,13 @@ def echoes_run_id(ctx: CheckContext) -> None:
         )
 
 
-@check("RO-3", severity=Severity.MUST, spec="§4.1", tags=("rollout",), depends_on=("RO-1",))
+@check(
+    "RO-3",
+    severity=Severity.MUST,
+    spec="rollout-trajectories",
+    tags=("rollout",),
+    depends_on=("RO-1",),
+)
 def trajectories_not_empty(ctx: CheckContext) -> None:
     """The response has at least one trajectory, and every trajectory has at least one step."""
     trajectories = _body(ctx).get("trajectories") or []
@@ -126,7 +144,13 @@ def metrics_problem(body: dict[str, Any]) -> str | None:
     return None
 
 
-@check("RO-4", severity=Severity.MUST, spec="§3.3", tags=("rollout",), depends_on=("RO-1",))
+@check(
+    "RO-4",
+    severity=Severity.MUST,
+    spec="rollout-trajectories",
+    tags=("rollout",),
+    depends_on=("RO-1",),
+)
 def trajectory_length_matches_steps(ctx: CheckContext) -> None:
     """Every trajectory's `length` equals its number of steps."""
     problem = length_problem(_body(ctx))
@@ -140,7 +164,11 @@ def trajectory_length_matches_steps(ctx: CheckContext) -> None:
 
 
 @check(
-    "RO-5", severity=Severity.MUST, spec="§3.3", tags=("rollout", "metrics"), depends_on=("RO-1",)
+    "RO-5",
+    severity=Severity.MUST,
+    spec="rollout-metrics",
+    tags=("rollout", "metrics"),
+    depends_on=("RO-1",),
 )
 def metrics_consistent_with_trajectories(ctx: CheckContext) -> None:
     """`metrics.num_steps` is the total step count and `mean_return` the mean of `episode_returns`."""  # noqa: E501 (the first docstring line is the check's catalogue title, pinned)
@@ -155,7 +183,11 @@ def metrics_consistent_with_trajectories(ctx: CheckContext) -> None:
 
 
 @check(
-    "RO-6", severity=Severity.MUST, spec="§1.10", tags=("rollout", "metrics"), depends_on=("RO-1",)
+    "RO-6",
+    severity=Severity.MUST,
+    spec="rollout-finite-rewards",
+    tags=("rollout", "metrics"),
+    depends_on=("RO-1",),
 )
 def rewards_are_finite(ctx: CheckContext) -> None:
     """Step rewards, episode returns and the mean return are finite numbers (no NaN or Infinity)."""
@@ -180,7 +212,13 @@ def rewards_are_finite(ctx: CheckContext) -> None:
         )
 
 
-@check("RO-7", severity=Severity.MUST, spec="§3.1", tags=("rollout",), depends_on=("RO-1",))
+@check(
+    "RO-7",
+    severity=Severity.MUST,
+    spec="rollout-modes",
+    tags=("rollout",),
+    depends_on=("RO-1",),
+)
 def eval_mode_accepted(ctx: CheckContext) -> None:
     """A rollout with `mode: "eval"` gets 200 with a valid RolloutResponse."""
     rollout = ctx.rollout(seed=1, mode="eval")
@@ -204,7 +242,13 @@ def _invalid_bodies(ctx: CheckContext) -> list[tuple[str, Any]]:
     ]
 
 
-@check("RO-8", severity=Severity.MUST, spec="§1.6", tags=("rollout", "input"), depends_on=("RO-1",))
+@check(
+    "RO-8",
+    severity=Severity.MUST,
+    spec="invalid-requests",
+    tags=("rollout", "input"),
+    depends_on=("RO-1",),
+)
 def invalid_rollout_rejected_with_4xx(ctx: CheckContext) -> None:
     """An invalid body or mode gets a 4xx, never 200 or 5xx."""
     for what, body in _invalid_bodies(ctx):
@@ -224,7 +268,11 @@ def invalid_rollout_rejected_with_4xx(ctx: CheckContext) -> None:
 
 
 @check(
-    "RO-9", severity=Severity.SHOULD, spec="§1.2", tags=("rollout", "input"), depends_on=("RO-8",)
+    "RO-9",
+    severity=Severity.SHOULD,
+    spec="error-envelope",
+    tags=("rollout", "input"),
+    depends_on=("RO-8",),
 )
 def invalid_rollout_error_uses_envelope(ctx: CheckContext) -> None:
     """The 4xx for an invalid rollout body uses the error envelope, not FastAPI's bare list."""
@@ -242,7 +290,7 @@ def invalid_rollout_error_uses_envelope(ctx: CheckContext) -> None:
 @check(
     "RO-10",
     severity=Severity.SHOULD,
-    spec="§4.5",
+    spec="rollout-step-messages",
     tags=("rollout", "synth-ai-0.2.24"),
     depends_on=("RO-3",),
 )
@@ -277,7 +325,11 @@ def _traced_rollout(ctx: CheckContext, trace_format: str) -> httpx.Response:
 
 
 @check(
-    "RO-11", severity=Severity.SHOULD, spec="§5.8", tags=("rollout", "trace"), depends_on=("RO-1",)
+    "RO-11",
+    severity=Severity.SHOULD,
+    spec="rollout-trace",
+    tags=("rollout", "trace"),
+    depends_on=("RO-1",),
 )
 def return_trace_gives_iso_trace(ctx: CheckContext) -> None:
     """With `record.return_trace`, each `trace_format` gives a §5.7-5.8 trace with ISO-8601 times."""  # noqa: E501 (the first docstring line is the check's catalogue title, pinned)
@@ -407,7 +459,11 @@ def _is_iso(value: Any) -> bool:
 
 
 @check(
-    "RO-12", severity=Severity.MUST, spec="§1.6", tags=("rollout", "input"), depends_on=("AUTH-1",)
+    "RO-12",
+    severity=Severity.MUST,
+    spec="invalid-requests",
+    tags=("rollout", "input"),
+    depends_on=("AUTH-1",),
 )
 def non_object_bodies_rejected_with_4xx(ctx: CheckContext) -> None:
     """`POST /rollout` with a body that is not a JSON object gets a 4xx, never a 2xx or 5xx."""
@@ -434,7 +490,11 @@ def non_object_bodies_rejected_with_4xx(ctx: CheckContext) -> None:
 
 
 @check(
-    "RO-13", severity=Severity.MUST, spec="§3.3", tags=("rollout", "metrics"), depends_on=("RO-3",)
+    "RO-13",
+    severity=Severity.MUST,
+    spec="rollout-metrics",
+    tags=("rollout", "metrics"),
+    depends_on=("RO-3",),
 )
 def num_episodes_counts_trajectories(ctx: CheckContext) -> None:
     """`metrics.num_episodes` equals the number of trajectories."""
@@ -455,7 +515,7 @@ def num_episodes_counts_trajectories(ctx: CheckContext) -> None:
 @check(
     "RO-14",
     severity=Severity.SHOULD,
-    spec="§9.2",
+    spec="rollout-outcome-score",
     tags=("rollout", "metrics"),
     depends_on=("RO-1",),
 )

@@ -99,7 +99,7 @@ def _key_probes(ctx: CheckContext) -> Iterator[tuple[str, str, httpx.Response]]:
 @check(
     "SEC-1",
     severity=Severity.MUST,
-    spec="§1.3",
+    spec="key-in-responses",
     tags=("security", "secrets"),
     depends_on=("AUTH-1",),
 )
@@ -125,7 +125,7 @@ def never_echoes_key_material(ctx: CheckContext) -> None:
 @check(
     "SEC-2",
     severity=Severity.SHOULD,
-    spec="§1.3",
+    spec="health-key-prefix",
     tags=("security", "secrets"),
     depends_on=("EP-3",),
 )
@@ -146,7 +146,13 @@ def health_hides_key_prefix(ctx: CheckContext) -> None:
         )
 
 
-@check("SEC-3", severity=Severity.SHOULD, spec="§1.7", tags=("security",), depends_on=("AUTH-1",))
+@check(
+    "SEC-3",
+    severity=Severity.SHOULD,
+    spec="debug-env",
+    tags=("security",),
+    depends_on=("AUTH-1",),
+)
 def debug_env_not_exposed(ctx: CheckContext) -> None:
     """`/debug/env` is not served, even to an authenticated caller."""
     response = ctx.get(DEBUG_ENV_PATH)
@@ -162,7 +168,7 @@ def debug_env_not_exposed(ctx: CheckContext) -> None:
         )
 
 
-@check("SEC-4", severity=Severity.SHOULD, spec="§1.9", tags=("security", "cors"))
+@check("SEC-4", severity=Severity.SHOULD, spec="cors", tags=("security", "cors"))
 def cors_does_not_reflect_any_origin(ctx: CheckContext) -> None:
     """CORS never allows an arbitrary origin together with credentials."""
     headers = {
@@ -190,7 +196,7 @@ def cors_does_not_reflect_any_origin(ctx: CheckContext) -> None:
             )
 
 
-@check("SEC-5", severity=Severity.INFO, spec="§1.1", tags=("security",))
+@check("SEC-5", severity=Severity.INFO, spec="api-docs", tags=("security",))
 def api_schema_not_public(ctx: CheckContext) -> None:
     """`/openapi.json` and `/docs` are not served to unauthenticated callers."""
     for path in DOCS_PATHS:
@@ -240,7 +246,7 @@ def _call_leak(finder: Redactor, call: RecordedCall) -> tuple[str, Leak] | None:
 @check(
     "SEC-6",
     severity=Severity.MUST,
-    spec="§1.3",
+    spec="key-in-model-calls",
     tags=("security", "secrets", "recorder"),
     depends_on=("RO-1",),
 )
@@ -331,7 +337,13 @@ def _provocations(ctx: CheckContext) -> Iterator[tuple[str, httpx.Response]]:
     yield from ctx.responses_seen()
 
 
-@check("SEC-7", severity=Severity.SHOULD, spec="§1.2", tags=("security",), depends_on=("AUTH-1",))
+@check(
+    "SEC-7",
+    severity=Severity.SHOULD,
+    spec="no-stack-traces",
+    tags=("security",),
+    depends_on=("AUTH-1",),
+)
 def no_stack_traces_in_responses(ctx: CheckContext) -> None:
     """No response body shows a stack trace or server source paths (2xx task data aside)."""
     # SHOULD: synth-ai's reference answers a crash with a plain 500 (§1.2), and no consumer

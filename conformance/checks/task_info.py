@@ -18,7 +18,13 @@ def _instance(ctx: CheckContext, seed: int) -> Any:
     return require_json(ctx, response, f"GET /task_info?seed={seed}", _FIX_200)
 
 
-@check("TI-1", severity=Severity.MUST, spec="§1.5", tags=("task_info",), depends_on=("AUTH-1",))
+@check(
+    "TI-1",
+    severity=Severity.MUST,
+    spec="task-info-taskset",
+    tags=("task_info",),
+    depends_on=("AUTH-1",),
+)
 def task_info_without_seed_returns_taskset(ctx: CheckContext) -> None:
     """`GET /task_info` without seeds returns `{"taskset": {...}}`."""
     body = require_json(ctx, ctx.get(TASK_INFO_PATH), "GET /task_info", _FIX_200)
@@ -31,7 +37,13 @@ def task_info_without_seed_returns_taskset(ctx: CheckContext) -> None:
         )
 
 
-@check("TI-2", severity=Severity.MUST, spec="§3.4", tags=("task_info",), depends_on=("AUTH-1",))
+@check(
+    "TI-2",
+    severity=Severity.MUST,
+    spec="task-info-one-seed",
+    tags=("task_info",),
+    depends_on=("AUTH-1",),
+)
 def one_seed_returns_one_task_info(ctx: CheckContext) -> None:
     """`GET /task_info?seed=0` returns one object that validates as TaskInfo."""
     body = _instance(ctx, 0)
@@ -47,7 +59,13 @@ def one_seed_returns_one_task_info(ctx: CheckContext) -> None:
         )
 
 
-@check("TI-3", severity=Severity.MUST, spec="§1.5", tags=("task_info",), depends_on=("TI-2",))
+@check(
+    "TI-3",
+    severity=Severity.MUST,
+    spec="task-info-several-seeds",
+    tags=("task_info",),
+    depends_on=("TI-2",),
+)
 def several_seeds_return_list_in_order(ctx: CheckContext) -> None:
     """Repeated `seed`/`seeds` parameters return a list of TaskInfo in request order."""
     sent = "GET /task_info?seed=2&seed=0&seeds=1"
@@ -69,7 +87,13 @@ def several_seeds_return_list_in_order(ctx: CheckContext) -> None:
         )
 
 
-@check("TI-4", severity=Severity.MUST, spec="§1.5", tags=("task_info",), depends_on=("TI-2",))
+@check(
+    "TI-4",
+    severity=Severity.MUST,
+    spec="task-info-deterministic",
+    tags=("task_info",),
+    depends_on=("TI-2",),
+)
 def same_seed_gives_identical_task_info(ctx: CheckContext) -> None:
     """The same seed asked twice gives an identical TaskInfo (instances are deterministic)."""
     first, second = _instance(ctx, 3), _instance(ctx, 3)
@@ -85,7 +109,13 @@ def same_seed_gives_identical_task_info(ctx: CheckContext) -> None:
         )
 
 
-@check("TI-5", severity=Severity.MUST, spec="§4.4", tags=("task_info",), depends_on=("TI-2",))
+@check(
+    "TI-5",
+    severity=Severity.MUST,
+    spec="task-info-seed-range",
+    tags=("task_info",),
+    depends_on=("TI-2",),
+)
 def consecutive_seeds_answer(ctx: CheckContext) -> None:
     """Seeds 0..N-1 (N = --min-seeds, default 10) each answer with a valid TaskInfo."""
     for seed in range(ctx.settings.min_seeds):
@@ -100,7 +130,11 @@ def consecutive_seeds_answer(ctx: CheckContext) -> None:
 
 
 @check(
-    "TI-6", severity=Severity.MUST, spec="§1.5", tags=("task_info", "input"), depends_on=("AUTH-1",)
+    "TI-6",
+    severity=Severity.MUST,
+    spec="task-info-seed-parsing",
+    tags=("task_info", "input"),
+    depends_on=("AUTH-1",),
 )
 def non_integer_seed_rejected(ctx: CheckContext) -> None:
     """A non-integer seed (`abc`, `1.5`) gets a 4xx, never 200 or 5xx."""
@@ -118,7 +152,7 @@ def non_integer_seed_rejected(ctx: CheckContext) -> None:
 @check(
     "TI-7",
     severity=Severity.SHOULD,
-    spec="§4.5",
+    spec="task-info-taskset-key",
     tags=("task_info", "synth-ai-0.2.24"),
     depends_on=("TI-2",),
 )

@@ -6,12 +6,20 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from conformance.contract.spec import is_link
 from conformance.exitcodes import ExitCode
 from conformance.outcomes import FailureDetail, Outcome, SkipKind
 from conformance.redaction import Redactor
 from conformance.runner import CheckResult, RunReport, Verdict
 
 TOOL_NAME = "taskapp-conformance"
+
+
+def spec_href(spec: str) -> str | None:
+    """`spec` (a `Spec:` value, `docs/contract.md#auth-key-header`) when it is a link a
+    report may render as one, else None: plain text, it is then shown as text.
+    """
+    return spec if is_link(spec) else None
 
 
 def failure_block(result: CheckResult) -> str:

@@ -20,6 +20,7 @@ from conformance.reports._common import (
     headline,
     redact_report,
     skip_label,
+    spec_href,
     totals,
     totals_line,
     verdict,
@@ -232,7 +233,7 @@ def _row(result: CheckResult) -> str:
     )
     body = _block(result.detail) if result.detail is not None else _reason(result)
     facts = (
-        f"Severity {e(check.severity.value.upper())} &middot; {e(check.spec_ref)}"
+        f"Severity {e(check.severity.value.upper())} &middot; {_spec_link(check.spec_ref)}"
         + (f" &middot; tags: {e(', '.join(check.tags))}" if check.tags else "")
         + (f" &middot; depends on: {e(', '.join(check.depends_on))}" if check.depends_on else "")
     )
@@ -251,9 +252,22 @@ def _block(detail: FailureDetail) -> str:
         ("Fix", detail.fix),
         ("Spec", detail.spec),
     )
-    rows = "".join(f"<dt>{k}</dt><dd><pre>{e(v) or '-'}</pre></dd>" for k, v in fields)
+    rows = "".join(
+        f"<dt>{k}</dt><dd><pre>{_spec_link(v) if k == 'Spec' else e(v) or '-'}</pre></dd>"
+        for k, v in fields
+    )
     summary = _title(detail.summary)
     return f'<p class="summary-line">{summary}</p><dl class="block">{rows}</dl>'
+
+
+def _spec_link(spec: str) -> str:
+    """The rule's link (`docs/contract.md#auth-key-header`) as an anchor element; any other
+    text escaped, as is.
+    """
+    href = spec_href(spec)
+    if href is None:
+        return html.escape(spec) or "-"
+    return f'<a href="{html.escape(href)}">{html.escape(spec)}</a>'
 
 
 def _reason(result: CheckResult) -> str:

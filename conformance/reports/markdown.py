@@ -20,6 +20,7 @@ from conformance.reports._common import (
     redact_report,
     results_in,
     skip_label,
+    spec_href,
     totals,
     totals_line,
     verdict,
@@ -87,7 +88,7 @@ def _row(result: CheckResult) -> str:
         check.id,
         f"{_trusted_cell(check.title)}<br>`{_cell_code(check.name)}`",
         check.severity.value.upper(),
-        _cell(check.spec),
+        _spec_link(check.spec_url, check.spec_anchor),
         f"{result.duration_s:.2f}s",
         _cell(note),
     ]
@@ -110,10 +111,19 @@ def _blocks(title: str, results: list[CheckResult], *, open_: bool = False) -> l
             block,
             fence,
             "",
-            "</details>",
-            "",
         ]
+        if result.detail is not None and spec_href(result.detail.spec) is not None:
+            lines += [f"Rule: {_spec_link(result.detail.spec, result.detail.spec)}", ""]
+        lines += ["</details>", ""]
     return lines
+
+
+def _spec_link(url: str, text: str) -> str:
+    """`[text](url)` when `url` is a safe link (`docs/contract.md#auth-key-header`), else
+    the text as a table cell.
+    """
+    href = spec_href(url)
+    return f"[{_text(text)}]({href})" if href is not None else _cell(url)
 
 
 def _text(value: str) -> str:

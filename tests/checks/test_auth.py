@@ -19,7 +19,7 @@ def test_auth_1_x_api_key_ignored() -> None:
         fix=(
             "Accept ENVIRONMENT_API_KEY in the X-API-Key header, as every synth-ai caller sends it."
         ),
-        spec="task-app-contract §2.2",
+        spec="docs/contract.md#auth-key-header",
     )
 
 
@@ -31,7 +31,7 @@ def test_auth_2_missing_key_accepted() -> None:
         expected="a 4xx rejection (401 or 403 with the error envelope)",
         got=('200, body=\'{"healthy":true,"auth":{"required":true,"expected_prefix":"***"}}\''),
         fix=("Validate the key before the handler runs and answer 401 when it does not match."),
-        spec="task-app-contract §2.2",
+        spec="docs/contract.md#auth-rejects",
     )
 
 
@@ -43,7 +43,7 @@ def test_auth_3_any_key_accepted() -> None:
         expected="a 4xx rejection (401 or 403 with the error envelope)",
         got=('200, body=\'{"healthy":true,"auth":{"required":true,"expected_prefix":"***"}}\''),
         fix=("Validate the key before the handler runs and answer 401 when it does not match."),
-        spec="task-app-contract §2.2",
+        spec="docs/contract.md#auth-rejects",
     )
 
 
@@ -55,7 +55,7 @@ def test_auth_4_key_prefix_accepted() -> None:
         expected="a 4xx rejection (401 or 403 with the error envelope)",
         got=('200, body=\'{"healthy":true,"auth":{"required":true,"expected_prefix":"***"}}\''),
         fix=("Validate the key before the handler runs and answer 401 when it does not match."),
-        spec="task-app-contract §2.2",
+        spec="docs/contract.md#auth-rejects",
     )
 
 
@@ -67,7 +67,7 @@ def test_auth_4_key_case_ignored() -> None:
         expected="a 4xx rejection (401 or 403 with the error envelope)",
         got=('200, body=\'{"healthy":true,"auth":{"required":true,"expected_prefix":"***"}}\''),
         fix=("Validate the key before the handler runs and answer 401 when it does not match."),
-        spec="task-app-contract §2.2",
+        spec="docs/contract.md#auth-rejects",
     )
 
 
@@ -79,7 +79,7 @@ def test_auth_4_key_compared_on_a_prefix() -> None:
         expected="a 4xx rejection (401 or 403 with the error envelope)",
         got=('200, body=\'{"healthy":true,"auth":{"required":true,"expected_prefix":"***"}}\''),
         fix=("Validate the key before the handler runs and answer 401 when it does not match."),
-        spec="task-app-contract §2.2",
+        spec="docs/contract.md#auth-rejects",
     )
 
 
@@ -91,7 +91,7 @@ def test_auth_5_basic_auth_accepted() -> None:
         expected="a 4xx rejection (401 or 403 with the error envelope)",
         got=('200, body=\'{"healthy":true,"auth":{"required":true,"expected_prefix":"***"}}\''),
         fix=("Validate the key before the handler runs and answer 401 when it does not match."),
-        spec="task-app-contract §2.2",
+        spec="docs/contract.md#auth-rejects",
     )
 
 
@@ -108,7 +108,7 @@ def test_auth_6_x_api_keys_ignored() -> None:
             "invalid\"}}}'"
         ),
         fix="Also read X-API-Keys, split on commas, and accept any listed key.",
-        spec="task-app-contract §2.2",
+        spec="docs/contract.md#auth-keys-header",
     )
 
 
@@ -123,7 +123,7 @@ def test_auth_7_bearer_ignored() -> None:
             "invalid\"}}}'"
         ),
         fix="Also accept the key as a Bearer token in the Authorization header.",
-        spec="task-app-contract §2.2",
+        spec="docs/contract.md#auth-bearer",
     )
 
 
@@ -138,7 +138,7 @@ def test_auth_8_rejects_with_400() -> None:
             "invalid\"}}}'"
         ),
         fix=("Answer 401 for a missing or wrong key; 400 reads as a malformed request (D1)."),
-        spec="task-app-contract §1.2",
+        spec="docs/contract.md#auth-rejection-status",
     )
 
 
@@ -153,7 +153,7 @@ def test_auth_8_rollout_rejection_is_404() -> None:
             "missing or invalid\"}}}'"
         ),
         fix=("Answer 401 for a missing or wrong key; 400 reads as a malformed request (D1)."),
-        spec="task-app-contract §1.2",
+        spec="docs/contract.md#auth-rejection-status",
     )
 
 
@@ -168,5 +168,5 @@ def test_auth_9_rejection_as_plain_text() -> None:
         expected='{"detail": {"error": {"code": "unauthorised", "message": "..."}}}',
         got="401, body='Unauthorized'",
         fix=("Raise the rejection through the error envelope so clients can read its code."),
-        spec="task-app-contract §1.2",
+        spec="docs/contract.md#error-envelope",
     )

@@ -20,7 +20,7 @@ def test_cid_1_cid_not_first() -> None:
             "'http://127.0.0.1:<port>/r/<route>/v1/chat/completions?app=arithmetic&cid=<cid>'"
         ),
         fix="Return the inference URL with cid as the first query parameter (§4.1).",
-        spec="task-app-contract §4.1",
+        spec="docs/contract.md#cid-pipeline-url",
     )
 
 
@@ -35,7 +35,7 @@ def test_cid_2_last_step_drops_cid() -> None:
             "Extract the cid from policy.config (or ?cid=) once and write it into every URL you "
             "return."
         ),
-        spec="task-app-contract §4.1",
+        spec="docs/contract.md#cid-trajectory-urls",
     )
 
 
@@ -50,7 +50,7 @@ def test_cid_3_no_top_level_cid() -> None:
             "Extract the cid from policy.config (or ?cid=) once and write it into every URL you "
             "return."
         ),
-        spec="task-app-contract §4.6",
+        spec="docs/contract.md#cid-echo",
     )
 
 
@@ -67,7 +67,7 @@ def test_cid_4_stale_cid_at_the_model() -> None:
             "Call the inference URL exactly as given, query string included; never cache one per "
             "process."
         ),
-        spec="task-app-contract §4.6",
+        spec="docs/contract.md#cid-model-calls",
     )
 
 
@@ -82,7 +82,7 @@ def test_cid_5_cid_in_a_global() -> None:
         expected="every location and every inference call carrying only its own cid",
         got="trace_correlation_id carries '<cid>', the cid of another rollout in flight",
         fix="Keep the cid in per-request state, never in a global or a shared client.",
-        spec="task-app-contract §4.6",
+        spec="docs/contract.md#cid-concurrency",
     )
 
 
@@ -97,7 +97,7 @@ def test_cid_5_model_called_with_a_global_cid() -> None:
         expected="every location and every inference call carrying only its own cid",
         got="an inference call carries '<cid>', the cid of another rollout in flight",
         fix="Keep the cid in per-request state, never in a global or a shared client.",
-        spec="task-app-contract §4.6",
+        spec="docs/contract.md#cid-concurrency",
     )
 
 
@@ -112,7 +112,7 @@ def test_cid_5_one_rollout_at_a_time() -> None:
         expected="200 for every one of them",
         got='503, body=\'{"detail": {"error": {"code": "busy", "message": "busy"}}}\'',
         fix="Serve concurrent rollouts; keep per-rollout state per request.",
-        spec="task-app-contract §4.6",
+        spec="docs/contract.md#cid-concurrency",
     )
 
 
@@ -129,5 +129,5 @@ def test_cid_6_other_query_params_dropped() -> None:
             "'http://127.0.0.1:<port>/r/<route>/v1/chat/completions?cid=<cid>'"
         ),
         fix="Keep the query string verbatim; do not rebuild the URL from parts (D26).",
-        spec="task-app-contract §4.2",
+        spec="docs/contract.md#cid-query-params",
     )

@@ -14,7 +14,7 @@ def test_ep_1_root_without_service() -> None:
         expected='200 with {"status": "ok", "service": "<app id>"}',
         got='200, body=\'{"status": "ok"}\'',
         fix=("Serve GET / without auth and return the status and the app id as non-empty strings."),
-        spec="task-app-contract §1.1",
+        spec="docs/contract.md#root",
     )
 
 
@@ -29,7 +29,7 @@ def test_ep_2_head_root_not_allowed() -> None:
             "Register HEAD next to GET on / (FastAPI: @app.api_route('/', methods=['GET', "
             "'HEAD']))."
         ),
-        spec="task-app-contract §1.1",
+        spec="docs/contract.md#head-root",
     )
 
 
@@ -43,7 +43,7 @@ def test_ep_3_health_without_auth_object() -> None:
         expected='{"healthy": true, "auth": {"required": true, "expected_prefix": "..."}}',
         got='{"healthy": true} (auth: Field required)',
         fix=("Return healthy as a bool and an auth object with required and expected_prefix."),
-        spec="task-app-contract §10.1",
+        spec="docs/contract.md#health",
     )
 
 
@@ -64,5 +64,5 @@ def test_ep_4_info_sections_as_strings() -> None:
             "Build /info from model_dump(mode='json') dicts, not synth-ai's to_jsonable (it "
             "turns sections into '<circular ...>' strings)."
         ),
-        spec="task-app-contract §1.4",
+        spec="docs/contract.md#info",
     )

@@ -72,5 +72,5 @@ def test_fuzz_1_huge_seed_500() -> None:
             ]
         ),
         fix="Validate the input and answer 4xx with the error envelope; never 5xx.",
-        spec="task-app-contract §1.2",
+        spec="docs/contract.md#fuzzing",
     )

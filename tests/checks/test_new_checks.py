@@ -47,7 +47,7 @@ _SEC_6 = {
     "expected": "no part of the API key in any model call's URL, headers or body, in any spelling",
     "fix": "Never forward ENVIRONMENT_API_KEY to the model; the model gets only its own "
     "credential.",
-    "spec": "task-app-contract §1.3",
+    "spec": "docs/contract.md#key-in-model-calls",
 }
 
 
@@ -95,7 +95,7 @@ _SEC_7 = {
     "expected": "an answer (any status) whose body shows no stack trace or source path",
     "fix": "Log tracebacks on the server; answer unexpected errors with the error envelope, "
     "and never run with debug=True.",
-    "spec": "task-app-contract §1.2",
+    "spec": "docs/contract.md#no-stack-traces",
 }
 
 
@@ -180,7 +180,7 @@ _RO_12 = {
     "expected": "a 4xx: 400 or 422, or 415 for a body that is not JSON",
     "fix": "Parse the body as a RolloutRequest object before anything else; answer every "
     "other body with a 4xx.",
-    "spec": "task-app-contract §1.6",
+    "spec": "docs/contract.md#invalid-requests",
 }
 
 
@@ -225,7 +225,7 @@ _RO_11 = {
     "SessionTrace lists, every event and message shaped as §5.8",
     "fix": "Return SessionTrace.to_dict() (compact: its summary) with datetimes as "
     "isoformat(), not repr() (D10); content as {text, json_payload}.",
-    "spec": "task-app-contract §5.8",
+    "spec": "docs/contract.md#rollout-trace",
 }
 
 
@@ -301,7 +301,7 @@ def test_ro_13_num_episodes_left_at_default() -> None:
         expected="metrics.num_episodes = 1, the number of trajectories",
         got="metrics.num_episodes is absent (read as 0)",
         fix="Set num_episodes = len(trajectories); synth-ai's model defaults it to 0.",
-        spec="task-app-contract §3.3",
+        spec="docs/contract.md#rollout-metrics",
     )
 
 
@@ -314,7 +314,7 @@ def test_ro_14_outcome_score_in_percent() -> None:
         got="metrics.outcome_score = 100.0",
         fix="Report the outcome as a fraction in [0, 1] (e.g. correct / total), not a percentage "
         "or a raw count.",
-        spec="task-app-contract §9.2",
+        spec="docs/contract.md#rollout-outcome-score",
     )
 
 
@@ -327,7 +327,7 @@ _CID_7 = {
     "may gain /v1/chat/completions)",
     "fix": "Return the inference URL you were given and called, with every parameter; add "
     "nothing, drop nothing (§4.1).",
-    "spec": "task-app-contract §4.1",
+    "spec": "docs/contract.md#cid-pipeline-url",
 }
 
 
@@ -397,7 +397,7 @@ def test_cid_8_cid_in_the_url_ignored() -> None:
         fix="Read the cid as synth-ai does: policy.config.trace_correlation_id, then ?cid= (or "
         "trace_correlation_id, trace) in the inference URL; without one, mint a cid or go on "
         "without (§4.6).",
-        spec="task-app-contract §4.6",
+        spec="docs/contract.md#cid-sources",
     )
 
 
@@ -413,7 +413,7 @@ def test_cid_9_rollout_without_cid_refused() -> None:
         fix="Read the cid as synth-ai does: policy.config.trace_correlation_id, then ?cid= (or "
         "trace_correlation_id, trace) in the inference URL; without one, mint a cid or go on "
         "without (§4.6).",
-        spec="task-app-contract §4.6",
+        spec="docs/contract.md#cid-sources",
     )
 
 
@@ -430,7 +430,7 @@ def test_auth_10_comma_list_in_x_api_key() -> None:
         got='401, body=\'{"detail":{"error":{"code":"unauthorised","message":"API key missing or '
         "invalid\"}}}'",
         fix="Split X-API-Key on commas, trim each part, and accept any listed key (§2.2).",
-        spec="task-app-contract §2.2",
+        spec="docs/contract.md#auth-key-list",
     )
 
 
@@ -441,7 +441,7 @@ _AUTH_11 = {
     "...}}}",
     "fix": "With no key configured, answer every protected route 503 with the error envelope: "
     "never serve it open, never crash (§1.2).",
-    "spec": "task-app-contract §2.1",
+    "spec": "docs/contract.md#auth-no-key-configured",
 }
 
 

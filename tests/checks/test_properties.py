@@ -18,7 +18,7 @@ def test_prop_1_unseeded_instances() -> None:
             'calculator tool.", "version": "1.0.0"},...\''
         ),
         fix=("Derive every instance purely from its seed and return all required sections."),
-        spec="task-app-contract §1.5",
+        spec="docs/contract.md#task-info-deterministic",
     )
 
 
@@ -34,7 +34,7 @@ def test_prop_1_field_dropped_for_some_seeds() -> None:
             'calculator tool.", "version": "1.0.0"},...'
         ),
         fix=("Derive every instance purely from its seed and return all required sections."),
-        spec="task-app-contract §1.5",
+        spec="docs/contract.md#task-info-deterministic",
     )
 
 
@@ -49,7 +49,7 @@ def test_prop_2_cid_mangled() -> None:
         expected="200; the same cid in the response and at the model; every parameter kept",
         got="trace_correlation_id = '100_sure'",
         fix=("Decode the cid once, never rewrite it, and rebuild URLs with every parameter."),
-        spec="task-app-contract §4.6",
+        spec="docs/contract.md#cid-round-trip",
     )
 
 
@@ -64,7 +64,7 @@ def test_prop_2_parameters_dropped() -> None:
         expected="200; the same cid in the response and at the model; every parameter kept",
         got="the model's URL lost the parameter(s) [('api-version', '2024-06-01')]",
         fix=("Decode the cid once, never rewrite it, and rebuild URLs with every parameter."),
-        spec="task-app-contract §4.6",
+        spec="docs/contract.md#cid-round-trip",
     )
 
 
@@ -80,7 +80,7 @@ def test_prop_3_lenient_seed_parsing() -> None:
             'tool.","version":"1.0.0"},"environ...\''
         ),
         fix=("Parse strictly (no bools for ints, no coercion), range-check seeds, answer 4xx."),
-        spec="task-app-contract §1.2",
+        spec="docs/contract.md#invalid-requests",
     )
 
 
@@ -101,7 +101,7 @@ def test_prop_3_bool_seed_accepted() -> None:
             "hikers sh...'"
         ),
         fix=("Parse strictly (no bools for ints, no coercion), range-check seeds, answer 4xx."),
-        spec="task-app-contract §1.2",
+        spec="docs/contract.md#invalid-requests",
     )
 
 
@@ -113,7 +113,7 @@ def test_prop_4_huge_seed_500() -> None:
         expected="a 4xx (or, for input the app tolerates, a 2xx), never a 5xx",
         got="500, body='Internal Server Error'",
         fix="Validate the request before using it; turn every bad value into a 4xx.",
-        spec="task-app-contract §1.6",
+        spec="docs/contract.md#invalid-requests",
     )
 
 
@@ -129,5 +129,5 @@ def test_prop_4_invalid_body_500() -> None:
         expected="a 4xx (or, for input the app tolerates, a 2xx), never a 5xx",
         got="500, body='\"Internal Server Error\"'",
         fix="Validate the request before using it; turn every bad value into a 4xx.",
-        spec="task-app-contract §1.6",
+        spec="docs/contract.md#invalid-requests",
     )

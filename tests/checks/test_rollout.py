@@ -20,7 +20,7 @@ def test_ro_1_rollout_500() -> None:
         fix=(
             "Return RolloutResponse.model_dump(); unvalidated dicts reach trainers unchecked (D12)."
         ),
-        spec="task-app-contract §3.3",
+        spec="docs/contract.md#rollout-response",
     )
 
 
@@ -32,7 +32,7 @@ def test_ro_2_wrong_run_id() -> None:
         expected="run_id '<run_id>'",
         got="run_id 'other'",
         fix="Copy request.run_id into the response.",
-        spec="task-app-contract §3.3",
+        spec="docs/contract.md#rollout-run-id",
     )
 
 
@@ -46,7 +46,7 @@ def test_ro_3_empty_trajectories() -> None:
         expected="a non-empty trajectories list of non-empty steps",
         got="no trajectories",
         fix="Return every episode played, with one step per policy decision.",
-        spec="task-app-contract §4.1",
+        spec="docs/contract.md#rollout-trajectories",
     )
 
 
@@ -58,7 +58,7 @@ def test_ro_4_length_off_by_one() -> None:
         expected="length == len(steps) for every trajectory",
         got="trajectories[0]: length 3 with 2 steps",
         fix="Set length = len(steps) when you build the trajectory.",
-        spec="task-app-contract §3.3",
+        spec="docs/contract.md#rollout-trajectories",
     )
 
 
@@ -73,7 +73,7 @@ def test_ro_5_num_steps_off_by_one() -> None:
         expected="num_steps == total steps and mean_return == mean(episode_returns)",
         got="num_steps 3 but the trajectories hold 2 steps",
         fix="Compute metrics from the trajectories you return, after the episode ends.",
-        spec="task-app-contract §3.3",
+        spec="docs/contract.md#rollout-metrics",
     )
 
 
@@ -88,7 +88,7 @@ def test_ro_6_infinite_step_reward() -> None:
         expected="finite numbers",
         got="trajectories[0].steps[0].reward = inf",
         fix="Clamp or replace non-finite rewards before returning them.",
-        spec="task-app-contract §1.10",
+        spec="docs/contract.md#rollout-finite-rewards",
     )
 
 
@@ -103,7 +103,7 @@ def test_ro_7_eval_mode_rejected() -> None:
             "unsupported\"}}}'"
         ),
         fix="Accept both modes, rl and eval.",
-        spec="task-app-contract §3.1",
+        spec="docs/contract.md#rollout-modes",
     )
 
 
@@ -115,7 +115,7 @@ def test_ro_8_invalid_body_500() -> None:
         expected="422 (or another 4xx)",
         got="500, body='\"Internal Server Error\"'",
         fix="Validate the body as RolloutRequest before running anything; answer 422.",
-        spec="task-app-contract §1.6",
+        spec="docs/contract.md#invalid-requests",
     )
 
 
@@ -132,7 +132,7 @@ def test_ro_9_validation_error_bare_list() -> None:
             'in total)", "type": "value_error"}]}\''
         ),
         fix="Handle RequestValidationError and answer with the error envelope.",
-        spec="task-app-contract §1.2",
+        spec="docs/contract.md#error-envelope",
     )
 
 
@@ -144,7 +144,7 @@ def test_ro_10_steps_without_messages() -> None:
         expected="info.messages: a non-empty list on every step",
         got="trajectories[0].steps[0].info.messages = null",
         fix="Put the chat messages sent to the policy into each step's info.messages.",
-        spec="task-app-contract §4.5",
+        spec="docs/contract.md#rollout-step-messages",
     )
 
 
@@ -162,5 +162,5 @@ def test_ro_11_trace_repr_datetimes() -> None:
             "Return SessionTrace.to_dict() (compact: its summary) with datetimes as isoformat(), "
             "not repr() (D10); content as {text, json_payload}."
         ),
-        spec="task-app-contract §5.8",
+        spec="docs/contract.md#rollout-trace",
     )

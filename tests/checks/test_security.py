@@ -21,7 +21,7 @@ def test_sec_1_key_piece_in_a_header() -> None:
         expected=_SEC_1_EXPECTED,
         got="200; a piece of the key appears verbatim in the header x-served-for (not shown)",
         fix=_SEC_1_FIX,
-        spec="task-app-contract §1.3",
+        spec="docs/contract.md#key-in-responses",
     )
 
 
@@ -36,7 +36,7 @@ def test_sec_1_key_piece_in_a_rejection_body() -> None:
         got="401; a piece of the key appears verbatim in the body, at allowed_first15[0] "
         "(not shown)",
         fix=_SEC_1_FIX,
-        spec="task-app-contract §1.3",
+        spec="docs/contract.md#key-in-responses",
     )
 
 
@@ -48,7 +48,7 @@ def test_sec_1_key_base64_encoded_in_a_body() -> None:
         expected=_SEC_1_EXPECTED,
         got="200; the key appears base64-encoded in the body, at build.signature (not shown)",
         fix=_SEC_1_FIX,
-        spec="task-app-contract §1.3",
+        spec="docs/contract.md#key-in-responses",
     )
 
 
@@ -83,7 +83,7 @@ def test_sec_2_health_reveals_key_prefix() -> None:
         fix=(
             "Return a constant such as '***' as expected_prefix; a prefix narrows guessing (D23)."
         ),
-        spec="task-app-contract §1.3",
+        spec="docs/contract.md#health-key-prefix",
     )
 
 
@@ -97,7 +97,7 @@ def test_sec_3_debug_env_exposed() -> None:
         fix=(
             "Remove /debug/env (synth-ai: expose_debug_env=False); it reveals vendor key prefixes."
         ),
-        spec="task-app-contract §1.7",
+        spec="docs/contract.md#debug-env",
     )
 
 
@@ -114,7 +114,7 @@ def test_sec_4_cors_reflects_any_origin() -> None:
             "Access-Control-Allow-Credentials: true"
         ),
         fix="List the exact origins you trust in cors_origins; never [] or ['*'] (D23).",
-        spec="task-app-contract §1.9",
+        spec="docs/contract.md#cors",
     )
 
 
@@ -126,5 +126,5 @@ def test_sec_5_openapi_public() -> None:
         expected="401, 403 or 404",
         got='200, body=\'{"openapi": "3.1.0"}\'',
         fix="Create the app with docs_url=None, redoc_url=None, openapi_url=None (D23).",
-        spec="task-app-contract §1.1",
+        spec="docs/contract.md#api-docs",
     )

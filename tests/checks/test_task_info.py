@@ -18,7 +18,7 @@ def test_ti_1_taskset_renamed() -> None:
             '["trai...'
         ),
         fix=("Without seed parameters, return describe_taskset() wrapped as {'taskset': ...}."),
-        spec="task-app-contract §1.5",
+        spec="docs/contract.md#task-info-taskset",
     )
 
 
@@ -34,7 +34,7 @@ def test_ti_2_one_seed_returns_a_list() -> None:
             "(a list, not one object)"
         ),
         fix=("Return a single TaskInfo object for a single seed, with every required section."),
-        spec="task-app-contract §3.4",
+        spec="docs/contract.md#task-info-one-seed",
     )
 
 
@@ -54,7 +54,7 @@ def test_ti_3_seeds_out_of_order() -> None:
         fix=(
             "Collect every seed, then every seeds value, keep order and duplicates, return a list."
         ),
-        spec="task-app-contract §1.5",
+        spec="docs/contract.md#task-info-several-seeds",
     )
 
 
@@ -74,7 +74,7 @@ def test_ti_4_unseeded_instances() -> None:
             '"version": "1.0.0"},...'
         ),
         fix=("Derive every instance field from the seed only (no clocks, counters or randomness)."),
-        spec="task-app-contract §1.5",
+        spec="docs/contract.md#task-info-deterministic",
     )
 
 
@@ -89,7 +89,7 @@ def test_ti_5_seeds_stop_at_5() -> None:
             "served\"}}}'"
         ),
         fix=("Answer /task_info with 200 for an authenticated caller and every seed you serve."),
-        spec="task-app-contract §4.4",
+        spec="docs/contract.md#task-info-seed-range",
     )
 
 
@@ -105,7 +105,7 @@ def test_ti_6_non_integer_seed_accepted() -> None:
             'tool.","version":"1.0.0"},"environ...\''
         ),
         fix="Parse seeds as integers and answer 422 when one is not.",
-        spec="task-app-contract §1.5",
+        spec="docs/contract.md#task-info-seed-parsing",
     )
 
 
@@ -126,5 +126,5 @@ def test_ti_7_instance_without_taskset() -> None:
             "Add describe_taskset() as an extra 'taskset' key to every instance (TaskInfo allows "
             "extras)."
         ),
-        spec="task-app-contract §4.5",
+        spec="docs/contract.md#task-info-taskset-key",
     )

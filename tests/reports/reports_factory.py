@@ -21,7 +21,7 @@ AUTH1_DETAIL = FailureDetail(
     expected="401 or 403 with the error envelope",
     got="200, body='{\"taskset\": ...}'",
     fix="Validate the key before the handler runs; answer 401 when it is absent.",
-    spec="task-app-contract §2.2",
+    spec="docs/contract.md#auth-rejects",
 )
 
 AUTH1_BLOCK = """\
@@ -30,7 +30,7 @@ AUTH-1 rejects_missing_api_key: a protected route answered without a key
   Expected: 401 or 403 with the error envelope
   Got:      200, body='{"taskset": ...}'
   Fix:      Validate the key before the handler runs; answer 401 when it is absent.
-  Spec:     task-app-contract §2.2"""
+  Spec:     docs/contract.md#auth-rejects"""
 
 
 def _noop(ctx: CheckContext) -> None:
@@ -43,7 +43,7 @@ def make_spec(
     title: str,
     *,
     severity: Severity = Severity.MUST,
-    spec: str = "§1.1",
+    spec: str = "root",
     tags: tuple[str, ...] = (),
     depends_on: tuple[str, ...] = (),
 ) -> CheckSpec:
@@ -59,7 +59,7 @@ def make_results(text: Callable[[str], str] = lambda s: s) -> list[CheckResult]:
         expected=text("an error envelope without internals"),
         got=text("422, body='Traceback (most recent call last): ...'"),
         fix=text("Return the error envelope; log the traceback server-side."),
-        spec="task-app-contract §1.3",
+        spec="docs/contract.md#no-stack-traces",
     )
     baselined_detail = FailureDetail(
         summary=text("seed 3 is not deterministic"),
@@ -67,7 +67,7 @@ def make_results(text: Callable[[str], str] = lambda s: s) -> list[CheckResult]:
         expected=text("the same instance both times"),
         got=text("two different prompts"),
         fix=text("Derive the instance from the seed alone."),
-        spec="task-app-contract §1.5",
+        spec="docs/contract.md#task-info-deterministic",
     )
     auth1 = FailureDetail(
         summary=text(AUTH1_DETAIL.summary),
@@ -93,7 +93,7 @@ def make_results(text: Callable[[str], str] = lambda s: s) -> list[CheckResult]:
                 "AUTH-1",
                 "rejects_missing_api_key",
                 "Every protected route rejects a request that carries no API key.",
-                spec="§2.2",
+                spec="auth-rejects",
                 tags=("auth",),
             ),
             Outcome.FAIL,
@@ -106,7 +106,7 @@ def make_results(text: Callable[[str], str] = lambda s: s) -> list[CheckResult]:
                 "hides_stack_traces",
                 "Error bodies never carry a stack trace.",
                 severity=Severity.SHOULD,
-                spec="§1.3",
+                spec="no-stack-traces",
                 depends_on=("AUTH-1",),
             ),
             Outcome.WARN,
@@ -128,7 +128,10 @@ def make_results(text: Callable[[str], str] = lambda s: s) -> list[CheckResult]:
         ),
         CheckResult(
             make_spec(
-                "TI-2", "task_info_is_deterministic", "Same seed, same instance.", spec="§1.5"
+                "TI-2",
+                "task_info_is_deterministic",
+                "Same seed, same instance.",
+                spec="task-info-deterministic",
             ),
             Outcome.FAIL,
             0.05,

@@ -29,7 +29,9 @@ def test_failure_block_matches_style_guide(report: RunReport) -> None:
 
 def test_failure_block_indents_continuation_lines() -> None:
     """A multi-line value keeps its later lines aligned under the value column."""
-    detail = FailureDetail("s", "POST /rollout\nwith a body", "e", "g", "", "task-app-contract §1")
+    detail = FailureDetail(
+        "s", "POST /rollout\nwith a body", "e", "g", "", "docs/contract.md#rollout"
+    )
     result = CheckResult(make_spec("RO-1", "x", "t"), Outcome.FAIL, 0.0, detail=detail)
     assert failure_block(result).splitlines()[1:3] == [
         "  Sent:     POST /rollout",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from conformance.contract.spec import is_link
 from conformance.outcomes import FailureDetail, Outcome
 from conformance.reports import render_html
 from conformance.runner import CheckResult, RunReport
@@ -27,6 +28,8 @@ class _Tree(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
         for name, value in attrs:
+            if tag == "a" and name == "href" and value and is_link(value):
+                continue  # a link to the rule (docs/contract.md#...) navigates, loads nothing
             if name in ("src", "href", "action", "srcset") or name.startswith("on"):
                 self.problems.append(f"<{tag} {name}={value!r}>")
             if name == "id" and value:

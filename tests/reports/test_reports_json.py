@@ -69,7 +69,7 @@ def test_document_check_entries(report: RunReport) -> None:
         "name": "rejects_missing_api_key",
         "title": "Every protected route rejects a request that carries no API key.",
         "severity": "must",
-        "spec": "task-app-contract §2.2",
+        "spec": "docs/contract.md#auth-rejects",
         "tags": ["auth"],
         "depends_on": [],
         "outcome": "fail",
@@ -83,7 +83,7 @@ def test_document_check_entries(report: RunReport) -> None:
             "expected": "401 or 403 with the error envelope",
             "got": "200, body='{\"taskset\": ...}'",
             "fix": "Validate the key before the handler runs; answer 401 when it is absent.",
-            "spec": "task-app-contract §2.2",
+            "spec": "docs/contract.md#auth-rejects",
         },
     }
     assert checks["TI-2"]["baselined"] is True
@@ -100,9 +100,9 @@ def test_schema_rejects_drift(report: RunReport, validator: Any) -> None:
     assert not validator.is_valid(doc)
 
 
-def test_rendered_json_is_utf8_text_with_final_newline(report: RunReport) -> None:
-    """`render_json` keeps `§` as is and ends with a newline."""
-    text = render_json(report)
+def test_rendered_json_is_utf8_text_with_final_newline() -> None:
+    """`render_json` keeps non-ASCII text such as `§` as is and ends with a newline."""
+    text = render_json(make_report(text=lambda s: f"{s} §2.2"))
     assert "§2.2" in text
     assert text.endswith("}\n")
 

@@ -1,0 +1,1 @@
+"""Tests of the contract package and of the contract document every check links into."""
