@@ -23,6 +23,7 @@ from conformance.contract import (
     TaskDescriptor,
     TaskInfo,
 )
+from conformance.contract.constants import MAX_SEED, MIN_SEED
 from reference_app import task
 from reference_app.capture import listeners_from_env
 from reference_app.inference import DEFAULT_MAX_INFERENCE_RESPONSE_BYTES
@@ -51,7 +52,7 @@ class TaskAppConfig:
     rollout: Callable[[RolloutRequest], Awaitable[RolloutResponse]]
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
     """Where API keys are read from, on every request (never written to)."""
-    max_seed: int = task.MAX_SEED
+    max_seed: int = MAX_SEED
     max_body_bytes: int = 1_000_000
     max_seeds_per_request: int = MAX_SEEDS_PER_REQUEST
     """`/task_info` answers 422 `too_many_seeds` above this many `seed`/`seeds` values."""
@@ -99,7 +100,7 @@ def _describe_taskset() -> dict[str, Any]:
         "splits": list(task.SPLITS),
         "default_split": task.DEFAULT_SPLIT,
         "cardinality": dict(task.SPLIT_CARDINALITY),
-        "seed_range": {"min": 0, "max": task.MAX_SEED},
+        "seed_range": {"min": MIN_SEED, "max": MAX_SEED},
         "tools": [t["function"]["name"] for t in task.TOOLS],
     }
 

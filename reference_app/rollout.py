@@ -25,6 +25,7 @@ from conformance.contract import (
     extract_cid,
     url_with_cid_first,
 )
+from conformance.contract.constants import MAX_SEED, MIN_SEED
 from reference_app import task
 from reference_app.errors import TaskAppError
 from reference_app.inference import DEFAULT_MAX_INFERENCE_RESPONSE_BYTES, chat_completion
@@ -161,9 +162,9 @@ def _problem_for(request: RolloutRequest) -> task.Problem:
             422, "unknown_split", f"env.config.split must be one of {', '.join(task.SPLITS)}"
         )
     seed = request.env.seed if request.env.seed is not None else request.env.config.get("index", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= task.MAX_SEED:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not MIN_SEED <= seed <= MAX_SEED:
         raise TaskAppError(
-            422, "invalid_seed", f"env.seed must be an integer from 0 to {task.MAX_SEED}"
+            422, "invalid_seed", f"env.seed must be an integer from {MIN_SEED} to {MAX_SEED}"
         )
     return task.generate_problem(split, seed)
 

@@ -13,10 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final
 
-from conformance.contract.constants import MAX_SEED as MAX_SEED
-
-# Seeds are the contract's whole conventional range, 0..MAX_SEED, in every split; each
-# split is its own problem space.
+# Seeds are the contract's whole conventional range (conformance.contract's MIN_SEED to
+# MAX_SEED) in every split; each split is its own problem space.
 SPLITS: Final = ("train", "val", "test")
 DEFAULT_SPLIT: Final = "train"
 SPLIT_CARDINALITY: Final = {"train": 10_000, "val": 1_000, "test": 1_000}

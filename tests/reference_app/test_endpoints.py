@@ -6,10 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.contract import HealthResponse, InfoResponse, TaskInfo
+from conformance.contract import MAX_SEED, HealthResponse, InfoResponse, TaskInfo
 from conformance.testing import TaskAppClient
 from reference_app import build_config, create_app
-from reference_app.task import MAX_SEED
 from tests.conftest import TEST_KEY
 from tests.helpers import sync_client
 
