@@ -56,6 +56,7 @@ from conformance.contract import (
     TaskInfo,
     TasksetResponse,
 )
+from conformance.contract.spec import SPEC_DOCUMENT
 from conformance.exitcodes import ExitCode
 
 __all__ = [
@@ -254,7 +255,7 @@ def openapi_document() -> dict[str, Any]:
                 "title": "synth-ai task app contract (canonical)",
                 "version": CONTRACT_VERSION,
                 "description": "The task-app HTTP contract of synth-ai 0.2.14-0.2.24, as "
-                "checked by taskapp-conformance; see task-app-contract §1-§3.",
+                f"checked by taskapp-conformance; see {SPEC_DOCUMENT}.",
             },
             "x-contract-notes": _NOTES,
             "security": _SECURITY,

@@ -15,6 +15,7 @@ from conformance.checks._support import validation_problem
 from conformance.checks.cid import cid_mismatch
 from conformance.checks.rollout import length_problem, metrics_problem
 from conformance.contract import API_KEY_HEADER, RolloutResponse
+from conformance.contract.spec import spec_link
 from conformance.loop import LoopThread
 from conformance.outcomes import FailureDetail
 from conformance.redaction import Redactor
@@ -86,7 +87,7 @@ def _fail(heading: str, *, sent: str, expected: str, got: str, fix: str, spec: s
         expected=expected,
         got=got,
         fix=fix,
-        spec=f"task-app-contract {spec}",
+        spec=spec_link(spec),
     )
     raise ConformanceAssertionError(detail.render(heading))
 
