@@ -7,7 +7,7 @@ import time
 
 from conformance.context import CheckContext
 from conformance.exitcodes import ExitCode
-from conformance.outcomes import SkipKind, Outcome
+from conformance.outcomes import Outcome, SkipKind
 from conformance.registry import CheckSpec, Severity
 from conformance.runner import RunOptions, run_checks
 from conformance.target import asgi_target
