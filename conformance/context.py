@@ -14,6 +14,7 @@ import httpx
 
 from conformance.contract import API_KEY_HEADER, ROLLOUT_PATH
 from conformance.inference import RecordedCall, Recordings
+from conformance.latency import LatencyTable
 from conformance.loop import LoopThread
 from conformance.options import DEFAULTS
 from conformance.outcomes import CheckFailure, CheckSkipped, HarnessError
@@ -40,6 +41,8 @@ class Settings:
 
     min_seeds: int = DEFAULTS.min_seeds
     parallel_rollouts: int = DEFAULTS.parallel
+    load_rollouts: int = DEFAULTS.load
+    """Rollouts LOAD-1 sends at once."""
     request_timeout_s: float = DEFAULTS.timeout
     fuzz: bool | None = DEFAULTS.fuzz
     """None: on whenever the run records the model's calls (a local mock or a relay)."""
@@ -95,6 +98,8 @@ class CheckContext:
         self._memo_locks: dict[str, threading.Lock] = {}
         self._responses: dict[tuple[str, str, int], list[httpx.Response]] = {}
         self.requests_sent = 0
+        self.latency_tables: list[LatencyTable] = []
+        """What checks measured (LOAD-1), for the reports' latency table and chart."""
 
     @property
     def api_key(self) -> str | None:
@@ -115,9 +120,11 @@ class CheckContext:
         json_body: Any = None,
         content: bytes | str | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout_s: float | None = None,
     ) -> httpx.Response:
         """Send one request. `auth=True` adds X-API-Key, `False` sends none, a mapping is used
-        as is.
+        as is. `timeout_s` (default `--timeout`) bounds the whole answer: past it,
+        `RequestTimedOut`.
         """
         all_headers: dict[str, str] = {}
         if auth is True:
@@ -125,9 +132,10 @@ class CheckContext:
         elif auth is not False:
             all_headers.update(auth)
         all_headers.update(headers or {})
+        timeout = self.settings.request_timeout_s if timeout_s is None else timeout_s
         return self._loop.run(
-            self._send(method, path, all_headers, params, json_body, content),
-            timeout=self.settings.request_timeout_s * (_CONNECT_RETRIES + 2),
+            self._send(method, path, all_headers, params, json_body, content, timeout),
+            timeout=timeout * (_CONNECT_RETRIES + 2),
         )
 
     async def _send(
@@ -138,6 +146,7 @@ class CheckContext:
         params: Any,
         json_body: Any,
         content: bytes | str | None,
+        timeout_s: float,
     ) -> httpx.Response:
         attempts = _CONNECT_RETRIES + 1 if method in _IDEMPOTENT else 1
         for attempt in range(attempts):
@@ -148,18 +157,14 @@ class CheckContext:
                 request = self._client.build_request(
                     method, path, headers=headers, params=params, json=json_body, content=content
                 )
-                response = await asyncio.wait_for(
-                    self._read_bounded(request), timeout=self.settings.request_timeout_s
-                )
+                response = await asyncio.wait_for(self._read_bounded(request), timeout=timeout_s)
                 self._keep(method, path, response)
                 return response
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 if attempt + 1 == attempts:
                     raise HarnessError(f"cannot connect to the target: {exc}") from exc
             except (httpx.TimeoutException, TimeoutError) as exc:
-                raise HarnessError(
-                    f"{method} {path} timed out after {self.settings.request_timeout_s:g}s"
-                ) from exc
+                raise RequestTimedOut(f"{method} {path} timed out after {timeout_s:g}s") from exc
             except (httpx.HTTPError, OSError, ValueError) as exc:
                 raise HarnessError(f"{method} {path} failed: {type(exc).__name__}: {exc}") from exc
         raise AssertionError("unreachable")  # pragma: no cover
@@ -203,6 +208,11 @@ class CheckContext:
         return httpx.Response(
             response.status_code, headers=headers, content=b"".join(chunks), request=request
         )
+
+    def record_latency(self, table: LatencyTable) -> None:
+        """Keep what a check measured for the reports (thread-safe)."""
+        with self._lock:
+            self.latency_tables.append(table)
 
     def count_requests(self, n: int) -> None:
         """Account for requests sent outside `request()` (the fuzzer's)."""
@@ -285,18 +295,23 @@ class CheckContext:
         cid: str | None = None,
         extra_query: str = "",
         edit: Callable[[dict[str, Any]], None] | None = None,
+        script: str = "",
+        timeout_s: float | None = None,
     ) -> Rollout:
         """POST a fresh valid rollout with its own cid (and its own mock route when recording);
-        `edit` changes the body before it is sent (a request as a given tool sends it).
+        `edit` changes the body before it is sent (a request as a given tool sends it);
+        `script` (`conformance.inference.script`) scripts the model of this rollout alone.
         """
         cid = cid or new_cid()
-        route = f"/r/{uuid.uuid4().hex[:16]}" if self.recorder is not None else None
+        route = f"/r/{uuid.uuid4().hex[:16]}{script}" if self.recorder is not None else None
         body = self.rollout_body(cid=cid, seed=seed, mode=mode, route=route)
         if extra_query:
             body["policy"]["config"]["inference_url"] += f"&{extra_query}"
         if edit is not None:
             edit(body)
-        return Rollout(cid, route, body, self.post(ROLLOUT_PATH, json_body=body))
+        return Rollout(
+            cid, route, body, self.post(ROLLOUT_PATH, json_body=body, timeout_s=timeout_s)
+        )
 
     def recorded_calls(self, rollout: Rollout) -> list[RecordedCall]:
         """The inference calls that reached the mock through this rollout's private route."""
@@ -352,6 +367,12 @@ class CheckContext:
         return self.redactor.text(
             text if len(text) <= _BODY_PREVIEW else text[:_BODY_PREVIEW] + "..."
         )
+
+
+class RequestTimedOut(HarnessError):
+    """The target did not answer within the request's timeout (a check may hold it against
+    the target, as MF-3 does for a stalled model).
+    """
 
 
 class ResponseTooLarge(CheckFailure):

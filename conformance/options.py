@@ -109,6 +109,14 @@ class RunConfig:
         10, "Consecutive seeds from 0 that must answer (TI-5).", kind="int", minimum=1
     )
     parallel: int = _knob(8, "Rollouts sent at once (CID-5).", kind="int", minimum=2, maximum=64)
+    load: int = _knob(
+        8,
+        "Rollouts sent at once by LOAD-1, which wants them done in under half that many "
+        "times one rollout alone.",
+        kind="int",
+        minimum=4,
+        maximum=64,
+    )
     timeout: float = _knob(30.0, "Read timeout per request, seconds.", kind="float", minimum=0.1)
     connect_timeout: float = _knob(5.0, "Connect timeout, seconds.", kind="float", minimum=0.1)
     budget: float = _knob(
@@ -448,6 +456,7 @@ def run_options(config: RunConfig, target: Target) -> RunOptions:
         settings=Settings(
             min_seeds=config.min_seeds,
             parallel_rollouts=config.parallel,
+            load_rollouts=config.load,
             request_timeout_s=target.timeouts.read_s,
             fuzz=config.fuzz,
             fuzz_examples=config.fuzz_examples,

@@ -20,6 +20,7 @@ from conformance.inference import (
     Recordings,
     RemoteRecorder,
 )
+from conformance.latency import LatencyTable
 from conformance.loop import LoopThread
 from conformance.options import DEFAULTS, ConfigError
 from conformance.outcomes import (
@@ -89,6 +90,8 @@ class RunReport:
     """Check IDs the user knowingly accepted without proof (--accept-unproven)."""
     interrupted: bool = False
     """The user stopped the run (Ctrl-C): whatever it found, it proves nothing whole."""
+    latency_tables: list[LatencyTable] = field(default_factory=list)
+    """What checks measured (LOAD-1's rollout latencies), for the latency table and chart."""
     tool_version: str = __version__
 
     def count(self, outcome: Outcome) -> int:
@@ -269,6 +272,7 @@ class RunSession:
             profile=opts.profile,
             stale_baseline=stale,
             accept_unproven=opts.accept_unproven,
+            latency_tables=list(self.ctx.latency_tables),
         )
 
 

@@ -65,6 +65,9 @@ def _base_task_info() -> TaskInfo:
             name="Arithmetic word problems",
             description=TASKSET_DESCRIPTION,
             version="1.0.0",
+            # Declared for the behaviour checks (conformance.contract.behaviour): an episode
+            # is a function of its seed and the model's answers, each reward 0 or 1.
+            deterministic=True,
         ),
         environment="arithmetic",
         dataset=DatasetInfo(
@@ -88,7 +91,12 @@ def _base_task_info() -> TaskInfo:
             )
         ),
         inference=InferenceInfo(model=DEFAULT_MODEL),
-        limits=LimitsInfo(max_turns=DEFAULT_MAX_TURNS, max_response_tokens=512, timeout_seconds=60),
+        limits=LimitsInfo(
+            max_turns=DEFAULT_MAX_TURNS,
+            max_response_tokens=512,
+            timeout_seconds=60,
+            reward_range=[0.0, 1.0],
+        ),
     )
 
 

@@ -82,15 +82,19 @@ class ArithmeticRollout:
         model = str(policy_config.get("model") or DEFAULT_MODEL)
         episode = _Episode(problem, model, _max_turns(policy_config, self.max_turns))
         timeout = httpx.Timeout(self.inference_timeout_s, connect=5.0)
+        deadline = time.monotonic() + request.safety.max_time_s
         async with httpx.AsyncClient(timeout=timeout, transport=self.transport) as client:
 
             async def call(payload: dict[str, Any]) -> dict[str, Any]:
+                # The rollout's time budget (safety.max_time_s) bounds every call too: a
+                # stalled model ends the rollout with a 504 in time, never a hang.
+                left = max(0.0, deadline - time.monotonic())
                 return await chat_completion(
                     client,
                     call_url,
                     payload,
                     max_bytes=self.max_inference_response_bytes,
-                    total_timeout_s=self.inference_timeout_s,
+                    total_timeout_s=min(self.inference_timeout_s, left),
                 )
 
             await episode.play(call, policy_config)

@@ -31,6 +31,10 @@ class RecordedCall:
     body: Any
     headers: dict[str, str]
     received_at: float = field(default_factory=time.time)
+    answer: Any = None
+    """The assistant message the mock answered with (what a replay serves again); None
+    when it answered an error, a fault or nothing.
+    """
 
     @property
     def cid(self) -> str | None:
@@ -46,6 +50,7 @@ class RecordedCall:
             "headers": self.headers,
             "body": self.body,
             "received_at": self.received_at,
+            "answer": self.answer,
         }
 
     @classmethod
@@ -64,6 +69,7 @@ class RecordedCall:
             body=wire.body,
             headers=wire.headers,
             received_at=wire.received_at,
+            answer=wire.answer,
         )
 
 
@@ -78,6 +84,7 @@ class _WireCall(BaseModel):
     headers: dict[StrictStr, StrictStr]
     body: Any = None
     received_at: StrictFloat
+    answer: Any = None  # absent from relays older than the behaviour checks
 
 
 class Recordings(Protocol):

@@ -5,10 +5,18 @@ needs no credentials and records every call. The recordings API (`GET` and `DELE
 `/_recorder/calls`, `?prefix=` for one rollout's route) is open on the harness's own
 loopback mock and needs `Authorization: Bearer <token>` on the relay. Every error is a
 JSON `{"error": {"message", "type", "code"}}`, as OpenAI's API answers.
+
+A rollout's route can script the model for that rollout alone (`script.py`): a latency on
+every answer, a replay of another route's answers, or a misbehaving model. Every answer
+the scripted policy gives is kept with its call, so a later route can replay it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import functools
+import gzip
 import hashlib
 import hmac
 import itertools
@@ -23,7 +31,23 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from conformance.inference.policy import next_message
-from conformance.inference.recorder import InferenceRecorder, call_from_url, stored_headers
+from conformance.inference.recorder import (
+    InferenceRecorder,
+    RecordedCall,
+    call_from_url,
+    stored_headers,
+)
+from conformance.inference.script import (
+    MALFORMED_BODY,
+    RETRY_AFTER_S,
+    ModelFault,
+    Script,
+    ScriptError,
+    large_message,
+    openai_error,
+    tool_call_fault,
+)
+from conformance.inference.script import parse as parse_script
 from conformance.serving import ServerThread
 
 CALLS_PATH = "/_recorder/calls"
@@ -152,6 +176,74 @@ def _parse(raw: bytes) -> tuple[Any, ApiError | None]:
     return body, None
 
 
+def _script(path: str) -> Script:
+    """The script of `path`'s route; a 404 naming the valid ones for an unknown one."""
+    try:
+        return parse_script(path, COMPLETIONS_SUFFIX)
+    except ScriptError as exc:
+        raise ApiError(
+            404,
+            f"POST {path} asks for a script this server does not serve: {exc} (routes: "
+            "/r/<id>/[latency/<ms>/|replay/<id>/|fault/<kind>/]v1/chat/completions)",
+            "unknown_script",
+        ) from None
+
+
+def _completion(message: dict[str, Any], body: dict[str, Any], number: int) -> dict[str, Any]:
+    """An OpenAI chat completion carrying `message` as its one choice."""
+    return {
+        "id": f"chatcmpl-{number}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": str(body.get("model") or "mock"),
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "finish_reason": "tool_calls" if message.get("tool_calls") else "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+    }
+
+
+def _fault_response(
+    kind: ModelFault, body: dict[str, Any], accept_encoding: str, number: int
+) -> Response:
+    """How a misbehaving model answers, as `kind` names it."""
+    if kind is ModelFault.HTTP_500:
+        error = openai_error("the model failed (scripted fault)", "server_error", "server_error")
+        return Response(error, 500, media_type="application/json")
+    if kind is ModelFault.RATE_LIMITED:
+        error = openai_error(
+            "rate limit reached (scripted fault)", "requests", "rate_limit_exceeded"
+        )
+        headers = {"Retry-After": str(RETRY_AFTER_S)}
+        return Response(error, 429, headers=headers, media_type="application/json")
+    if kind is ModelFault.MALFORMED_JSON:
+        return Response(MALFORMED_BODY, 200, media_type="application/json")
+    if kind is ModelFault.EMPTY_CHOICES:
+        return JSONResponse({**_completion({}, body, number), "choices": []})
+    if kind is ModelFault.LARGE_CONTENT:
+        if "gzip" in accept_encoding.lower():
+            headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+            return Response(_large_gzip(), 200, headers=headers, media_type="application/json")
+        return JSONResponse(_completion(large_message(), body, 0))
+    turn = sum(
+        1
+        for m in body.get("messages") or []
+        if isinstance(m, dict) and m.get("role") == "assistant"
+    )
+    return JSONResponse(_completion(tool_call_fault(kind, body, turn), body, number))
+
+
+@functools.cache
+def _large_gzip() -> bytes:
+    """The large-content completion, gzipped once (8 KiB on the wire, 8 MiB inflated)."""
+    document = _completion(large_message(), {"model": "mock"}, 0) | {"created": 0}
+    return gzip.compress(json.dumps(document).encode(), compresslevel=6, mtime=0)
+
+
 def create_mock_inference_app(
     recorder: InferenceRecorder | None = None,
     *,
@@ -165,12 +257,14 @@ def create_mock_inference_app(
     Any POST path ending in `/chat/completions` is served (`/v1/chat/completions`,
     `/r/<route>/v1/chat/completions`, ...); `GET /_recorder/calls` lists the recordings
     and `DELETE /_recorder/calls` forgets them, both needing `token` when one is given.
+    `/r/<id>/latency/<ms>/...`, `/r/<id>/replay/<id2>/...` and `/r/<id>/fault/<kind>/...`
+    script one rollout's model (`conformance.inference.script`).
     `max_body_bytes` answers larger requests with 413 and records nothing of them.
     """
     rec = recorder if recorder is not None else InferenceRecorder()
     ids = itertools.count(1)
 
-    async def completions(request: Request) -> JSONResponse:
+    async def completions(request: Request) -> Response:
         path = request.url.path
         if path == CALLS_PATH:
             allow = {"Allow": "GET, DELETE, HEAD"}
@@ -184,33 +278,42 @@ def create_mock_inference_app(
             body,
             stored_headers(request.headers.items()),
         )
-        rec.record(call)
-        if not path.endswith(COMPLETIONS_SUFFIX):
-            raise ApiError(
-                404,
-                f"POST {path} is not served: the model side answers POST "
-                f"<any path ending in {COMPLETIONS_SUFFIX}>",
-                "not_found",
-            )
-        if problem is not None:
-            raise problem
-        message = next_message(body, call.cid, accuracy)
-        return JSONResponse(
-            {
-                "id": f"chatcmpl-{next(ids)}",
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": str(body.get("model") or "mock"),
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": message,
-                        "finish_reason": "tool_calls" if message.get("tool_calls") else "stop",
-                    }
-                ],
-                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-            }
-        )
+        try:
+            if not path.endswith(COMPLETIONS_SUFFIX):
+                raise ApiError(
+                    404,
+                    f"POST {path} is not served: the model side answers POST "
+                    f"<any path ending in {COMPLETIONS_SUFFIX}>",
+                    "not_found",
+                )
+            if problem is not None:
+                raise problem
+            script = _script(path)
+        except ApiError:
+            rec.record(call)
+            raise
+        # No await between reading the route's earlier calls and recording this one: a
+        # replay's n-th call gets the n-th answer even when calls overlap.
+        response, answer = _answer(script, body, call, request.headers.get("accept-encoding", ""))
+        rec.record(dataclasses.replace(call, answer=answer))
+        if script.latency_s:
+            await asyncio.sleep(script.latency_s)
+        return response
+
+    def _answer(
+        script: Script, body: dict[str, Any], call: RecordedCall, accept_encoding: str
+    ) -> tuple[Response, dict[str, Any] | None]:
+        """The response to `call` as its route's script asks, and the message to keep."""
+        if script.fault is not None:
+            return _fault_response(script.fault, body, accept_encoding, next(ids)), None
+        message = None
+        if script.replay_of is not None and script.route is not None:
+            given = [c.answer for c in rec.calls(prefix=f"{script.replay_of}/") if c.answer]
+            earlier = len(rec.calls(prefix=f"{script.route}/"))
+            message = given[earlier] if earlier < len(given) else None
+        if message is None:  # a replay past the recorded answers plays on
+            message = next_message(body, call.cid, accuracy)
+        return JSONResponse(_completion(message, body, next(ids))), message
 
     async def calls(request: Request) -> JSONResponse:
         _require_token(request, token)
@@ -225,6 +328,8 @@ def create_mock_inference_app(
                 "status": "ok",
                 "service": service,
                 "chat_completions": f"POST <any path ending in {COMPLETIONS_SUFFIX}>",
+                "scripts": "/r/<id>/[latency/<ms>/|replay/<id>/|fault/<kind>/]v1/chat/completions",
+                "faults": [kind.value for kind in ModelFault],
                 "recordings": f"GET or DELETE {CALLS_PATH}?prefix=/r/<route>/",
                 "recordings_auth": "bearer token" if token is not None else "none",
             }

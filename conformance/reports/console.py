@@ -26,6 +26,7 @@ from conformance.reports._common import (
     totals_line,
     verdict,
 )
+from conformance.reports.latency import text_lines as latency_lines
 from conformance.runner import CheckResult, RunReport
 
 OUTCOME_STYLES: dict[Outcome, str] = {
@@ -109,6 +110,10 @@ class ConsoleReporter:
                         self._print(Text(self._redactor.text(failure_block(result))))
                     else:
                         self._print(Text(self._redactor.text(_reason_line(result))))
+            if report.latency_tables:
+                self._print(Text(""))
+                for line in latency_lines(report.latency_tables):
+                    self._print(Text(line, style="" if line.startswith(" ") else "bold"))
             if report.stale_baseline:
                 self._print(Text(""))
                 stale = ", ".join(report.stale_baseline)

@@ -13,6 +13,7 @@ from importlib import resources
 from typing import Any
 
 from conformance.reports._common import TOOL_NAME, redact_report, totals
+from conformance.reports.latency import to_json as latency_json
 from conformance.runner import CheckResult, RunReport
 
 SCHEMA_VERSION = 2
@@ -43,6 +44,7 @@ def to_json(report: RunReport, *, secrets: Iterable[str | None] = ()) -> dict[st
         "not_selected": [r.check.id for r in report.not_selected],
         "stale_baseline": list(report.stale_baseline),
         "checks": [_check(r) for r in report.results],
+        "latency": latency_json(report.latency_tables),
     }
     return document  # every string in it comes from the redacted report
 

@@ -25,6 +25,7 @@ from conformance.reports._common import (
     totals_line,
     verdict,
 )
+from conformance.reports.latency import markdown_lines as latency_lines
 from conformance.runner import CheckResult, RunReport
 
 _BACKTICKS = re.compile("`+")
@@ -62,6 +63,7 @@ def render_markdown(report: RunReport, *, secrets: Iterable[str | None] = ()) ->
     if report.stale_baseline:
         stale = ", ".join(f"`{_code(s)}`" for s in report.stale_baseline)
         lines += [f"Stale baseline entries (no longer failing; remove them): {stale}", ""]
+    lines += latency_lines(report.latency_tables)
     lines += [
         f"### All checks ({len(report.results)})",
         "",

@@ -637,3 +637,12 @@ def _with_leak_faults() -> tuple[Fault, ...]:
 
 
 FAULTS += _with_leak_faults()
+
+
+def _with_behaviour_faults() -> tuple[Fault, ...]:
+    from tests.faults.behaviour_faults import BEHAVIOUR_FAULTS
+
+    return BEHAVIOUR_FAULTS
+
+
+FAULTS += _with_behaviour_faults()
