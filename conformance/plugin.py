@@ -274,6 +274,18 @@ def _pytest_spelling(text: str) -> str:
     )
 
 
+def _failed_dependency(spec: CheckSpec, results: dict[str, CheckResult]) -> bool:
+    """Whether a check `spec` depends on, directly or not, ended FAIL in this run."""
+    by_id = {c.id: c for c in catalogue()}
+    for dep in spec.depends_on:
+        result = results.get(dep)
+        if result is not None and result.outcome is Outcome.FAIL and not result.baselined:
+            return True
+        if dep in by_id and _failed_dependency(by_id[dep], results):
+            return True
+    return False
+
+
 class CheckFailed(Exception):
     """A check ended FAIL or ERROR; the message is the failure block."""
 
@@ -300,6 +312,8 @@ class CheckItem(pytest.Item):
         if result.unproven and gates(self.spec, strict=state.options.strict):
             if self.spec.id in state.options.accept_unproven:
                 pytest.skip(f"accepted unproven: {result.reason}")
+            if _failed_dependency(self.spec, state.results):  # that item already fails
+                pytest.skip(f"unproven: {_pytest_spelling(result.reason)}")
             what = "ERROR (the harness or the network, not the app)"
             if result.outcome is Outcome.SKIP:
                 what = "unproven, so the run is incomplete"

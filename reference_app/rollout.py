@@ -78,6 +78,10 @@ class ArithmeticRollout:
                 "missing_trace_correlation_id",
                 "rl mode needs policy.config.trace_correlation_id or ?cid= in the inference URL",
             )
+        if not request.safety.max_time_s > 0:  # `not >`: nan too; no time at all is bad input
+            raise TaskAppError(
+                422, "invalid_safety", "safety.max_time_s must be a positive number of seconds"
+            )
         call_url = chat_completions_url(given_url)
         model = str(policy_config.get("model") or DEFAULT_MODEL)
         episode = _Episode(problem, model, _max_turns(policy_config, self.max_turns))
