@@ -215,7 +215,7 @@ def _run_and_report(
     show_default=True,
 )
 def list_checks(fmt: str) -> None:
-    """Print the check catalogue (ID, severity, spec section, title)."""
+    """Print the check catalogue (ID, severity, its rule in docs/contract.md, title)."""
     from conformance.catalogue_doc import catalogue_json, catalogue_markdown, catalogue_table
 
     render = {"table": catalogue_table, "json": catalogue_json, "markdown": catalogue_markdown}[fmt]

@@ -43,6 +43,17 @@ def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def test_the_contract_document_ships_with_the_package(tmp_path: Path) -> None:
+    """The rules every report links to are installed beside the package."""
+    python = Path(PLAIN_VENV) / "bin" / "python"
+    code = "import conformance, pathlib; print(pathlib.Path(conformance.__file__).parent)"
+    done = subprocess.run(
+        [str(python), "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    document = Path(done.stdout.strip()) / "docs" / "contract.md"
+    assert '<a id="auth-key-header"></a>' in document.read_text(encoding="utf-8")
+
+
 def test_the_package_comes_from_the_venv_not_the_source_tree(tmp_path: Path) -> None:
     """The plain venv imports `conformance` from its own site-packages."""
     python = Path(PLAIN_VENV) / "bin" / "python"
