@@ -51,7 +51,7 @@ _EXPORTS = {
     "assert_valid_sft_jsonl": "conformance.testing",
 }
 
-__all__ = [  # sorted; tests/test_public_api.py pins it
+__all__ = [  # sorted; tests/engine/test_public_api.py pins it
     "CheckContext",
     "CheckFailure",
     "CheckResult",

@@ -15,9 +15,9 @@ def test_prop_1_unseeded_instances() -> None:
         got=(
             'a different body the second time: 200, body=\'{"task": {"id": "arithmetic", "name": '
             '"Arithmetic word problems", "description": "Arithmetic word problems solved with a '
-            'calculator tool.", "version": "1.0.0"},...\''
+            'calculator tool.", "version": "1.0.0", ...\''
         ),
-        fix=("Derive every instance purely from its seed and return all required sections."),
+        fix="Derive every instance purely from its seed and return all required sections.",
         spec="docs/contract.md#task-info-deterministic",
     )
 
@@ -31,9 +31,9 @@ def test_prop_1_field_dropped_for_some_seeds() -> None:
         got=(
             'not a TaskInfo (environment: Field required): {"task": {"id": "arithmetic", "name": '
             '"Arithmetic word problems", "description": "Arithmetic word problems solved with a '
-            'calculator tool.", "version": "1.0.0"},...'
+            'calculator tool.", "version": "1.0.0", ...'
         ),
-        fix=("Derive every instance purely from its seed and return all required sections."),
+        fix="Derive every instance purely from its seed and return all required sections.",
         spec="docs/contract.md#task-info-deterministic",
     )
 
@@ -77,9 +77,9 @@ def test_prop_3_lenient_seed_parsing() -> None:
         got=(
             '200, body=\'{"task":{"id":"arithmetic","name":"Arithmetic word '
             'problems","description":"Arithmetic word problems solved with a calculator '
-            'tool.","version":"1.0.0"},"environ...\''
+            'tool.","version":"1.0.0","determin...\''
         ),
-        fix=("Parse strictly (no bools for ints, no coercion), range-check seeds, answer 4xx."),
+        fix="Parse strictly (no bools for ints, no coercion), range-check seeds, answer 4xx.",
         spec="docs/contract.md#invalid-requests",
     )
 

@@ -18,7 +18,7 @@ import pytest
 
 from conformance.serving import ServerThread
 from tests.faults.apps import reference
-from tests.test_examples import run_action_script
+from tests.cli.test_examples import run_action_script
 
 PLAIN_VENV = os.environ.get("TASKAPP_PLAIN_VENV", "")
 pytestmark = pytest.mark.skipif(

@@ -13,7 +13,7 @@ from conformance.options import KNOBS
 from conformance.registry import catalogue, select_checks
 from tests.faults import FAULTS, KEY
 
-ROOT = str(Path(__file__).resolve().parents[1])
+ROOT = str(Path(__file__).resolve().parents[2])
 APP = "tests.faults.apps:reference"
 _APP_WITH_KEY = ("--taskapp-app", APP, "--taskapp-api-key", KEY)
 

@@ -16,7 +16,7 @@ from tests.faults import KEY
 from tests.faults.apps import reference
 from tests.faults.asgi import Exchange, FaultyApp
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 AUTHOR_REPO = ROOT / "examples" / "author_repo"
 
 

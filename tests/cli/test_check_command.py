@@ -35,7 +35,7 @@ from conformance.serving import ServerThread
 from reference_app import build_config, create_app
 from tests.faults import FAULTS, KEY
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> Result:
@@ -102,8 +102,8 @@ def test_cid_dropped_from_last_step_exits_1_and_names_the_step() -> None:
         ),
         (["check", "--app", "tests.faults.apps:reference"], "no API key for the target"),
         (
-            ["check", "--app", "tests.test_cli:_raising_factory", "--api-key", "k"],
-            "the factory tests.test_cli:_raising_factory raised KeyError: 'SETTING'",
+            ["check", "--app", "tests.cli.test_check_command:_raising_factory", "--api-key", "k"],
+            "the factory tests.cli.test_check_command:_raising_factory raised KeyError: 'SETTING'",
         ),
         (["check", "http://127.0.0.1:99999", "--api-key", "k"], "not a valid URL"),
         (["check", "http://[::1", "--api-key", "k"], "not a valid URL"),
@@ -151,7 +151,7 @@ def test_config_select_accepts_a_string(tmp_path: Path) -> None:
 def test_hanging_in_process_app_times_out_with_exit_3(tmp_path: Path) -> None:
     """An in-process app that never answers gives exit 3 after --timeout, not a hang."""
     result = _run(
-        "check", "--app", "tests.test_cli:hanging_app", "--api-key", "k", "--timeout", "1"
+        "check", "--app", "tests.cli.test_check_command:hanging_app", "--api-key", "k", "--timeout", "1"
     )
     assert result.exit_code == 3
     assert "timed out after 1s" in result.output
