@@ -151,7 +151,13 @@ def test_config_select_accepts_a_string(tmp_path: Path) -> None:
 def test_hanging_in_process_app_times_out_with_exit_3(tmp_path: Path) -> None:
     """An in-process app that never answers gives exit 3 after --timeout, not a hang."""
     result = _run(
-        "check", "--app", "tests.cli.test_check_command:hanging_app", "--api-key", "k", "--timeout", "1"
+        "check",
+        "--app",
+        "tests.cli.test_check_command:hanging_app",
+        "--api-key",
+        "k",
+        "--timeout",
+        "1",
     )
     assert result.exit_code == 3
     assert "timed out after 1s" in result.output

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from conformance.serving import ServerThread
-from tests.faults.apps import reference
 from tests.cli.test_examples import run_action_script
+from tests.faults.apps import reference
 
 PLAIN_VENV = os.environ.get("TASKAPP_PLAIN_VENV", "")
 pytestmark = pytest.mark.skipif(
