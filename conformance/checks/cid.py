@@ -114,6 +114,24 @@ def trace_correlation_id_echoed(ctx: CheckContext) -> None:
     _assert_location(ctx, rollout, "pipeline_metadata.trace_correlation_id", _FIX_ECHO)
 
 
+def _fail_if_called_elsewhere(ctx: CheckContext, rollout: Rollout) -> None:
+    """Calls with this rollout's cid that came in off its own route prove the app called a
+    URL it was not given: evidence to fail, not a lack of evidence.
+    """
+    if ctx.recorder is None or ctx.recorded_calls(rollout):
+        return
+    elsewhere = [c for c in ctx.recorder.calls() if c.cid == rollout.cid]
+    if elsewhere:
+        raise CheckFailure(
+            sent=f"POST /rollout with inference URL ...{rollout.route}/v1/chat/completions"
+            f"?cid={rollout.cid}",
+            expected="the model called at exactly that URL",
+            got=f"{len(elsewhere)} call(s) with that cid at {elsewhere[0].path!r} instead",
+            fix="Call the inference URL exactly as given (path and query); never rebuild it.",
+            summary="the app called the model at a URL it was not given",
+        )
+
+
 @check(
     "CID-4",
     severity=Severity.MUST,
@@ -124,6 +142,7 @@ def trace_correlation_id_echoed(ctx: CheckContext) -> None:
 def inference_calls_carry_issued_cid(ctx: CheckContext) -> None:
     """The model received at least one call with the issued cid, and none with another cid."""
     rollout = ctx.baseline_rollout()
+    _fail_if_called_elsewhere(ctx, rollout)
     wrong = [c.cid for c in model_calls(ctx, rollout) if c.cid != rollout.cid]
     if wrong:
         raise CheckFailure(

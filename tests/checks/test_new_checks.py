@@ -517,16 +517,21 @@ def test_auth_11_factory_in_a_subprocess(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_model_called_elsewhere_never_passes() -> None:
-    """An app that calls another model URL for every rollout leaves every model-side check
-    unproven (SKIP, never PASS): the run is incomplete, naming what is missing.
+    """An app that calls another model URL for every rollout fails CID-4 on the evidence
+    (calls with the issued cid, off the rollout's own route); the other model-side checks
+    have no call of their rollout to judge and SKIP as unproven, never PASS.
     """
     (fault,) = UNPROVEN_FAULTS
     report = run_checks(rebuildable(fault.make, fault.name), _checks(*MODEL_SIDE), RunOptions())
-    assert {r.check.id: (r.outcome, r.skip_kind) for r in report.results} == dict.fromkeys(
-        fault.breaks, (Outcome.SKIP, SkipKind.UNPROVEN)
-    )
-    assert all("no model call" in r.reason for r in report.results), report.results
-    assert report.verdict is Verdict.INCOMPLETE
+    outcomes = {r.check.id: (r.outcome, r.skip_kind) for r in report.results}
+    assert outcomes.pop("CID-4") == (Outcome.FAIL, None)
+    assert outcomes == dict.fromkeys(fault.breaks - {"CID-4"}, (Outcome.SKIP, SkipKind.UNPROVEN))
+    cid4 = next(r for r in report.results if r.check.id == "CID-4")
+    assert cid4.detail is not None
+    assert cid4.detail.summary == "the app called the model at a URL it was not given"
+    assert cid4.detail.got.endswith("at '/v1/chat/completions' instead")
+    assert all("no model call" in r.reason for r in report.results if r.check.id != "CID-4")
+    assert report.verdict is Verdict.NOT_CONFORMING
 
 
 def test_without_a_recorder_model_side_checks_are_unproven() -> None:

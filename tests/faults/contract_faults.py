@@ -384,6 +384,7 @@ UNPROVEN_FAULTS: tuple[Fault, ...] = (
         _model_calls(_another_url),
     ),
 )
-"""Faults no check can prove: `breaks` lists the model-side checks that must not pass (they
-SKIP as unproven), not checks that fail.
+"""Faults whose model-side checks must not pass: `breaks` lists them (CID-4 fails on the
+calls that came in off the rollout's route; the rest have no call of their own and SKIP as
+unproven), so they are judged by their own test, not by the fault matrix.
 """
