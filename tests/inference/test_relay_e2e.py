@@ -65,7 +65,11 @@ def _serving(args: list[str], env: dict[str, str], log: Path) -> Iterator[str]:
 
 @pytest.mark.e2e
 def test_model_side_checks_pass_through_a_separate_relay(tmp_path: Path) -> None:
-    """`check URL --recorder RELAY` proves CID-4/5/6 and PROP-2 from the relay's recordings."""
+    """Against the served reference app, a model that records nothing for the harness
+    (`--inference-url`) leaves the run incomplete (exit 4) naming the unproven checks; the
+    same run with `--recorder RELAY` proves CID-4/5/6 and PROP-2 from the relay's
+    recordings and conforms (exit 0).
+    """
     key, token = secrets.token_hex(16), secrets.token_hex(16)
     base = {k: v for k, v in os.environ.items() if not k.startswith("TASKAPP_")}
     report_path = tmp_path / "out.json"
@@ -76,10 +80,16 @@ def test_model_side_checks_pass_through_a_separate_relay(tmp_path: Path) -> None
         relay = stack.enter_context(
             _serving(["mock-inference", "--token", token], base, tmp_path / "relay.log")
         )
-        # FUZZ-1 is ignored: it reads no recordings, and tests/ covers it on its own.
+        unrecorded = subprocess.run(
+            [CLI, "check", app, "--inference-url", relay, "--quiet"],
+            env={**base, "ENVIRONMENT_API_KEY": key},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         check = [CLI, "check", app, "--recorder", relay, "--json", str(report_path)]
         harness = subprocess.run(
-            [*check, "--ignore", "FUZZ"],
+            check,
             env={**base, "ENVIRONMENT_API_KEY": key, "TASKAPP_RECORDER_TOKEN": token},
             capture_output=True,
             text=True,
@@ -88,6 +98,10 @@ def test_model_side_checks_pass_through_a_separate_relay(tmp_path: Path) -> None
         recorded = httpx.get(
             f"{relay}/_recorder/calls", headers={"Authorization": f"Bearer {token}"}, timeout=10
         ).json()
+    assert unrecorded.returncode == 4, unrecorded.stdout + unrecorded.stderr
+    verdict = unrecorded.stdout.strip().splitlines()[-1]
+    assert verdict.startswith("Verdict: incomplete"), verdict
+    assert all(check in verdict for check in MODEL_SIDE), verdict
     report = json.loads(report_path.read_text())
     outcomes = {c["id"]: c["outcome"] for c in report["checks"]}
     assert harness.returncode == 0, harness.stdout + harness.stderr
