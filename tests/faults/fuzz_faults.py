@@ -111,7 +111,10 @@ def _crash_on_extra_field(ex: Exchange) -> None:
 
 
 def _unlucky(seed: Any) -> bool:
-    return isinstance(seed, int) and seed % 3 == 1
+    """A third of the seeds from 100 up: beyond the small seeds hand-written checks use, so
+    only drawn and generated seeds find it, and no check depends on which seed it picked.
+    """
+    return isinstance(seed, int) and seed >= 100 and seed % 3 == 1
 
 
 def _drop_field_for_some_seeds(ex: Exchange) -> None:
@@ -181,7 +184,7 @@ FUZZ_FAULTS = (
     ),
     FuzzFault(
         "field_dropped_for_some_seeds",
-        frozenset({"PROP-1", "TI-5", "RO-7", "CID-8", "FUZZ-1"}),
+        frozenset({"PROP-1", "FUZZ-1"}),
         lambda app: FaultyApp(app, after=_drop_field_for_some_seeds),
     ),
     FuzzFault(
