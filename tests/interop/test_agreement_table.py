@@ -142,7 +142,7 @@ def test_models_same_verdict(
     agree()
 
 
-# --- Rollout responses: the RL validator against RO-1, RO-3, CID-1, CID-2 -------------
+# --- Rollout responses: the RL validator against RO-1, RO-3, CID-1, CID-2, CID-7 ------
 
 CID = "trace_agree"
 URL = f"http://127.0.0.1:9/v1/chat/completions?cid={CID}"
@@ -165,7 +165,9 @@ def _valid() -> dict[str, Any]:
     }
 
 
-_JUDGED = ("RO-1", "RO-3", "CID-1", "CID-2")
+# Every registered check that judges what the RL validator looks at: the body parses, the
+# trajectories, each step's info.meta.inference_url, pipeline_metadata.inference_url.
+_JUDGED = ("RO-1", "RO-3", "CID-1", "CID-2", "CID-7")
 
 
 class _Remote(Target):
@@ -179,20 +181,24 @@ class _Remote(Target):
 
 
 def _canned(body: dict[str, Any]) -> Starlette:
-    """An app whose /rollout answers `body`, with the harness's fresh cid in place of CID."""
+    """An app whose /rollout answers `body`, with the request's inference URL in place of URL
+    and the harness's fresh cid in place of CID (so `valid` returns the URL it was given).
+    """
 
     async def root(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "service": "canned"})
 
     async def rollout(request: Request) -> Response:
-        cid = (await request.json())["policy"]["config"]["trace_correlation_id"]
-        return Response(json.dumps(body).replace(CID, cid), media_type="application/json")
+        config = (await request.json())["policy"]["config"]
+        text = json.dumps(body).replace(URL, config["inference_url"])
+        text = text.replace(CID, config["trace_correlation_id"])
+        return Response(text, media_type="application/json")
 
     return Starlette(routes=[Route("/", root), Route("/rollout", rollout, methods=["POST"])])
 
 
 def _ours(body: dict[str, Any]) -> list[str]:
-    """The registered checks among RO-1, RO-3, CID-1, CID-2 that fail on this response."""
+    """The registered checks among `_JUDGED` that fail on this response."""
     target = _Remote(label="canned", base_url=IN_PROCESS_BASE_URL, api_key="k", app=_canned(body))
     checks = [c for c in catalogue() if c.id in _JUDGED]
     report = run_checks(target, checks, RunOptions(inference_url=URL.split("?")[0]))
@@ -225,25 +231,27 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
 _DROP = object()
 STEP = "trajectories.0.steps.0"
 OTHER = URL.replace(CID, "trace_other")
+PIPELINE = ["CID-1", "CID-7"]
+"""Both judge pipeline_metadata.inference_url: the issued cid (CID-1), the given URL (CID-7)."""
 
 # (case, mutation, synth-ai's verdict, the checks we fail, README difference or None).
 # A check whose dependency failed is skipped, not failed (CID-2 needs RO-3, both need RO-1).
 RL_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, list[str], str | None]] = [
     ("valid", _set("run_id", "r"), "ok", [], None),
-    ("no pipeline_metadata", _set("pipeline_metadata", _DROP), "issues", ["CID-1"], None),
-    ("pipeline url null", _set("pipeline_metadata.inference_url", None), "issues", ["CID-1"], None),
+    ("no pipeline_metadata", _set("pipeline_metadata", _DROP), "issues", PIPELINE, None),
+    ("pipeline url null", _set("pipeline_metadata.inference_url", None), "issues", PIPELINE, None),
     (
         "pipeline url without cid",
         _set("pipeline_metadata.inference_url", "http://h/v1/chat/completions"),
         "issues",
-        ["CID-1"],
+        PIPELINE,
         None,
     ),
     (
         "cid not the first parameter",
         _set("pipeline_metadata.inference_url", f"http://h/v1?x=1&cid={CID}"),
         "issues",
-        ["CID-1"],
+        PIPELINE,
         None,
     ),
     ("no trajectories", _set("trajectories", []), "issues", ["RO-3"], None),
@@ -260,15 +268,29 @@ RL_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, list[str], str 
         "empty cid",
         _set("pipeline_metadata.inference_url", URL.replace(CID, "")),
         "ok",
-        ["CID-1"],
+        PIPELINE,
         "R1",
     ),
     (
         "another rollout's cid",
         _set("pipeline_metadata.inference_url", OTHER),
         "ok",
-        ["CID-1"],
+        PIPELINE,
         "R1",
+    ),
+    (
+        "the issued cid on another host",
+        _set("pipeline_metadata.inference_url", f"http://h/v1/chat/completions?cid={CID}"),
+        "ok",
+        ["CID-7"],
+        "R6",
+    ),
+    (
+        "a parameter added to the given url",
+        _set("pipeline_metadata.inference_url", f"{URL}&added=1"),
+        "ok",
+        ["CID-7"],
+        "R6",
     ),
     (
         "step meta url without cid",
@@ -331,5 +353,5 @@ def test_every_named_difference_is_explained_in_the_readme() -> None:
     """Each R-number a table row names has its own entry in the README's compatibility section."""
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     named = sorted({case[4] for case in RL_CASES if case[4] is not None})
-    assert named == ["R1", "R2", "R3", "R4", "R5"]
+    assert named == ["R1", "R2", "R3", "R4", "R5", "R6"]
     assert [code for code in named if f"- **{code}**" not in readme] == []
