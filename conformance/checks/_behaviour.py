@@ -51,41 +51,46 @@ def seed_of(rollout: Rollout) -> Any:
     return rollout.body.get("env", {}).get("seed")
 
 
-class _Phase:
-    """LOAD-1 measures with no MF rollout in flight, and no MF deadline runs while LOAD-1
-    loads the app: a serialising app would otherwise make a model fault look like a hang.
+class LoadWindow:
+    """When LOAD-1 loads the app. An app that serialises rollouts makes any rollout sent
+    meanwhile wait for the whole batch, so an MF deadline missed while LOAD-1 ran is tried
+    again once it is done, never held against the app as a hang.
     """
 
     def __init__(self) -> None:
         self._changed = threading.Condition()
-        self._sharing = 0
-        self._exclusive = False
+        self._active = 0
+        self._epoch = 0
 
     @contextmanager
-    def shared(self) -> Iterator[None]:
+    def loading(self) -> Iterator[None]:
+        """Mark the app as under load for the duration of the block."""
         with self._changed:
-            self._changed.wait_for(lambda: not self._exclusive)
-            self._sharing += 1
+            self._active += 1
+            self._epoch += 1
         try:
             yield
         finally:
             with self._changed:
-                self._sharing -= 1
+                self._active -= 1
+                self._epoch += 1
                 self._changed.notify_all()
 
-    @contextmanager
-    def exclusive(self) -> Iterator[None]:
+    def mark(self) -> tuple[int, int]:
+        """Where the window stands now; `overlapped(mark)` says whether load came since."""
         with self._changed:
-            self._changed.wait_for(lambda: not self._exclusive and not self._sharing)
-            self._exclusive = True
-        try:
-            yield
-        finally:
-            with self._changed:
-                self._exclusive = False
-                self._changed.notify_all()
+            return self._epoch, self._active
+
+    def overlapped(self, mark: tuple[int, int]) -> bool:
+        epoch, active = mark
+        with self._changed:
+            return bool(active or self._active or self._epoch != epoch)
+
+    def wait_until_idle(self, timeout_s: float) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: not self._active, timeout_s)
 
 
-def phase(ctx: CheckContext) -> _Phase:
-    """The run's one `_Phase`: `with phase(ctx).exclusive():` in LOAD-1, `.shared()` in MF."""
-    return ctx.memo("behaviour-phase", _Phase)
+def load_window(ctx: CheckContext) -> LoadWindow:
+    """The run's one `LoadWindow`: LOAD-1 loads in it, MF checks look at it."""
+    return ctx.memo("behaviour-load-window", LoadWindow)

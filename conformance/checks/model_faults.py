@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks._behaviour import phase, require_scripted_model, succeeded
+from conformance.checks._behaviour import load_window, require_scripted_model, succeeded
 from conformance.checks._support import has_error_envelope, no_calls_recorded, steps
 from conformance.context import CheckContext, RequestTimedOut, Rollout
 from conformance.inference.script import (
@@ -89,19 +89,15 @@ def survives(
     require_scripted_model(ctx)
     sent = f"POST /rollout with safety.max_time_s = {TIME_BUDGET_S:g}, the model {model}"
     expected = _EXPECTED.format(marks=_MARKS if unusable else "")
-    try:
-        with phase(ctx).shared():
-            rollout = ctx.rollout(
-                seed=_SEED, script=script, edit=_with_budget, timeout_s=DEADLINE_S
-            )
-    except RequestTimedOut:
+    rollout = _sent_in_time(ctx, script)
+    if rollout is None:
         raise CheckFailure(
             sent=sent,
             expected=expected,
             got=f"no answer within {DEADLINE_S:g}s",
             fix=fix,
             summary=f"/rollout hung when the model {model}",
-        ) from None
+        )
     if not ctx.recorded_calls(rollout):
         raise CheckSkipped(f"the model's fault never applied: {no_calls_recorded(rollout)}")
     problem = _problem(rollout, unusable=unusable)
@@ -113,6 +109,20 @@ def survives(
             fix=fix,
             summary=f"/rollout {problem.split(':')[0]} when the model {model}",
         )
+
+
+def _sent_in_time(ctx: CheckContext, script: str) -> Rollout | None:
+    """The rollout, or None when it missed the deadline with no LOAD-1 batch to blame."""
+    window = load_window(ctx)
+    for _ in range(2):
+        mark = window.mark()
+        try:
+            return ctx.rollout(seed=_SEED, script=script, edit=_with_budget, timeout_s=DEADLINE_S)
+        except RequestTimedOut:
+            if not window.overlapped(mark):
+                return None
+            window.wait_until_idle(ctx.settings.request_timeout_s)
+    return None
 
 
 def _problem(rollout: Rollout, *, unusable: bool) -> str | None:
@@ -144,7 +154,13 @@ def rate_limit_is_survived(ctx: CheckContext) -> None:
     survives(ctx, fault(ModelFault.RATE_LIMITED), model, unusable=True)
 
 
-@check("MF-3", severity=Severity.SHOULD, spec="model-faults", tags=_TAGS, depends_on=("RO-1",))
+@check(
+    "MF-3",
+    severity=Severity.SHOULD,
+    spec="model-faults",
+    tags=(*_TAGS, "slow"),
+    depends_on=("RO-1",),
+)
 def stalled_model_is_bounded(ctx: CheckContext) -> None:
     """A stalled model gets an answer within `safety.max_time_s` plus 4 s, never a hang."""
     model = f"stalls {STALL_S:g}s on every call"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 
 import click
 
@@ -14,9 +15,17 @@ from conformance.inference.relay import (
     RelaySettings,
     create_relay_app,
 )
+from conformance.inference.script import ModelFault
 from conformance.inference.server import CALLS_PATH
 
 _DEFAULTS = RelaySettings()
+_FAULTS = textwrap.fill(
+    ", ".join(kind.value for kind in ModelFault),
+    width=78,
+    initial_indent=" " * 6,
+    subsequent_indent=" " * 6,
+    break_on_hyphens=False,
+)
 _EPILOG = f"""\b
 Examples:
   taskapp-conformance mock-inference                       # loopback, recordings open
@@ -27,6 +36,9 @@ Examples:
 \b
 Endpoints:
   POST <any path ending in /chat/completions>   the model side, no credentials
+  POST /r/<id>/latency/<ms>/..., /r/<id>/replay/<id2>/..., /r/<id>/fault/<kind>/...
+      one rollout's scripted model (the behaviour checks); the faults:
+{_FAULTS}
   GET, DELETE /_recorder/calls[?prefix=/r/<route>/]   the recordings, with
       Authorization: Bearer <token> when a token is set
 

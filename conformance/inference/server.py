@@ -176,6 +176,35 @@ def _parse(raw: bytes) -> tuple[Any, ApiError | None]:
     return body, None
 
 
+_DISCONNECT_POLL_S = 0.05
+
+
+async def _wait(request: Request, seconds: float) -> None:
+    """Sleep `seconds`, or less once the caller has hung up: a call the app gave up on holds
+    no server task (nor the server's shutdown) for the rest of its latency.
+    """
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        if await request.is_disconnected():
+            return
+        await asyncio.sleep(min(left, _DISCONNECT_POLL_S))
+
+
+def _replayed(
+    source: list[RecordedCall], earlier: list[RecordedCall], body: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The answer a replay gives: the one the source route got for the same request (the
+    k-th such request gets the k-th such answer), else the source's answer at this call's
+    position, so calls that overlap or arrive in another order get the same answers.
+    """
+    given = [c for c in source if c.answer]
+    same = [c.answer for c in given if c.body == body]
+    repeats = sum(1 for c in earlier if c.body == body)
+    if repeats < len(same):
+        return same[repeats]  # type: ignore[no-any-return]
+    return given[len(earlier)].answer if len(earlier) < len(given) else None
+
+
 def _script(path: str) -> Script:
     """The script of `path`'s route; a 404 naming the valid ones for an unknown one."""
     try:
@@ -297,7 +326,7 @@ def create_mock_inference_app(
         response, answer = _answer(script, body, call, request.headers.get("accept-encoding", ""))
         rec.record(dataclasses.replace(call, answer=answer))
         if script.latency_s:
-            await asyncio.sleep(script.latency_s)
+            await _wait(request, script.latency_s)
         return response
 
     def _answer(
@@ -308,9 +337,9 @@ def create_mock_inference_app(
             return _fault_response(script.fault, body, accept_encoding, next(ids)), None
         message = None
         if script.replay_of is not None and script.route is not None:
-            given = [c.answer for c in rec.calls(prefix=f"{script.replay_of}/") if c.answer]
-            earlier = len(rec.calls(prefix=f"{script.route}/"))
-            message = given[earlier] if earlier < len(given) else None
+            message = _replayed(
+                rec.calls(prefix=f"{script.replay_of}/"), rec.calls(prefix=f"{script.route}/"), body
+            )
         if message is None:  # a replay past the recorded answers plays on
             message = next_message(body, call.cid, accuracy)
         return JSONResponse(_completion(message, body, next(ids))), message

@@ -592,7 +592,12 @@ FAULTS: tuple[Fault, ...] = (
         _cid_sent_from_a_global,
         concurrency=1,
     ),
-    Fault("one_rollout_at_a_time", frozenset({"CID-5"}), _one_rollout_at_a_time, concurrency=1),
+    Fault(
+        "one_rollout_at_a_time",
+        frozenset({"CID-5", "LOAD-1"}),
+        _one_rollout_at_a_time,
+        concurrency=1,
+    ),
     # It calls, and reports, a path of its own. The recorder sees those calls off the
     # rollout's route, which CID-4/5/6 count as unproven (SKIP), not as a failure.
     Fault(

@@ -98,23 +98,28 @@ def test_keeps_each_answer_with_its_call() -> None:
     assert RecordedCall.from_dict(json.loads(json.dumps(call.as_dict()))).answer == call.answer
 
 
-def test_replays_another_routes_answers_in_order() -> None:
-    """`/replay/<id>` serves the answers that route got, in order, then plays on."""
+def test_replays_the_answer_each_request_got() -> None:
+    """`/replay/<id>` answers a request as route <id> answered the same request, whatever
+    the order; an unseen request gets the answer at its position; past them the policy plays.
+    """
     recorder = InferenceRecorder()
-    first, second = _body(5), _body(6)
+    a, b, c = _body(5), _body(6), _body(7)
     with sync_client(create_mock_inference_app(recorder)) as client:
-        given = [_post(client, f"/r/aa{COMPLETIONS}", b).json() for b in (first, second)]
-        replayed = [
-            _post(client, f"/r/bb{replay_of('/r/aa')}{COMPLETIONS}", b).json()
-            for b in (second, second, second)
+        given = {n: _post(client, f"/r/aa{COMPLETIONS}", x).json() for n, x in (("a", a), ("b", b))}
+        swapped = [
+            _post(client, f"/r/bb{replay_of('/r/aa')}{COMPLETIONS}", x).json() for x in (b, a)
         ]
-        fresh = _post(client, f"/r/cc{COMPLETIONS}", second).json()
+        unseen = [
+            _post(client, f"/r/cc{replay_of('/r/aa')}{COMPLETIONS}", x).json() for x in (a, c, c)
+        ]
+        fresh = _post(client, f"/r/dd{COMPLETIONS}", c).json()
 
     def message(completion: dict[str, object]) -> object:
         return completion["choices"][0]["message"]  # type: ignore[index]
 
-    assert [message(r) for r in replayed[:2]] == [message(g) for g in given]
-    assert message(replayed[2]) == message(fresh)  # past the recorded answers: the policy
+    assert [message(r) for r in swapped] == [message(given["b"]), message(given["a"])]
+    assert [message(r) for r in unseen[:2]] == [message(given["a"]), message(given["b"])]
+    assert message(unseen[2]) == message(fresh)  # past the recorded answers: the policy
 
 
 def test_every_fault_answers_as_documented() -> None:
