@@ -148,8 +148,9 @@ class CheckContext:
         content: bytes | str | None,
         timeout_s: float,
     ) -> httpx.Response:
-        attempts = _CONNECT_RETRIES + 1 if method in _IDEMPOTENT else 1
-        for attempt in range(attempts):
+        connects_left = _CONNECT_RETRIES if method in _IDEMPOTENT else 0
+        reconnect_left = 1
+        while True:
             with self._lock:
                 self.requests_sent += 1
             try:
@@ -161,13 +162,22 @@ class CheckContext:
                 self._keep(method, path, response)
                 return response
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                if attempt + 1 == attempts:
+                if not connects_left:
                     raise HarnessError(f"cannot connect to the target: {exc}") from exc
+                connects_left -= 1
+            except _StaleConnection as exc:
+                # A kept-alive connection the server had closed (uvicorn closes it after a
+                # 500) fails before any answer: send once more on a fresh one, POSTs too.
+                if not reconnect_left:
+                    cause = exc.__cause__
+                    raise HarnessError(
+                        f"{method} {path} failed: {type(cause).__name__}: {cause}"
+                    ) from cause
+                reconnect_left -= 1
             except (httpx.TimeoutException, TimeoutError) as exc:
                 raise RequestTimedOut(f"{method} {path} timed out after {timeout_s:g}s") from exc
             except (httpx.HTTPError, OSError, ValueError) as exc:
                 raise HarnessError(f"{method} {path} failed: {type(exc).__name__}: {exc}") from exc
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def _keep(self, method: str, path: str, response: httpx.Response) -> None:
         with self._lock:
@@ -191,7 +201,10 @@ class CheckContext:
         failure of the check that sent the request.
         """
         cap = self.settings.max_response_bytes
-        response = await self._client.send(request, stream=True)
+        try:
+            response = await self._client.send(request, stream=True)
+        except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
+            raise _StaleConnection from exc  # no answer at all: nothing was lost
         try:
             chunks, size = [], 0
             async for chunk in response.aiter_bytes():
@@ -373,6 +386,10 @@ class RequestTimedOut(HarnessError):
     """The target did not answer within the request's timeout (a check may hold it against
     the target, as MF-3 does for a stalled model).
     """
+
+
+class _StaleConnection(Exception):
+    """The connection broke before any answer came back (see `CheckContext._send`)."""
 
 
 class ResponseTooLarge(CheckFailure):

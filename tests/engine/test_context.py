@@ -78,3 +78,60 @@ def test_a_read_timeout_is_not_retried(ctx: CheckContext) -> None:
         with pytest.raises(HarnessError, match="GET /info timed out after 5s"):
             ctx.get("/info")
     assert route.call_count == 1
+
+
+def test_a_post_is_sent_again_once_when_the_kept_connection_was_closed(
+    ctx: CheckContext,
+) -> None:
+    """A POST whose kept-alive connection the server had closed (no answer at all) is sent
+    once more on a fresh connection; a second such failure is an ERROR naming it.
+    """
+    with respx.mock:
+        route = respx.post(f"{BASE}/rollout").mock(
+            side_effect=[httpx.ReadError("connection reset"), httpx.Response(200, json={})]
+        )
+        assert ctx.post("/rollout", json_body={}).status_code == 200
+        assert route.call_count == 2
+        respx.post(f"{BASE}/again").mock(
+            side_effect=httpx.RemoteProtocolError("Server disconnected without a response")
+        )
+        with pytest.raises(HarnessError, match="POST /again failed: RemoteProtocolError"):
+            ctx.post("/again", json_body={})
+
+
+def test_a_real_app_that_crashes_does_not_break_the_next_post() -> None:
+    """After a 500 (uvicorn then closes the connection), the next POST still gets its answer."""
+    from fastapi import FastAPI
+
+    from conformance.serving import ServerThread
+
+    app = FastAPI()
+
+    @app.post("/boom")
+    async def boom() -> None:
+        raise RuntimeError("crash")
+
+    @app.post("/ok")
+    async def ok() -> dict[str, bool]:
+        return {"ok": True}
+
+    with ServerThread(app) as server:
+        target = url_target(server.url, "k-0123456789")
+        loop = LoopThread()
+        client = target.client()
+        ctx = CheckContext(
+            target,
+            loop,
+            client,
+            profile=TargetProfile(),
+            recorder=None,
+            inference_url=None,
+            settings=Settings(request_timeout_s=5),
+            redactor=Redactor([target.api_key]),
+        )
+        try:
+            statuses = [ctx.post(path, json_body={}).status_code for path in ("/boom", "/ok") * 3]
+        finally:
+            loop.run(client.aclose())
+            loop.close()
+    assert statuses == [500, 200] * 3
