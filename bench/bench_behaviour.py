@@ -98,8 +98,8 @@ def main() -> None:
     verdict = "within" if worst < BUDGET_S else "OVER"
     print(f"  slowest default run {worst:.2f} s: {verdict} the {BUDGET_S:g} s budget")
     print("behaviour checks' own time, median (each runs beside others, 4 at once):")
-    for check_id, values in per_check.items():
-        print(f"  {check_id:<7} {_median(values)}")
+    for check_id, durations in per_check.items():
+        print(f"  {check_id:<7} {_median(durations)}")
     for table in load[:1]:
         print(f"LOAD-1, first run: {table['note']}")
         for run in table["runs"]:
