@@ -12,7 +12,8 @@ to `examples` cases drawn by Hypothesis from `seed`, sent with the API key. Nega
 phases run only for operations that take input. The same seed sends the same cases in
 the same order. A case fails only on what the contract requires (`CHECKS`):
 
-* `not_a_server_error`: any 5xx;
+* `not_a_server_error`: any 5xx, except a 502 or 504 where the document lists it (the
+  model failed, or the request's own `safety.max_time_s` ran out);
 * `status_code_conformance`: a status the document does not list for the operation;
 * `response_schema_conformance`: a 2xx whose body does not match the document (error
   bodies are a SHOULD, RO-9 and PROP-3, and are never judged here);
@@ -103,6 +104,9 @@ _CHECK_FUNCTIONS: Final = {
 }
 _SUCCESS_ONLY: Final = frozenset({"response_schema_conformance"})
 """Checks of the body: only a 2xx body is the contract's; error bodies are a SHOULD."""
+_GATEWAY: Final = frozenset({502, 504})
+"""Where an operation documents them (POST /rollout), the model failed or the request's own
+`safety.max_time_s` ran out: an honest answer, not a crash."""
 _FIXES: Final = {
     "not_a_server_error": "Validate the input and answer 4xx with the error envelope; never 5xx.",
     "status_code_conformance": "Answer only the statuses the contract documents for this route.",
@@ -288,6 +292,7 @@ class _Run:
         """The first valid case of each protected operation that got 401/403."""
         self._accepted: set[str] = set()
         """Protected operations with a valid case that got past auth."""
+        self._statuses_of: dict[str, frozenset[int]] = {}
 
     def execute(self, budget_s: float, only: Sequence[str] | None) -> None:
         config = schemathesis.Config.from_dict({"generation": {"with-security-parameters": False}})
@@ -380,13 +385,27 @@ class _Run:
         if mode.is_negative and success:
             self._judge_accepted(operation, mode, response)
         for name, check in _CHECK_FUNCTIONS.items():
-            if name in _SUCCESS_ONLY and not success:
+            if not self._judges(name, operation, response.status_code):
                 continue
             try:
                 case.validate_response(response, checks=[check], headers=headers)
             except (FailureGroup, Failure) as exc:
                 failures = exc.exceptions if isinstance(exc, FailureGroup) else (exc,)
                 self._record(name, operation, mode, response, failures)
+
+    def _judges(self, check: str, operation: Any, status: int) -> bool:
+        """Whether `check` applies: bodies only of a 2xx, 5xx but the documented gateway ones."""
+        if check in _SUCCESS_ONLY:
+            return 200 <= status < 300
+        if check == "not_a_server_error":
+            return not (status in _GATEWAY and status in self._documented(operation))
+        return True
+
+    def _documented(self, operation: Any) -> frozenset[int]:
+        if operation.label not in self._statuses_of:
+            statuses = documented_statuses(operation.path, operation.method)
+            self._statuses_of[operation.label] = frozenset(statuses)
+        return self._statuses_of[operation.label]
 
     def _judge_accepted(self, operation: Any, mode: GenerationMode, response: Any) -> None:
         """A 2xx for a negative case fails only when the contract requires a refusal."""

@@ -325,3 +325,20 @@ def test_reproductions_keep_a_users_inference_url_and_hide_url_passwords() -> No
 def test_more_examples_raise_the_default_time_budget(examples: int, seconds: float) -> None:
     """Without --fuzz-budget the safety net is 120 s, or 1 s per example when that is more."""
     assert default_budget_s(examples) == seconds
+
+
+def _rollouts_answer(status: int) -> Any:
+    def answer(ex: Exchange) -> None:
+        if ex.path == "/rollout" and ex.status == 200:
+            ex.set_json({"detail": {"error": {"code": "model", "message": "no answer"}}}, status)
+
+    return FaultyApp(_reference(), after=answer)
+
+
+@pytest.mark.parametrize(("status", "accused"), [(504, False), (502, False), (500, True)])
+def test_gateway_errors_on_rollout_are_no_crash(status: int, accused: bool) -> None:
+    """502/504, documented for /rollout (the model failed, or safety.max_time_s ran out), are
+    honest answers; a 500 is a crash.
+    """
+    report = _fuzz(_rollouts_answer(status), examples=5, operations=["POST /rollout"])
+    assert ("not_a_server_error" in {f.check for f in report.failures}) is accused
