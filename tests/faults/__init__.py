@@ -599,10 +599,10 @@ FAULTS: tuple[Fault, ...] = (
         concurrency=1,
     ),
     # It calls, and reports, a path of its own. The recorder sees those calls off the
-    # rollout's route, which CID-4/5/6 count as unproven (SKIP), not as a failure.
+    # rollout's route: CID-4 fails on those calls (they carry the issued cid, off the route).
     Fault(
         "inference_path_replaced",
-        frozenset({"CID-7"}),
+        frozenset({"CID-4", "CID-7"}),  # CID-4: its calls with the cid came in off the route
         _before(_rewrite_inference_url(_fixed_path)),
     ),
     Fault(
