@@ -92,24 +92,34 @@ def batch_is_served_concurrently(ctx: CheckContext) -> None:
         f"answering every call after {wait * 1000:.0f} ms"
     )
     if alone.errors or batch.errors:
-        raise CheckFailure(
-            sent=sent,
-            expected="200 for every rollout",
-            got=f"{_figures(alone)}; {_figures(batch)}",
-            fix="Serve concurrent rollouts: keep per-rollout state per request, and bound work "
-            "with a queue that waits, not one that refuses.",
-            summary=f"{alone.errors + batch.errors} rollout(s) failed under load",
-        )
+        raise _failed_under_load(sent, alone, batch)
     if ratio > k / 2:
-        raise CheckFailure(
-            sent=sent,
-            expected=f"the {k} done in under {k / 2:g}x the time of one alone (a concurrent "
-            f"app takes about 1x-2x)",
-            got=f"{ratio:.1f}x: {_figures(alone)}; {_figures(batch)}",
-            fix="Never block the event loop: await the model with an async client, "
-            "asyncio.sleep rather than time.sleep, CPU work in a thread or process, or a plain "
-            "def handler that the server runs in its thread pool. Likely causes: time.sleep, "
-            "requests or httpx.Client in an async handler, a global lock, a single worker.",
-            summary=f"{k} rollouts at once took {ratio:.1f}x as long as one alone: the app "
-            "serialises them",
-        )
+        raise _serialised(sent, k, ratio, alone, batch)
+
+
+def _failed_under_load(sent: str, alone: LatencyRun, batch: LatencyRun) -> CheckFailure:
+    return CheckFailure(
+        sent=sent,
+        expected="200 for every rollout",
+        got=f"{_figures(alone)}; {_figures(batch)}",
+        fix="Serve concurrent rollouts: keep per-rollout state per request, and bound work "
+        "with a queue that waits, not one that refuses.",
+        summary=f"{alone.errors + batch.errors} rollout(s) failed under load",
+    )
+
+
+def _serialised(
+    sent: str, k: int, ratio: float, alone: LatencyRun, batch: LatencyRun
+) -> CheckFailure:
+    return CheckFailure(
+        sent=sent,
+        expected=f"the {k} done in under {k / 2:g}x the time of one alone (a concurrent "
+        f"app takes about 1x-2x)",
+        got=f"{ratio:.1f}x: {_figures(alone)}; {_figures(batch)}",
+        fix="Never block the event loop: await the model with an async client, "
+        "asyncio.sleep rather than time.sleep, CPU work in a thread or process, or a plain "
+        "def handler that the server runs in its thread pool. Likely causes: time.sleep, "
+        "requests or httpx.Client in an async handler, a global lock, a single worker.",
+        summary=f"{k} rollouts at once took {ratio:.1f}x as long as one alone: the app "
+        "serialises them",
+    )

@@ -36,15 +36,10 @@ def reward_values(body: dict[str, Any]) -> list[tuple[str, Any]]:
     return found
 
 
-@check(
-    "RWD-1",
-    severity=Severity.MUST,
-    spec="reward-range",
-    tags=("behaviour", "rewards"),
-    depends_on=("RO-1",),
-)
-def rewards_lie_in_declared_range(ctx: CheckContext) -> None:
-    """Step rewards, episode returns and the mean return lie in the declared `limits.reward_range`."""  # noqa: E501 (the first docstring line is the check's catalogue title, pinned)
+def declared_range(ctx: CheckContext) -> tuple[tuple[float, float], str]:
+    """The declared range and where it was declared; SKIP (n/a) without one, FAIL when it
+    cannot be used.
+    """
     declared = declarations(ctx)
     if declared.reward_range_at is None:
         raise CheckSkipped(
@@ -60,16 +55,26 @@ def rewards_lie_in_declared_range(ctx: CheckContext) -> None:
             "it out.",
             summary=f"the declared {REWARD_RANGE_FIELD} cannot be used",
         )
-    low, high = declared.reward_range
-    played = [ctx.baseline_rollout(), original_rollout(ctx)[0]]
-    for rollout in played:
-        body = succeeded(rollout) or {}
-        for where, value in reward_values(body):
+    return declared.reward_range, declared.reward_range_at
+
+
+@check(
+    "RWD-1",
+    severity=Severity.MUST,
+    spec="reward-range",
+    tags=("behaviour", "rewards"),
+    depends_on=("RO-1",),
+)
+def rewards_lie_in_declared_range(ctx: CheckContext) -> None:
+    """Step rewards, episode returns and the mean return lie in the declared `limits.reward_range`."""  # noqa: E501 (the first docstring line is the check's catalogue title, pinned)
+    (low, high), declared_at = declared_range(ctx)
+    for rollout in (ctx.baseline_rollout(), original_rollout(ctx)[0]):
+        for where, value in reward_values(succeeded(rollout) or {}):
             if is_finite_number(value) and not low <= value <= high:
                 raise CheckFailure(
                     sent=f"POST /rollout with env.seed {rollout.body['env']['seed']}",
                     expected=f"every reward and return within [{low:g}, {high:g}], as "
-                    f"{declared.reward_range_at} declares",
+                    f"{declared_at} declares",
                     got=f"{where} = {value!r}",
                     fix="Clip or scale rewards into the range you declare, or declare the range "
                     "your rewards really take (returns included).",
