@@ -11,7 +11,7 @@ from typing import Any
 from conformance.latency import LatencyRun, LatencyTable
 
 _HEADERS = ("run", "rollouts", "errors", "p50", "p95", "wall", "rollouts/s")
-_BAR_H, _BAR_GAP, _GROUP_GAP, _LABEL_W, _CHART_W = 9, 3, 22, 150, 420
+_BAR_H, _BAR_GAP, _GROUP_GAP, _LABEL_W, _CHART_W = 9, 3, 22, 20, 540
 
 
 def _cells(run: LatencyRun) -> tuple[str, ...]:
