@@ -6,7 +6,8 @@ import asyncio
 import json
 import threading
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+import zlib
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -49,7 +50,8 @@ class Settings:
     fuzz_examples: int = DEFAULTS.fuzz_examples
     """Cases per operation and phase (positive, negative)."""
     fuzz_seed: int = DEFAULTS.fuzz_seed
-    fuzz_budget_s: float = DEFAULTS.fuzz_budget
+    fuzz_budget_s: float | None = DEFAULTS.fuzz_budget
+    """None: `conformance.fuzz.default_budget_s(fuzz_examples)`."""
     max_response_bytes: int = DEFAULTS.max_response_bytes
 
 
@@ -207,7 +209,7 @@ class CheckContext:
             raise _StaleConnection from exc  # no answer at all: nothing was lost
         try:
             chunks, size = [], 0
-            async for chunk in response.aiter_bytes():
+            async for chunk in _decoded(response, cap + 1):
                 size += len(chunk)
                 if size > cap:
                     raise ResponseTooLarge(request, response.status_code, cap)
@@ -386,6 +388,40 @@ class RequestTimedOut(HarnessError):
     """The target did not answer within the request's timeout (a check may hold it against
     the target, as MF-3 does for a stalled model).
     """
+
+
+_ZLIB_WBITS = {
+    "gzip": 16 + zlib.MAX_WBITS,
+    "x-gzip": 16 + zlib.MAX_WBITS,
+    "deflate": zlib.MAX_WBITS,
+}
+_INFLATE_STEP = 1 << 20
+
+
+async def _decoded(response: httpx.Response, limit: int) -> AsyncIterator[bytes]:
+    """The body's bytes decoded, at most `limit` of them; gzip and deflate inflate in 1 MiB
+    steps, so a tiny compressed chunk never becomes a gigabyte in one call (httpx's own
+    decoder inflates each network chunk whole). Other encodings go through httpx.
+    """
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if encoding not in _ZLIB_WBITS:
+        async for chunk in response.aiter_bytes():
+            yield chunk
+        return
+    inflater = zlib.decompressobj(_ZLIB_WBITS[encoding])
+    given = 0
+    try:
+        async for raw in response.aiter_raw():
+            data = raw
+            while data and given < limit:
+                chunk = inflater.decompress(data, min(_INFLATE_STEP, limit - given))
+                given += len(chunk)
+                yield chunk
+                data = inflater.unconsumed_tail
+            if given >= limit:
+                return
+    except zlib.error as exc:
+        raise httpx.DecodingError(f"the {encoding} body does not decode: {exc}") from exc
 
 
 class _StaleConnection(Exception):

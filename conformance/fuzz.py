@@ -45,6 +45,8 @@ from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import jsonschema_rs
+import requests
+import requests.adapters
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
@@ -73,6 +75,7 @@ from conformance.contract import (
 from conformance.hypothesis_lock import HYPOTHESIS_LOCK
 from conformance.inference import MockInferenceServer
 from conformance.openapi import documented_statuses, openapi_document
+from conformance.options import DEFAULTS
 from conformance.redaction import SECRET_HEADERS, Redactor, redact_url
 from conformance.target import Target
 
@@ -95,8 +98,9 @@ CHECKS: Final = (
     "response_schema_conformance",
     "invalid_input_rejected",
     "api_key_accepted",
+    "response_within_limit",
 )
-"""What a failure's `check` can be: three Schemathesis checks, and two of the harness's own."""
+"""What a failure's `check` can be: three Schemathesis checks, and three of the harness's own."""
 _CHECK_FUNCTIONS: Final = {
     "not_a_server_error": not_a_server_error,
     "status_code_conformance": status_code_conformance,
@@ -115,7 +119,42 @@ _FIXES: Final = {
     "pydantic do it for you) and answer 4xx when it does not parse.",
     "api_key_accepted": "Accept the key given with --api-key (X-API-Key); otherwise the "
     "fuzzer only tests the auth wall.",
+    "response_within_limit": "Answer with a bounded body; raise --max-response-bytes if this "
+    "size is intended.",
 }
+_TRUNCATED_HEADER: Final = "x-taskapp-conformance-truncated"
+"""Set on an answer the harness stopped reading at the byte cap (the rest was never read)."""
+
+
+class _BoundedAdapter(requests.adapters.HTTPAdapter):
+    """Reads at most `cap` bytes of a body, counted decoded (a gzip counts inflated).
+
+    Schemathesis reads bodies whole; against a hostile target that is gigabytes. Past the
+    cap the body is cut there and marked with `_TRUNCATED_HEADER`: the case fails
+    `response_within_limit` instead of exhausting the harness.
+    """
+
+    def __init__(self, cap: int) -> None:
+        super().__init__()
+        self.cap = cap
+
+    def send(self, request: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs["stream"] = True
+        response = super().send(request, **kwargs)
+        chunks, size = [], 0
+        # 8 KiB of wire at a time: even a gzip bomb inflates to at most ~8 MiB per read.
+        for chunk in response.raw.stream(1 << 13, decode_content=True):
+            chunks.append(chunk[: self.cap - size + 1])
+            size += len(chunks[-1])
+            if size > self.cap:  # Schemathesis copies the headers from `raw`
+                response.raw.headers[_TRUNCATED_HEADER] = str(self.cap)
+                break
+        response.close()
+        response._content = b"".join(chunks)[: self.cap]
+        response._content_consumed = True
+        return response
+
+
 _REPLAY_MOCK: Final = "http://127.0.0.1:8002"
 """Where reproductions send inference: `taskapp-conformance mock-inference` listens there."""
 _IN_PROCESS_URL: Final = "$TASKAPP_URL"
@@ -244,17 +283,19 @@ def run_fuzz(
     inference_url: str | None = None,
     api_key: str | None = None,
     operations: Sequence[str] | None = None,
+    max_response_bytes: int = DEFAULTS.max_response_bytes,
 ) -> FuzzReport:
     """Fuzz `target` (URL or in-process ASGI app) against the canonical document.
 
     `examples` is the maximum number of cases per operation and phase; `seed` makes
     the run reproducible; `budget_s` bounds the wall time (default: `default_budget_s`);
     `api_key` defaults to the target's; `operations` restricts the run (e.g.
-    `["POST /rollout"]`).
+    `["POST /rollout"]`); `max_response_bytes` caps what is read of each answer.
     """
     budget = budget_s if budget_s is not None else default_budget_s(examples)
     key = api_key if api_key is not None else target.api_key
-    run = _Run(target, key, examples, seed, Redactor([key], urls=[target.base_url, inference_url]))
+    redactor = Redactor([key], urls=[target.base_url, inference_url])
+    run = _Run(target, key, examples, seed, redactor, max_response_bytes)
     with ExitStack() as stack:
         run.inference_url = inference_url
         if inference_url is None and target.is_local:
@@ -273,7 +314,13 @@ class _Run:
     """The state of one fuzz run."""
 
     def __init__(
-        self, target: Target, key: str | None, examples: int, seed: int, redactor: Redactor
+        self,
+        target: Target,
+        key: str | None,
+        examples: int,
+        seed: int,
+        redactor: Redactor,
+        max_response_bytes: int,
     ) -> None:
         self.target = target
         self.key = key
@@ -293,6 +340,11 @@ class _Run:
         self._accepted: set[str] = set()
         """Protected operations with a valid case that got past auth."""
         self._statuses_of: dict[str, frozenset[int]] = {}
+        self.max_response_bytes = max_response_bytes
+        self.session = requests.Session()
+        adapter = _BoundedAdapter(max_response_bytes)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
 
     def execute(self, budget_s: float, only: Sequence[str] | None) -> None:
         config = schemathesis.Config.from_dict({"generation": {"with-security-parameters": False}})
@@ -372,10 +424,17 @@ class _Run:
         if self.target.app is not None:
             kwargs["app"] = self.target.app
         else:
-            kwargs.update(base_url=self.target.base_url, verify=self.target.verify_tls)
+            kwargs.update(
+                base_url=self.target.base_url, verify=self.target.verify_tls, session=self.session
+            )
         self._fingerprint(case)
         response = case.call(**kwargs)
         self._statuses[response.status_code] += 1
+        if _TRUNCATED_HEADER in response.headers:  # Schemathesis keeps header value lists
+            cap = self.max_response_bytes
+            finding = _Finding("Response too large", f"a body of more than {cap:,} bytes")
+            self._record("response_within_limit", operation, mode, response, [finding])
+            return
         if mode.is_positive and operation.path != ROOT_PATH:
             if response.status_code in (401, 403):
                 self._refused.setdefault(operation.label, (operation, mode, response))

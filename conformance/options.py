@@ -138,8 +138,12 @@ class RunConfig:
     )
     fuzz_examples: int = _knob(25, "Fuzz cases per operation and phase.", kind="int", minimum=1)
     fuzz_seed: int = _knob(0, "Fuzz seed; the same seed replays the same cases.", kind="int")
-    fuzz_budget: float = _knob(
-        120.0, "Time budget of the fuzz phase, seconds.", kind="float", minimum=1
+    fuzz_budget: float | None = _knob(
+        None,
+        "Time budget of the fuzz phase, seconds (default: 120, or 1 per example when more, so "
+        "--fuzz-examples raises it).",
+        kind="float",
+        minimum=1,
     )
     max_response_bytes: int = _knob(
         16 * 1024 * 1024,

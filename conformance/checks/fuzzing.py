@@ -61,6 +61,7 @@ def generated_cases_find_no_failure(ctx: CheckContext) -> None:
         seed=ctx.settings.fuzz_seed,
         budget_s=ctx.settings.fuzz_budget_s,
         inference_url=ctx.inference_url,
+        max_response_bytes=ctx.settings.max_response_bytes,
     )
     ctx.count_requests(report.cases)
     if report.failures:

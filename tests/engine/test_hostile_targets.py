@@ -92,3 +92,19 @@ def test_json_nested_too_deeply_is_not_json_not_a_crash() -> None:
     """/info nested 3,000 levels deep fails EP-4 as a body that is not an object."""
     result = _ep4(_body(b"[" * 3000 + b"]" * 3000))
     assert result.outcome is Outcome.FAIL
+
+
+def test_the_fuzzer_reads_no_more_than_the_cap_either() -> None:
+    """Schemathesis's reads are bounded too: an oversized /info fails FUZZ-1 as
+    `response_within_limit`, read only up to the cap.
+    """
+    checks = [c for c in catalogue() if c.id == "FUZZ-1"]
+    settings = Settings(max_response_bytes=CAP, fuzz=True, fuzz_examples=2)
+    send_body = _body(gzip.compress(b" " * (200 * CAP)), (b"content-encoding", b"gzip"))
+    with ServerThread(_replacing_info(send_body)) as server:
+        report = run_checks(url_target(server.url, KEY), checks, RunOptions(settings=settings))
+    (result,) = report.results
+    assert result.outcome is Outcome.FAIL, result.reason
+    assert result.detail is not None
+    assert "response_within_limit on GET /info" in result.detail.got
+    assert f"a body of more than {CAP:,} bytes" in result.detail.got
