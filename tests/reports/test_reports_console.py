@@ -57,9 +57,7 @@ def test_summary_orders_sections_and_ends_with_totals_and_verdict(report: RunRep
     ]
     positions = [out.index(h) for h in heads]
     assert positions == sorted(positions)
-    assert (
-        "RO-3 evaluates_eval_split: [not applicable] the target declares no 'eval' split" in out
-    )
+    assert "RO-3 evaluates_eval_split: [not applicable] the target declares no 'eval' split" in out
     assert "CID-1 echoes_issued_cid: harness error: ConnectTimeout" in out
     assert "Stale baseline entries (these checks no longer fail; remove them): AUTH-9" in out
     last_two = out.rstrip("\n").splitlines()[-2:]
