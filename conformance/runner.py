@@ -12,7 +12,14 @@ from enum import StrEnum
 
 from conformance import __version__
 from conformance.context import CheckContext, Settings, json_body
-from conformance.contract import INFO_PATH, ROOT_PATH, SEED_PARAM, TASK_INFO_PATH
+from conformance.contract import (
+    API_KEYS_HEADER,
+    AUTHORIZATION_HEADER,
+    INFO_PATH,
+    ROOT_PATH,
+    SEED_PARAM,
+    TASK_INFO_PATH,
+)
 from conformance.exitcodes import ExitCode
 from conformance.inference import (
     MockInferenceServer,
@@ -317,13 +324,33 @@ def _preflight(ctx: CheckContext) -> None:
             )
         )
     try:
-        info = json_body(ctx.get(INFO_PATH))
+        info_response = ctx.get(INFO_PATH)
+        _refuse_a_key_the_app_does_not_know(ctx, info_response.status_code)
+        info = json_body(info_response)
         instance = json_body(ctx.get(TASK_INFO_PATH, params={SEED_PARAM: 0}))
     except (HarnessError, CheckFailure):  # learned from nothing: the checks say what is wrong
         info = instance = None
     ctx.profile.learn(info, instance)
     if ctx.profile.conflict is not None:
         raise ProfileConflict(ctx.redactor.text(ctx.profile.conflict))
+
+
+def _refuse_a_key_the_app_does_not_know(ctx: CheckContext, status: int) -> None:
+    """A key the app refuses in every form synth-ai sends it is the user's mistake to fix
+    (exit 2), not a list of failures whose fixes are addressed to the app.
+    """
+    key = ctx.api_key
+    if key is None or status not in (401, 403):
+        return
+    other_forms = ({API_KEYS_HEADER: key}, {AUTHORIZATION_HEADER: f"Bearer {key}"})
+    if any(ctx.get(INFO_PATH, auth=headers).status_code == 200 for headers in other_forms):
+        return  # the app knows the key: not accepting X-API-Key is its defect (AUTH-1)
+    raise ConfigError(
+        f"{ctx.target.label} refused the key in every form synth-ai sends it (X-API-Key, "
+        f"X-API-Keys, Authorization: Bearer; GET /info answered {status}): the key given with "
+        "--api-key (or ENVIRONMENT_API_KEY) is most likely not the one the app reads; set it "
+        "to the app's ENVIRONMENT_API_KEY and run again"
+    )
 
 
 def _execute(

@@ -476,3 +476,13 @@ def test_tls_is_verified_unless_insecure(self_signed_server: str) -> None:
         "check", self_signed_server, "--api-key", KEY, "--quiet", "--select", "EP-1", "--insecure"
     )
     assert insecure.exit_code == 0, insecure.output
+
+
+def test_a_key_the_app_refuses_in_every_form_is_a_usage_error() -> None:
+    """A wrong key on the user's side exits 2 saying to fix the key, not 1 with fixes
+    addressed to the app.
+    """
+    result = _run("check", "--app", "tests.faults.apps:reference", "--api-key", "not-the-key-42")
+    assert result.exit_code == 2, result.output
+    assert "refused the key in every form synth-ai sends it" in result.output
+    assert "set it to the app's ENVIRONMENT_API_KEY and run again" in result.output
