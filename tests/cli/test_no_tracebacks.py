@@ -159,3 +159,28 @@ def test_every_hostile_file_in_every_file_option(command: str, shape: list[str],
         repr(result.exception),
     )
     assert result.exit_code in DOCUMENTED_EXIT_CODES, (argv, result.output)
+
+
+@pytest.mark.parametrize(
+    ("variable", "name"),
+    [
+        ("TASKAPP_BASELINE", "a-directory"),
+        ("TASKAPP_BASELINE", "binary.jsonl"),
+        ("TASKAPP_BASELINE", MISSING),
+        ("TASKAPP_JSON", "a-directory"),
+        ("TASKAPP_JSON", "binary.jsonl/report.json"),
+        ("TASKAPP_HTML", "/proc/1/no-such/report.html"),
+        ("TASKAPP_ROLLOUT_CONFIG", "binary.jsonl"),
+        ("SYNTH_TRACES_DB", "a-directory"),
+    ],
+)
+def test_bad_paths_in_environment_variables(variable: str, name: str) -> None:
+    """A hostile path in an environment variable ends with one line and a documented code."""
+    argv = ["check", *_ONE_CHECK]
+    result = CliRunner().invoke(main, argv, env={"ENVIRONMENT_API_KEY": None, variable: name})
+    assert "Traceback" not in result.output, (variable, name)
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        variable,
+        repr(result.exception),
+    )
+    assert result.exit_code in DOCUMENTED_EXIT_CODES, (variable, result.output)
