@@ -37,7 +37,6 @@ def _knob(
     default: Any,
     help: str,
     *,
-    flag: str | None = None,
     env: str | None = None,
     kind: str = "str",
     minimum: float | None = None,
@@ -47,7 +46,6 @@ def _knob(
     """A `RunConfig` field with what every front door needs to offer it."""
     meta = {
         "help": help,
-        "flag": flag,
         "env": env,
         "kind": kind,
         "minimum": minimum,
@@ -190,7 +188,7 @@ def _knobs() -> tuple[Knob, ...]:
                 help=meta["help"],
                 kind=meta["kind"],
                 env=meta["env"] or f"TASKAPP_{f.name.upper()}",
-                flag=meta["flag"] or "--" + f.name.replace("_", "-"),
+                flag="--" + f.name.replace("_", "-"),
                 minimum=meta["minimum"],
                 maximum=meta["maximum"],
                 secret=meta["secret"],
