@@ -69,7 +69,6 @@ def _falsify(
         phases=(Phase.explicit, Phase.generate, Phase.shrink),
         suppress_health_check=list(HealthCheck),
         print_blob=False,
-        report_multiple_bugs=False,  # the same falsifying value under pytest and the CLI
     )
     @given(strategy)
     def search(value: Any) -> None:
