@@ -4,7 +4,10 @@
 real synth-ai 0.2.19 trace DB. synth-ai's filter and eval re-run that DDL on open, so a
 database written by anyone else must have exactly these tables, columns, indexes and
 views. :func:`ensure_schema` creates them with `IF NOT EXISTS` (SQLite drops that clause
-from the stored text, so `sqlite_master` then holds the dump's statements verbatim).
+from the stored text, so `sqlite_master` then holds the dump's statements verbatim). The
+`libsql` client sends a remote server its own rendering of each statement instead
+(`COUNT (*) AS n` for `COUNT(*) as n`), so comparisons ignore layout and the case of
+keywords and names, which SQLite ignores too.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ REQUIRED_TABLES = ("session_traces", "messages", "outcome_rewards")
 _COMMENT = re.compile(r"/\*.*?\*/|--[^\n]*", re.DOTALL)
 _SPACES = re.compile(r"\s+")
 _PUNCT_SPACE = re.compile(r"\s*([(),;])\s*")
+_LITERAL = re.compile(r"('(?:[^']|'')*')")
+"""A single-quoted SQL string literal (`''` escapes a quote); its case is significant."""
 _CREATE = re.compile(
     r"^CREATE\s+(?P<unique>UNIQUE\s+)?(?P<type>TABLE|INDEX|VIEW|TRIGGER)\s+"
     r"(?:IF\s+NOT\s+EXISTS\s+)?(?P<name>\"[^\"]+\"|\S+?)(?=\s|\()",
@@ -54,11 +59,17 @@ class DdlStatement:
 
 
 def normalise_statement(sql: str) -> str:
-    """Canonical text of one DDL statement: no comments, single spaces, no `IF NOT EXISTS`."""
+    """Canonical text of one DDL statement: no comments, single spaces, no `IF NOT EXISTS`.
+
+    Keywords and names are lower-cased (SQLite ignores their case); string literals keep
+    theirs, so `CHECK (x IN ('user'))` still differs from `CHECK (x IN ('User'))`.
+    """
     text = _COMMENT.sub(" ", sql)
     text = _SPACES.sub(" ", text).strip().rstrip(";").strip()
     text = re.sub(r"\bIF NOT EXISTS\s+", "", text, flags=re.IGNORECASE)
-    return _PUNCT_SPACE.sub(r"\1", text)
+    text = _PUNCT_SPACE.sub(r"\1", text)
+    pieces = _LITERAL.split(text)  # odd indexes are the literals
+    return "".join(p if i % 2 else p.lower() for i, p in enumerate(pieces))
 
 
 def split_statements(script: str) -> list[str]:

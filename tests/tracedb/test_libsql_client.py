@@ -1,8 +1,8 @@
 """The libSQL client path: a `libsql` target is written through the real `libsql` package.
 
-No libSQL server runs here (no sqld binary, no network), so the client is pointed at a
-local database file: the same `libsql.connect(url, auth_token=...)` call and the same
-DB-API the remote path uses, minus the transport.
+Here the client is pointed at a local database file: the same `libsql.connect(url,
+auth_token=...)` call and the same DB-API the remote path uses, minus the transport.
+test_libsql_server.py runs the same path over Hrana-over-HTTP against a real sqld.
 """
 
 from __future__ import annotations

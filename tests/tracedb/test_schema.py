@@ -87,3 +87,11 @@ def test_normalisation_ignores_whitespace_comments_and_if_not_exists() -> None:
     a = "CREATE TABLE IF NOT EXISTS t (\n  a INTEGER ,\n  b TEXT\n) /* note */;"
     b = "CREATE TABLE t (a INTEGER, b TEXT)"
     assert normalise_statement(a) == normalise_statement(b)
+
+
+def test_normalisation_ignores_keyword_case_but_not_literal_case() -> None:
+    """The libsql client's rendering (`COUNT (*) AS n`) equals the dump's; literals still count."""
+    dump = "CREATE VIEW v AS SELECT COUNT(*) as n FROM t WHERE k = 'cais'"
+    rendered = "CREATE VIEW v AS SELECT count (*) AS n FROM t WHERE k = 'cais'"
+    assert normalise_statement(dump) == normalise_statement(rendered)
+    assert normalise_statement(dump) != normalise_statement(dump.replace("'cais'", "'CAIS'"))
