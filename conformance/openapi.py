@@ -19,7 +19,7 @@ models, lax parsing) refuses: a seed that does not parse as an integer, and a `/
 body `RolloutRequest` does not accept. The strict JSON types here are what a client
 should send; the lax coercions (`"3"`, `true`, `1.0` for an integer) are left open.
 
-The snapshot `conformance/openapi.json` is kept in sync by `tests/test_openapi.py`;
+The snapshot `conformance/openapi.json` is kept in sync by `tests/engine/test_openapi.py`;
 refresh it after changing the models with:
 
     python -m conformance.openapi --write

@@ -6,6 +6,7 @@ import pytest
 
 from conformance.outcomes import FailureDetail
 from tests.checks._support import failure
+from tests.faults import KEY
 
 _SEC_1_EXPECTED = "no part of the API key in the headers or body, in any spelling"
 _SEC_1_FIX = (
@@ -71,6 +72,35 @@ def test_sec_1_names_each_spelling(fault: str, finding: str) -> None:
     detail = failure("SEC-1", fault)
     assert detail.got.split("; ", 1)[1].startswith(f"the key appears {finding}")
     assert "***" not in detail.got
+
+
+@pytest.mark.parametrize(
+    ("fault", "sent", "got"),
+    [
+        (
+            "root_header_names_the_key",
+            "GET / with no key",
+            "200; a piece of the key appears verbatim in the header x-served-for (not shown)",
+        ),
+        (
+            "rollout_metadata_echoes_the_key",
+            "POST /rollout with the key",
+            "the key appears verbatim in the body, at pipeline_metadata.debug_api_key",
+        ),
+        (
+            "rejection_leaks_allowed_first15",
+            "GET /health with no key",
+            "401; a piece of the key appears verbatim in the body, at allowed_first15[0]",
+        ),
+    ],
+    ids=["root-header", "rollout-metadata", "rejection-body"],
+)
+def test_sec_1_names_the_request_and_the_place(fault: str, sent: str, got: str) -> None:
+    """SEC-1 names the leaking request and where the piece is, without quoting it."""
+    detail = failure("SEC-1", fault)
+    assert detail.sent == sent
+    assert got in detail.got
+    assert KEY[:6] not in detail.got
 
 
 def test_sec_2_health_reveals_key_prefix() -> None:

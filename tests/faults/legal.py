@@ -17,8 +17,8 @@ leaves the choice open:
   URL or the 0.2.24 checker's base-only form in trajectories, a cid minted when a
   request brings none.
 
-`LEGAL_APPS` lists them; `tests/test_false_accusations.py` proves that no MUST check
-fails any of them and that FUZZ-1 finds nothing.
+`LEGAL_APPS` lists them; `tests/faults/test_false_accusations.py` proves that no MUST
+check fails any of them and that FUZZ-1 finds nothing.
 """
 
 from __future__ import annotations

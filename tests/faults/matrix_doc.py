@@ -26,9 +26,9 @@ A check that cannot fail is a defect. Each check below is made to fail by at lea
 fault: a deliberately broken variant of the reference app in `tests/faults/`, which
 breaks its requirement for the whole class of input it models (every seed, every
 rollout, every header form), never by recognising the harness's own routes or values.
-`tests/test_fault_matrix.py` runs the whole catalogue (strict: a `should` or `info` check
-counts when it warns) against every fault and asserts that each fails exactly the checks
-listed here, and that the reference app fails none.
+`tests/faults/test_fault_matrix.py` runs the whole catalogue (strict: a `should` or `info`
+check counts when it warns) against every fault and asserts that each fails exactly the
+checks listed here, and that the reference app fails none.
 
 | ID | Severity | Check | Faults that fail it |
 |---|---|---|---|
