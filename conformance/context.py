@@ -9,11 +9,22 @@ import uuid
 import zlib
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import httpx
 
-from conformance.contract import API_KEY_HEADER, ROLLOUT_PATH
+from conformance.contract import API_KEY_HEADER
+from conformance.contract.profiles import (
+    CONTAINER_AUTH_HEADER,
+    CONTAINER_TRUSTED_KEYS_ENV,
+    PROFILES,
+    SCOPE_ROLLOUT,
+    SCOPE_TASK_INFO,
+    AuthScheme,
+    ContractProfile,
+)
+from conformance.detect import ProfileChoice
 from conformance.inference import RecordedCall, Recordings
 from conformance.latency import LatencyTable
 from conformance.loop import LoopThread
@@ -102,6 +113,8 @@ class CheckContext:
         self.requests_sent = 0
         self.latency_tables: list[LatencyTable] = []
         """What checks measured (LOAD-1), for the reports' latency table and chart."""
+        self.profile_choice = ProfileChoice(profile.contract, ())
+        """The generation judged and why (set by the preflight)."""
 
     @property
     def api_key(self) -> str | None:
@@ -109,8 +122,43 @@ class CheckContext:
 
     # --- requests -----------------------------------------------------------------
 
+    @property
+    def contract(self) -> ContractProfile:
+        """The generation being judged (`--profile`, or what the target's answers showed)."""
+        return PROFILES[self.profile.contract]
+
     def auth_headers(self) -> dict[str, str]:
-        return {API_KEY_HEADER: self.api_key} if self.api_key else {}
+        """The credential the judged generation wants on its protected routes, if the run has
+        one: the key, a PASETO token scoped for every route, or nothing.
+        """
+        scheme = self.contract.auth
+        if scheme is AuthScheme.API_KEY:
+            return {API_KEY_HEADER: self.api_key} if self.api_key else {}
+        if scheme is AuthScheme.CONTAINER_TOKEN and self.target.container_signing_key:
+            token = self.memo(
+                "container-token",  # one token for the run: it outlives any --budget
+                lambda: self.container_token(
+                    (SCOPE_ROLLOUT, SCOPE_TASK_INFO), ttl=timedelta(hours=6)
+                ),
+            )
+            return {CONTAINER_AUTH_HEADER: token}
+        return {}
+
+    def container_token(self, scopes: Sequence[str] | None, **claims: Any) -> str:
+        """`Bearer <PASETO token>` signed with the run's signing key (never reported)."""
+        from conformance import paseto  # cryptography loads only for this generation
+
+        seed = self.target.container_signing_key
+        if not seed:
+            raise CheckSkipped(
+                "no container signing key: pass --container-signing-key (base64 of an Ed25519 "
+                f"seed whose public half the app lists in {CONTAINER_TRUSTED_KEYS_ENV})"
+            )
+        token = paseto.bearer(
+            paseto.load_private_key(seed), list(scopes) if scopes else None, **claims
+        )
+        self.redactor.add(token.removeprefix("Bearer "))
+        return token
 
     def request(
         self,
@@ -324,9 +372,8 @@ class CheckContext:
             body["policy"]["config"]["inference_url"] += f"&{extra_query}"
         if edit is not None:
             edit(body)
-        return Rollout(
-            cid, route, body, self.post(ROLLOUT_PATH, json_body=body, timeout_s=timeout_s)
-        )
+        path = self.contract.rollout_path
+        return Rollout(cid, route, body, self.post(path, json_body=body, timeout_s=timeout_s))
 
     def recorded_calls(self, rollout: Rollout) -> list[RecordedCall]:
         """The inference calls that reached the mock through this rollout's private route."""

@@ -19,6 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conformance.contract.constants import ENVIRONMENT_API_KEY_ENV
+from conformance.contract.profiles import (
+    API_KEY_PROFILES,
+    AUTO,
+    CONTAINER_TRUSTED_KEYS_ENV,
+    PROFILE_NAMES,
+)
 from conformance.registry import CheckSpec, catalogue, select_checks, unknown_patterns
 
 if TYPE_CHECKING:
@@ -70,6 +76,21 @@ class RunConfig:
         None,
         "The task app's key (never read from a file).",
         env=ENVIRONMENT_API_KEY_ENV,
+        secret=True,
+    )
+    profile: str = _knob(
+        AUTO,
+        f"The contract generation to judge: {', '.join(PROFILE_NAMES)}, or auto (detect it "
+        "from the target's answers and print the evidence). Against the embedded reference "
+        "app, the generation it serves.",
+        kind="profile",
+    )
+    container_signing_key: str | None = _knob(
+        None,
+        "container profile: an Ed25519 signing key (base64 of its 32-byte seed) whose public "
+        f"half the app lists in {CONTAINER_TRUSTED_KEYS_ENV}; the harness mints its PASETO "
+        "tokens with it. Not needed for the embedded app, which trusts a key made per run.",
+        env="TASKAPP_CONTAINER_SIGNING_KEY",
         secret=True,
     )
     select: tuple[str, ...] = _knob(
@@ -307,6 +328,13 @@ def _to_str(raw: Any) -> str:
     return raw
 
 
+def _to_profile(raw: Any) -> str:
+    name = _to_str(raw).strip().lower()
+    if name != AUTO and name not in PROFILE_NAMES:
+        raise ValueError(f"expected one of {', '.join(PROFILE_NAMES)} or {AUTO}")
+    return name
+
+
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "str": _to_str,
     "url": lambda raw: _to_str(raw).strip(),
@@ -317,6 +345,7 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "list": _to_list,
     "json": _to_json_object,
     "path": lambda raw: Path(_to_str(raw)),
+    "profile": _to_profile,
 }
 
 
@@ -422,27 +451,46 @@ def build_target(config: RunConfig, *, prefix: str = "--") -> Target:
     url = "a URL" if prefix == "--" else flag_name("url", prefix)  # the CLI's URL is positional
     if config.url and config.app:
         raise ConfigError(f"give either {url} or {flag_name('app', prefix)}, not both")
-    if (config.url or config.app) and not config.api_key:
+    if (config.url or config.app) and not config.api_key and config.profile in API_KEY_PROFILES:
         # Without the key every protected check would be unproven: say so before starting.
-        raise ConfigError(
-            f"no API key for the target: pass {flag_name('api_key', prefix)} "
-            f"or set {ENVIRONMENT_API_KEY_ENV}"
-        )
+        raise ConfigError(missing_key_message(prefix))
     timeouts = Timeouts(connect_s=config.connect_timeout, read_s=config.timeout)
+    if config.container_signing_key is not None:
+        _check_signing_key(config.container_signing_key, flag_name("container_signing_key", prefix))
     try:
         if config.app:  # a factory is remembered: AUTH-11 calls it again without a key
-            return app_target(config.app, config.api_key, timeouts)
-        if config.url:
-            return url_target(
+            target = app_target(config.app, config.api_key, timeouts)
+        elif config.url:
+            target = url_target(
                 config.url, config.api_key, verify_tls=not config.insecure, timeouts=timeouts
             )
+        else:
+            return embedded_target(config.api_key, timeouts, profile=config.profile)
     except TargetError as exc:  # an app's import error or factory may quote the key
         hide = Redactor([config.api_key, config.recorder_token], urls=[config.url]).text
         raise ConfigError(hide(str(exc))) from None
-    return embedded_target(config.api_key, timeouts)
+    target.container_signing_key = config.container_signing_key
+    return target
 
 
-def run_options(config: RunConfig, target: Target) -> RunOptions:
+def _check_signing_key(text: str, where: str) -> None:
+    from conformance import paseto  # cryptography loads only when a key is given
+
+    try:
+        paseto.load_private_key(text)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc} (give the base64 of the 32-byte Ed25519 seed)") from None
+
+
+def missing_key_message(prefix: str = "--") -> str:
+    """The usage error of a target of an API-key generation checked without its key."""
+    return (
+        f"no API key for the target: pass {flag_name('api_key', prefix)} "
+        f"or set {ENVIRONMENT_API_KEY_ENV}"
+    )
+
+
+def run_options(config: RunConfig, target: Target, *, prefix: str = "--") -> RunOptions:
     """What the runner needs from `config` (the baseline file is read here)."""
     # Imported here: the context and runner take their defaults from this module.
     from conformance.context import Settings
@@ -474,6 +522,8 @@ def run_options(config: RunConfig, target: Target) -> RunOptions:
         budget_s=config.budget,
         baseline=load_baseline(config.baseline) if config.baseline else frozenset(),
         accept_unproven=frozenset(i.upper() for i in config.accept_unproven),
+        contract_profile=config.profile,
+        missing_key_message=missing_key_message(prefix),
         profile=TargetProfile(
             env_name=config.env_name,
             split=config.split,

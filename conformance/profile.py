@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.contract import url_with_cid_first
+from conformance.contract.profiles import LEGACY, PROFILES, RolloutInputs
 
 
 @dataclass
@@ -22,6 +22,8 @@ class TargetProfile:
     rollout_overrides: dict[str, Any] = field(default_factory=dict)
     conflict: str | None = None
     """A user override the target itself contradicts (a usage error, exit code 2)."""
+    contract: str = LEGACY
+    """The generation being judged (`conformance.contract.profiles`): its request shape."""
 
     def learn(self, info: Any, instance: Any) -> None:
         """Fill the gaps from an `/info` body and a `/task_info?seed=0` body (either may be
@@ -58,24 +60,19 @@ class TargetProfile:
     def rollout_request(
         self, *, cid: str, inference_url: str, seed: int = 0, mode: str = "rl"
     ) -> dict[str, Any]:
-        """A valid request for this target, carrying `cid` in the URL and the policy config."""
-        env_config: dict[str, Any] = {"index": seed}
-        if self.split is not None:
-            env_config["split"] = self.split
-        policy_config: dict[str, Any] = {
-            "inference_url": url_with_cid_first(inference_url, cid),
-            "trace_correlation_id": cid,
-        }
-        if self.model is not None:
-            policy_config["model"] = self.model
-        body: dict[str, Any] = {
-            "run_id": f"conformance-{uuid.uuid4().hex[:12]}",
-            "env": {"env_name": self.env_name, "seed": seed, "config": env_config},
-            "policy": {"policy_name": "conformance", "config": policy_config},
-            "ops": ["agent", "env"],
-            "record": {"trajectories": True},
-            "mode": mode,
-        }
+        """A valid request of the judged generation, carrying `cid` (in the URL too), with
+        the user's `--rollout-config` merged in.
+        """
+        inputs = RolloutInputs(
+            cid=cid,
+            inference_url=inference_url,
+            seed=seed,
+            env_name=self.env_name,
+            split=self.split,
+            model=self.model,
+            mode=mode,
+        )
+        body = PROFILES[self.contract].rollout_request(inputs)
         return _deep_merge(body, copy.deepcopy(self.rollout_overrides))
 
 

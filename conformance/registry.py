@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from conformance.contract.profiles import LEGACY, PROFILE_NAMES
 from conformance.contract.spec import SPEC_DOCUMENT as SPEC_DOCUMENT  # re-exported
 from conformance.contract.spec import spec_anchor, spec_link, spec_problem
 
@@ -40,6 +41,12 @@ class CheckSpec:
     tags: tuple[str, ...]
     depends_on: tuple[str, ...]
     func: Callable[[CheckContext], None] = field(compare=False, repr=False)
+    profiles: tuple[str, ...] = (LEGACY,)
+    """The contract generations the rule belongs to (`conformance.contract.profiles`); a run
+    judging another one reports the check "not applicable"."""
+
+    def applies_to(self, profile: str) -> bool:
+        return profile in self.profiles
 
     @property
     def area(self) -> str:
@@ -74,10 +81,13 @@ def check(
     spec: str,
     tags: Iterable[str] = (),
     depends_on: Iterable[str] = (),
+    profiles: Iterable[str] = (LEGACY,),
 ) -> Callable[[Callable[[CheckContext], None]], Callable[[CheckContext], None]]:
     """Register the decorated function as check `check_id`; its docstring's first line is the
     title.
     """
+
+    applies_to = tuple(profiles)
 
     def register(func: Callable[[CheckContext], None]) -> Callable[[CheckContext], None]:
         if check_id in _CATALOGUE:
@@ -88,6 +98,9 @@ def check(
         problem = spec_problem(spec)
         if problem is not None:
             raise ValueError(f"check {check_id}: {problem}")
+        unknown = [p for p in applies_to if p not in PROFILE_NAMES]
+        if unknown or not applies_to:
+            raise ValueError(f"check {check_id}: profiles {unknown or '()'} not in {PROFILE_NAMES}")
         _CATALOGUE[check_id] = CheckSpec(
             id=check_id,
             name=func.__name__,
@@ -97,6 +110,7 @@ def check(
             tags=tuple(tags),
             depends_on=tuple(depends_on),
             func=func,
+            profiles=applies_to,
         )
         return func
 

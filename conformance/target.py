@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from conformance.contract.constants import ENVIRONMENT_API_KEY_ENV
+from conformance.contract.profiles import AUTO, CONTAINER, CONTAINER_TRUSTED_KEYS_ENV, LEGACY
 from conformance.options import DEFAULTS
 from conformance.redaction import Redactor, redact_url
 
@@ -54,6 +55,11 @@ class Target:
     """`module:attr` of the factory an `--app` target was made by (see `app_target`): it can
     be called again in a subprocess whose environment is its own.
     """
+    container_signing_key: str | None = field(default=None, repr=False)
+    """`container` profile: the base64 Ed25519 seed whose public half the app trusts; the
+    harness mints its PASETO tokens with it."""
+    serves_profile: str | None = None
+    """The profile the embedded reference app was built to serve; None for other targets."""
 
     @property
     def in_process(self) -> bool:
@@ -175,14 +181,33 @@ def app_target(spec: str, api_key: str | None, timeouts: Timeouts | None = None)
     return target
 
 
-def embedded_target(api_key: str | None = None, timeouts: Timeouts | None = None) -> Target:
-    """The reference app in-process; with no key given, a fresh random one is configured."""
+def embedded_target(
+    api_key: str | None = None, timeouts: Timeouts | None = None, *, profile: str = AUTO
+) -> Target:
+    """The reference app in-process, serving `profile` (`auto`: legacy-0.2); with no key
+    given, a fresh random one is configured, and a `container` app trusts a fresh signing key.
+    """
     # conformance imports reference_app only to serve it: here, and in `serve` (cli.py).
-    from reference_app import build_config, create_app
+    from reference_app import build_config, create_profile_app
+
+    served = LEGACY if profile == AUTO else profile
 
     def build(environ: Mapping[str, str]) -> Any:
-        return create_app(build_config(environ=environ))
+        return create_profile_app(served, build_config(environ=environ))
 
     key = api_key or secrets.token_hex(16)
-    app = build({ENVIRONMENT_API_KEY_ENV: key})
-    return asgi_target(app, key, "embedded reference app (in-process)", timeouts, rebuild=build)
+    environ = {ENVIRONMENT_API_KEY_ENV: key}
+    signing_key = None
+    if served == CONTAINER:
+        from conformance import paseto  # cryptography loads only for this profile
+
+        private = paseto.new_key()
+        signing_key = paseto.private_key_b64(private)
+        environ[CONTAINER_TRUSTED_KEYS_ENV] = paseto.public_key_b64(private)
+    label = "embedded reference app (in-process)"
+    if served != LEGACY:
+        label = f"embedded reference app (in-process, {served})"
+    target = asgi_target(build(environ), key, label, timeouts, rebuild=build)
+    target.container_signing_key = signing_key
+    target.serves_profile = served
+    return target

@@ -16,6 +16,7 @@ from conformance.contract import (
     AUTHORIZATION_HEADER,
     HEALTH_PATH,
 )
+from conformance.contract.profiles import API_KEY_PROFILES
 from conformance.outcomes import CheckFailure, CheckSkipped, SkipKind
 from conformance.registry import Severity, check
 
@@ -42,7 +43,13 @@ def _assert_accepted(ctx: CheckContext, what: str, headers: dict[str, str], fix:
         )
 
 
-@check("AUTH-1", severity=Severity.MUST, spec="auth-key-header", tags=("auth", "quick"))
+@check(
+    "AUTH-1",
+    profiles=API_KEY_PROFILES,
+    severity=Severity.MUST,
+    spec="auth-key-header",
+    tags=("auth", "quick"),
+)
 def accepts_key_in_x_api_key(ctx: CheckContext) -> None:
     """A request carrying the key in `X-API-Key` is accepted."""
     _assert_accepted(
@@ -55,6 +62,7 @@ def accepts_key_in_x_api_key(ctx: CheckContext) -> None:
 
 @check(
     "AUTH-2",
+    profiles=API_KEY_PROFILES,
     severity=Severity.MUST,
     spec="auth-rejects",
     tags=("auth", "quick"),
@@ -67,6 +75,7 @@ def rejects_missing_api_key(ctx: CheckContext) -> None:
 
 @check(
     "AUTH-3",
+    profiles=API_KEY_PROFILES,
     severity=Severity.MUST,
     spec="auth-rejects",
     tags=("auth",),
@@ -91,6 +100,7 @@ def _near_misses(key: str) -> list[tuple[str, str]]:
 
 @check(
     "AUTH-4",
+    profiles=API_KEY_PROFILES,
     severity=Severity.MUST,
     spec="auth-rejects",
     tags=("auth",),
@@ -104,6 +114,7 @@ def rejects_near_miss_keys(ctx: CheckContext) -> None:
 
 @check(
     "AUTH-5",
+    profiles=API_KEY_PROFILES,
     severity=Severity.MUST,
     spec="auth-rejects",
     tags=("auth",),
@@ -122,6 +133,7 @@ def rejects_empty_and_basic_credentials(ctx: CheckContext) -> None:
 
 @check(
     "AUTH-6",
+    profiles=API_KEY_PROFILES,
     severity=Severity.SHOULD,
     spec="auth-keys-header",
     tags=("auth",),
@@ -140,6 +152,7 @@ def accepts_key_in_x_api_keys_list(ctx: CheckContext) -> None:
 
 @check(
     "AUTH-7",
+    profiles=API_KEY_PROFILES,
     severity=Severity.SHOULD,
     spec="auth-bearer",
     tags=("auth",),
@@ -157,6 +170,7 @@ def accepts_bearer_token(ctx: CheckContext) -> None:
 
 @check(
     "AUTH-8",
+    profiles=API_KEY_PROFILES,
     severity=Severity.SHOULD,
     spec="auth-rejection-status",
     tags=("auth",),
@@ -180,6 +194,7 @@ def rejection_status_is_401_or_403(ctx: CheckContext) -> None:
 
 @check(
     "AUTH-9",
+    profiles=API_KEY_PROFILES,
     severity=Severity.SHOULD,
     spec="error-envelope",
     tags=("auth",),
@@ -199,6 +214,7 @@ def rejection_uses_error_envelope(ctx: CheckContext) -> None:
 
 @check(
     "AUTH-10",
+    profiles=API_KEY_PROFILES,
     severity=Severity.SHOULD,
     spec="auth-key-list",
     tags=("auth",),
@@ -217,7 +233,13 @@ def accepts_key_in_x_api_key_list(ctx: CheckContext) -> None:
     )
 
 
-@check("AUTH-11", severity=Severity.MUST, spec="auth-no-key-configured", tags=("auth", "config"))
+@check(
+    "AUTH-11",
+    profiles=API_KEY_PROFILES,
+    severity=Severity.MUST,
+    spec="auth-no-key-configured",
+    tags=("auth", "config"),
+)
 def unconfigured_key_answers_503(ctx: CheckContext) -> None:
     """An in-process app built without a key answers 503 with the error envelope, not 200 or 500."""
     requests = keyless_requests(ctx.probe_body(), ctx.api_key)

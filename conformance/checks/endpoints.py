@@ -12,11 +12,18 @@ from conformance.contract import (
     InfoResponse,
     RootResponse,
 )
+from conformance.contract.profiles import API_KEY_PROFILES
 from conformance.outcomes import CheckFailure
 from conformance.registry import Severity, check
 
 
-@check("EP-1", severity=Severity.MUST, spec="root", tags=("endpoints", "quick"))
+@check(
+    "EP-1",
+    profiles=API_KEY_PROFILES,
+    severity=Severity.MUST,
+    spec="root",
+    tags=("endpoints", "quick"),
+)
 def root_answers_without_auth(ctx: CheckContext) -> None:
     """`GET /` answers 200 without a key, with non-empty `status` and `service`."""
     response = ctx.get(ROOT_PATH, auth=False)
@@ -35,7 +42,13 @@ def root_answers_without_auth(ctx: CheckContext) -> None:
         )
 
 
-@check("EP-2", severity=Severity.MUST, spec="head-root", tags=("endpoints", "quick"))
+@check(
+    "EP-2",
+    profiles=API_KEY_PROFILES,
+    severity=Severity.MUST,
+    spec="head-root",
+    tags=("endpoints", "quick"),
+)
 def head_root_answers_200(ctx: CheckContext) -> None:
     """`HEAD /` answers 200 without a key, as load balancers and synth-ai probe it."""
     response = ctx.request("HEAD", ROOT_PATH, auth=False)
@@ -51,7 +64,14 @@ def head_root_answers_200(ctx: CheckContext) -> None:
         )
 
 
-@check("EP-3", severity=Severity.MUST, spec="health", tags=("endpoints",), depends_on=("AUTH-1",))
+@check(
+    "EP-3",
+    profiles=API_KEY_PROFILES,
+    severity=Severity.MUST,
+    spec="health",
+    tags=("endpoints",),
+    depends_on=("AUTH-1",),
+)
 def health_has_contract_shape(ctx: CheckContext) -> None:
     """`GET /health` returns `{"healthy": bool, "auth": {"required", "expected_prefix"}}`."""
     body = require_json(
@@ -70,7 +90,14 @@ def health_has_contract_shape(ctx: CheckContext) -> None:
         )
 
 
-@check("EP-4", severity=Severity.MUST, spec="info", tags=("endpoints",), depends_on=("AUTH-1",))
+@check(
+    "EP-4",
+    profiles=API_KEY_PROFILES,
+    severity=Severity.MUST,
+    spec="info",
+    tags=("endpoints",),
+    depends_on=("AUTH-1",),
+)
 def info_sections_are_objects(ctx: CheckContext) -> None:
     """`GET /info` returns objects for service, dataset, inference and limits, never strings."""
     body = require_json(

@@ -24,6 +24,7 @@ from conformance.checks._support import (
 )
 from conformance.context import CheckContext, json_body
 from conformance.contract import ROLLOUT_PATH, RolloutResponse
+from conformance.contract.profiles import API_KEY_PROFILES
 from conformance.outcomes import CheckFailure
 from conformance.registry import Severity, check
 
@@ -460,6 +461,7 @@ def _is_iso(value: Any) -> bool:
 
 @check(
     "RO-12",
+    profiles=API_KEY_PROFILES,
     severity=Severity.MUST,
     spec="invalid-requests",
     tags=("rollout", "input"),

@@ -33,6 +33,7 @@ from conformance.contract import (
     SEED_PARAM,
     TASK_INFO_PATH,
 )
+from conformance.contract.profiles import ALL_PROFILES, API_KEY_PROFILES
 from conformance.inference import RecordedCall
 from conformance.outcomes import CheckFailure, CheckSkipped
 from conformance.redaction import Leak, Redactor
@@ -98,6 +99,7 @@ def _key_probes(ctx: CheckContext) -> Iterator[tuple[str, str, httpx.Response]]:
 
 @check(
     "SEC-1",
+    profiles=API_KEY_PROFILES,
     severity=Severity.MUST,
     spec="key-in-responses",
     tags=("security", "secrets"),
@@ -124,6 +126,7 @@ def never_echoes_key_material(ctx: CheckContext) -> None:
 
 @check(
     "SEC-2",
+    profiles=API_KEY_PROFILES,
     severity=Severity.SHOULD,
     spec="health-key-prefix",
     tags=("security", "secrets"),
@@ -148,6 +151,7 @@ def health_hides_key_prefix(ctx: CheckContext) -> None:
 
 @check(
     "SEC-3",
+    profiles=ALL_PROFILES,
     severity=Severity.SHOULD,
     spec="debug-env",
     tags=("security",),
@@ -168,7 +172,9 @@ def debug_env_not_exposed(ctx: CheckContext) -> None:
         )
 
 
-@check("SEC-4", severity=Severity.SHOULD, spec="cors", tags=("security", "cors"))
+@check(
+    "SEC-4", profiles=ALL_PROFILES, severity=Severity.SHOULD, spec="cors", tags=("security", "cors")
+)
 def cors_does_not_reflect_any_origin(ctx: CheckContext) -> None:
     """CORS never allows an arbitrary origin together with credentials."""
     headers = {
@@ -196,7 +202,7 @@ def cors_does_not_reflect_any_origin(ctx: CheckContext) -> None:
             )
 
 
-@check("SEC-5", severity=Severity.INFO, spec="api-docs", tags=("security",))
+@check("SEC-5", profiles=ALL_PROFILES, severity=Severity.INFO, spec="api-docs", tags=("security",))
 def api_schema_not_public(ctx: CheckContext) -> None:
     """`/openapi.json` and `/docs` are not served to unauthenticated callers."""
     for path in DOCS_PATHS:
@@ -245,6 +251,7 @@ def _call_leak(finder: Redactor, call: RecordedCall) -> tuple[str, Leak] | None:
 
 @check(
     "SEC-6",
+    profiles=API_KEY_PROFILES,
     severity=Severity.MUST,
     spec="key-in-model-calls",
     tags=("security", "secrets", "recorder"),
@@ -339,6 +346,7 @@ def _provocations(ctx: CheckContext) -> Iterator[tuple[str, httpx.Response]]:
 
 @check(
     "SEC-7",
+    profiles=ALL_PROFILES,
     severity=Severity.SHOULD,
     spec="no-stack-traces",
     tags=("security",),

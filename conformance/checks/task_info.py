@@ -7,6 +7,7 @@ from typing import Any
 from conformance.checks._support import require_json, validation_problem
 from conformance.context import CheckContext
 from conformance.contract import SEED_PARAM, SEEDS_PARAM, TASK_INFO_PATH, TaskInfo
+from conformance.contract.profiles import API_KEY_PROFILES
 from conformance.outcomes import CheckFailure
 from conformance.registry import Severity, check
 
@@ -20,6 +21,7 @@ def _instance(ctx: CheckContext, seed: int) -> Any:
 
 @check(
     "TI-1",
+    profiles=API_KEY_PROFILES,
     severity=Severity.MUST,
     spec="task-info-taskset",
     tags=("task_info",),
@@ -39,6 +41,7 @@ def task_info_without_seed_returns_taskset(ctx: CheckContext) -> None:
 
 @check(
     "TI-2",
+    profiles=API_KEY_PROFILES,
     severity=Severity.MUST,
     spec="task-info-one-seed",
     tags=("task_info",),
@@ -61,6 +64,7 @@ def one_seed_returns_one_task_info(ctx: CheckContext) -> None:
 
 @check(
     "TI-3",
+    profiles=API_KEY_PROFILES,
     severity=Severity.MUST,
     spec="task-info-several-seeds",
     tags=("task_info",),
@@ -89,6 +93,7 @@ def several_seeds_return_list_in_order(ctx: CheckContext) -> None:
 
 @check(
     "TI-4",
+    profiles=API_KEY_PROFILES,
     severity=Severity.MUST,
     spec="task-info-deterministic",
     tags=("task_info",),
@@ -111,6 +116,7 @@ def same_seed_gives_identical_task_info(ctx: CheckContext) -> None:
 
 @check(
     "TI-5",
+    profiles=API_KEY_PROFILES,
     severity=Severity.MUST,
     spec="task-info-seed-range",
     tags=("task_info",),
@@ -131,6 +137,7 @@ def consecutive_seeds_answer(ctx: CheckContext) -> None:
 
 @check(
     "TI-6",
+    profiles=API_KEY_PROFILES,
     severity=Severity.MUST,
     spec="task-info-seed-parsing",
     tags=("task_info", "input"),

@@ -88,8 +88,13 @@ def test_cid_dropped_from_last_step_exits_1_and_names_the_step() -> None:
         (["check", "--rollout-config", "[1]"], "--rollout-config = '[1]': expected a JSON object"),
         (["check", "ftp://host", "--api-key", "k"], "not an http(s) URL: 'ftp://host'"),
         (
-            ["check", "http://127.0.0.1:9"],
+            ["check", "http://127.0.0.1:9", "--profile", "legacy-0.2"],
             "no API key for the target: pass --api-key or set ENVIRONMENT_API_KEY",
+        ),
+        (["check", "--profile", "newest"], "--profile = 'newest': expected one of legacy-0.2"),
+        (
+            ["check", "--app", "tests.faults.apps:reference", "--container-signing-key", "YWJj"],
+            "--container-signing-key: an Ed25519 seed is 32 bytes, this is 3",
         ),
         (
             ["check", "http://h", "--app", "x:y", "--api-key", "k"],
@@ -116,6 +121,8 @@ def test_cid_dropped_from_last_step_exits_1_and_names_the_step() -> None:
         "json-not-object",
         "bad-scheme",
         "no-key",
+        "unknown-profile",
+        "bad-signing-key",
         "url-and-app",
         "app-spec",
         "app-import",

@@ -31,7 +31,8 @@ from synth_ai.sdk.container._impl.validators import (  # noqa: E402
     validate_rollout_response_for_rl,
 )
 
-from tests.generations import container_app, paseto  # noqa: E402
+from conformance import paseto  # noqa: E402
+from tests.generations import container_app  # noqa: E402
 
 AUTH = "X-Synth-Container-Authorization"
 BASE = "http://container.test"

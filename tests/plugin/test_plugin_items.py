@@ -232,7 +232,7 @@ def test_junit_xml_has_one_testcase_per_check(pytester_env: pytest.Pytester) -> 
             "cannot reach the target: http://127.0.0.1:9",
         ),
         (
-            ["--taskapp-url", "http://127.0.0.1:9"],
+            ["--taskapp-url", "http://127.0.0.1:9", "--taskapp-profile", "localapi"],
             "no API key for the target: pass --taskapp-api-key or set ENVIRONMENT_API_KEY",
         ),
         ([*_APP_WITH_KEY, "--taskapp-select", "NOPE"], "no check matches NOPE"),
