@@ -200,8 +200,12 @@ def rollout_plays_the_described_instance(ctx: CheckContext) -> None:
 def declared_nondeterminism_is_reported(ctx: CheckContext) -> None:
     """An app declaring `task.deterministic: false`: where a replay differs (information)."""
     where = declarations(ctx).nondeterministic_at
-    if where is None:
-        return  # nothing declared: DET-1 and DET-2 hold the app to replay
+    if where is None:  # DET-1 and DET-2 hold the app to replay: nothing to report here
+        raise CheckSkipped(
+            "the app does not declare itself nondeterministic (task.deterministic); DET-1 and "
+            "DET-2 hold it to replay",
+            kind=SkipKind.NOT_APPLICABLE,
+        )
     failure = _difference(
         ctx,
         (training_signal, episode_content),

@@ -202,9 +202,10 @@ def test_without_a_recorder_the_scripted_checks_are_unproven() -> None:
     assert skipped == {"DET-1", "DET-2", "LOAD-1", *(f"MF-{n}" for n in range(1, 9))}
     assert {k: r.outcome for k, r in results.items() if k not in skipped} == {
         "DET-3": Outcome.PASS,  # a plain rollout and /task_info: nothing scripted
-        "DET-4": Outcome.PASS,  # nothing declared, nothing to report
+        "DET-4": Outcome.SKIP,  # nothing declared, nothing to report
         "RWD-1": Outcome.PASS,
     }
+    assert results["DET-4"].skip_kind is SkipKind.NOT_APPLICABLE
 
 
 @pytest.fixture
@@ -218,7 +219,9 @@ def test_the_behaviour_checks_pass_through_a_relay(relay: ServerThread) -> None:
     """A deployed app gets the same scripted model from the relay: every behaviour check passes."""
     options = RunOptions(recorder_url=relay.url, recorder_token=TOKEN)
     results = _run(reference(), *BEHAVIOUR, options=options)
-    assert {k: r.outcome for k, r in results.items() if r.outcome is not Outcome.PASS} == {}
+    assert {k: r.outcome for k, r in results.items() if r.outcome is not Outcome.PASS} == {
+        "DET-4": Outcome.SKIP  # not applicable: the app does not declare itself nondeterministic
+    }
 
 
 def test_load_sends_as_many_rollouts_as_asked() -> None:
