@@ -117,9 +117,10 @@ def _serialised(
         f"app takes about 1x-2x)",
         got=f"{ratio:.1f}x: {_figures(alone)}; {_figures(batch)}",
         fix="Never block the event loop: await the model with an async client, "
-        "asyncio.sleep rather than time.sleep, CPU work in a thread or process, or a plain "
-        "def handler that the server runs in its thread pool. Likely causes: time.sleep, "
-        "requests or httpx.Client in an async handler, a global lock, a single worker.",
+        "asyncio.sleep rather than time.sleep, CPU work in asyncio.to_thread. synth-ai's "
+        "server awaits your rollout executor on its event loop, so a blocking call anywhere "
+        "in it serialises every rollout. Likely causes: time.sleep, requests or "
+        "httpx.Client in the executor, a global lock, a single worker.",
         summary=f"{k} rollouts at once took {ratio:.1f}x as long as one alone: the app "
         "serialises them",
     )

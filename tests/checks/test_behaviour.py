@@ -152,9 +152,10 @@ def test_load_1_synchronous_model_client() -> None:
         ),
         fix=(
             "Never block the event loop: await the model with an async client, asyncio.sleep "
-            "rather than time.sleep, CPU work in a thread or process, or a plain def handler "
-            "that the server runs in its thread pool. Likely causes: time.sleep, requests or "
-            "httpx.Client in an async handler, a global lock, a single worker."
+            "rather than time.sleep, CPU work in asyncio.to_thread. synth-ai's server awaits "
+            "your rollout executor on its event loop, so a blocking call anywhere in it "
+            "serialises every rollout. Likely causes: time.sleep, requests or httpx.Client in "
+            "the executor, a global lock, a single worker."
         ),
         spec="docs/contract.md#load-concurrency",
     )
