@@ -176,7 +176,7 @@ def _run_and_report(
     from conformance.runner import ProfileConflict, TargetUnreachable, run_checks
 
     secrets = [target.api_key, config.recorder_token]
-    reporter = ConsoleReporter(secrets=secrets)
+    reporter = ConsoleReporter()
     reporter.console.print(
         f"taskapp-conformance {__version__}: {len(checks)} checks against {target.label}",
         highlight=False,
@@ -199,7 +199,6 @@ def _run_and_report(
             junit_path=config.junit_xml,
             markdown_path=config.markdown,
             html_path=config.html,
-            secrets=secrets,
         )
     except ReportWriteError as exc:
         _usage_error(str(exc))

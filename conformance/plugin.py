@@ -252,7 +252,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             junit_path=state.config.junit_xml,
             markdown_path=state.config.markdown,
             html_path=state.config.html,
-            secrets=[state.config.api_key, state.config.recorder_token],
         )
     except ReportWriteError as exc:
         raise pytest.UsageError(f"taskapp-conformance: {exc}") from None

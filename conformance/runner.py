@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -262,25 +262,62 @@ class RunSession:
         return _run_one(self.ctx, spec, self.options)
 
     def report(self, results: list[CheckResult], started_at: str, duration_s: float) -> RunReport:
-        """The report of `results`, redacted with this session's secrets."""
-        opts = self.options
+        """The report of `results`, every string in it redacted once: what the checks found
+        was redacted where they found it (`_run_one`); the labels, the profile learned from
+        the target, the latency tables and the catalogue's words are redacted here, as they
+        join the report.
+        """
+        opts, hide = self.options, self.redactor.text
         # Stale: the check ran and passed (a deselected, skipped or erroring one proves nothing).
         stale = sorted(
             r.check.id for r in results if r.check.id in opts.baseline and r.outcome is Outcome.PASS
         )
         return RunReport(
-            target=self.redactor.text(self.target.label),
+            target=hide(self.target.label),
             started_at=started_at,
             duration_s=duration_s,
-            results=results,
+            results=[_shown_result(r, hide) for r in results],
             requests_sent=self.ctx.requests_sent,
             strict=opts.strict,
-            inference=self.redactor.text(self.inference_label),
-            profile=opts.profile,
-            stale_baseline=stale,
+            inference=hide(self.inference_label),
+            profile=_shown_profile(opts.profile, self.redactor),
+            stale_baseline=[hide(s) for s in stale],
             accept_unproven=opts.accept_unproven,
-            latency_tables=list(self.ctx.latency_tables),
+            latency_tables=[_shown_table(t, hide) for t in self.ctx.latency_tables],
         )
+
+
+def _shown_result(result: CheckResult, hide: Callable[[str], str]) -> CheckResult:
+    """`result` with the catalogue's words about it (name, title, rule) redacted, should a
+    secret share 6+ characters with them; its findings were redacted when they were made.
+    """
+    check, detail = result.check, result.detail
+    words = (check.name, check.title, check.spec, "" if detail is None else detail.spec)
+    shown = tuple(hide(word) for word in words)
+    if shown == words:  # the usual case: no copy
+        return result
+    name, title, spec, rule = shown
+    return replace(
+        result,
+        check=replace(check, name=name, title=title, spec=spec),
+        detail=detail if detail is None else replace(detail, spec=rule),
+    )
+
+
+def _shown_profile(profile: TargetProfile, redactor: Redactor) -> TargetProfile:
+    """A redacted copy of `profile` for the report: it holds what the target's own answers
+    said (a name, a split, a URL), which may quote the key. The checks keep the original,
+    which they send back to the target as it gave it.
+    """
+    url = profile.inference_url
+    shown = replace(profile, inference_url=None if url is None else redact_url(url))
+    return replace(shown, **{f.name: redactor.value(getattr(shown, f.name)) for f in fields(shown)})
+
+
+def _shown_table(table: LatencyTable, hide: Callable[[str], str]) -> LatencyTable:
+    """`table` with its words redacted (its figures are numbers)."""
+    runs = tuple(replace(run, label=hide(run.label)) for run in table.runs)
+    return replace(table, title=hide(table.title), note=hide(table.note), runs=runs)
 
 
 def run_checks(

@@ -1,7 +1,7 @@
 """Reports of a conformance run: console, JSON, JUnit XML, Markdown and HTML.
 
-Every writer takes `secrets` and replaces each of them by `***` in its output, on top of
-the redaction the runner already did. `write_reports` writes the file formats atomically.
+Renderers trust the report: a `RunReport` is redacted where the runner builds it, so they
+print its strings as they are. `write_reports` writes the file formats atomically.
 """
 
 from __future__ import annotations

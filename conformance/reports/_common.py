@@ -1,15 +1,13 @@
-"""What every report format shares: the failure block, totals, the verdict and redaction."""
+"""What every report format shares: the failure block, totals and the verdict."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from conformance.contract.spec import is_link
 from conformance.exitcodes import ExitCode
-from conformance.outcomes import FailureDetail, Outcome, SkipKind
-from conformance.redaction import Redactor
+from conformance.outcomes import Outcome, SkipKind
 from conformance.runner import CheckResult, RunReport, Verdict
 
 TOOL_NAME = "taskapp-conformance"
@@ -151,40 +149,6 @@ def id_list(results: Iterable[CheckResult]) -> str:
 def skip_label(result: CheckResult) -> str:
     """How a SKIP counts for the verdict: `unproven`, `not applicable` or `not selected`."""
     return (result.skip_kind or SkipKind.UNPROVEN).value.replace("_", " ")
-
-
-def redact_report(report: RunReport, secrets: Iterable[str | None]) -> RunReport:
-    """A copy of `report` with every secret replaced by `***` in every user-visible string."""
-    redactor = Redactor(secrets)
-    return dataclasses.replace(
-        report,
-        target=redactor.text(report.target),
-        inference=redactor.text(report.inference),
-        stale_baseline=[redactor.text(s) for s in report.stale_baseline],
-        results=[_redact_result(r, redactor) for r in report.results],
-    )
-
-
-def _redact_result(result: CheckResult, redactor: Redactor) -> CheckResult:
-    detail = result.detail
-    if detail is not None:
-        detail = FailureDetail(
-            summary=redactor.text(detail.summary),
-            sent=redactor.text(detail.sent),
-            expected=redactor.text(detail.expected),
-            got=redactor.text(detail.got),
-            fix=redactor.text(detail.fix),
-            spec=redactor.text(detail.spec),
-        )
-    check = dataclasses.replace(
-        result.check,
-        name=redactor.text(result.check.name),
-        title=redactor.text(result.check.title),
-        spec=redactor.text(result.check.spec),
-    )
-    return dataclasses.replace(
-        result, check=check, detail=detail, reason=redactor.text(result.reason)
-    )
 
 
 def results_in(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 from conformance.reports.html import render_html
@@ -14,7 +14,7 @@ from conformance.reports.junit import render_junit
 from conformance.reports.markdown import render_markdown
 from conformance.runner import RunReport
 
-Renderer = Callable[..., str]
+Renderer = Callable[[RunReport], str]
 
 
 class ReportWriteError(Exception):
@@ -28,14 +28,12 @@ def write_reports(
     junit_path: str | os.PathLike[str] | None = None,
     markdown_path: str | os.PathLike[str] | None = None,
     html_path: str | os.PathLike[str] | None = None,
-    secrets: Iterable[str | None] = (),
 ) -> list[Path]:
     """Write each requested report (parent directories created); return the paths written.
 
     Every file appears whole or not at all. Raises `ReportWriteError` with one line naming
     the report and the path when a file cannot be written.
     """
-    secrets = tuple(secrets)
     jobs: list[tuple[str, str | os.PathLike[str] | None, Renderer]] = [
         ("JSON", json_path, render_json),
         ("JUnit XML", junit_path, render_junit),
@@ -48,7 +46,7 @@ def write_reports(
             continue
         target = Path(path)
         try:
-            atomic_write_text(target, render(report, secrets=secrets))
+            atomic_write_text(target, render(report))
         except OSError as exc:
             reason = exc.strerror or str(exc)
             raise ReportWriteError(f"cannot write the {kind} report to {target}: {reason}") from exc

@@ -8,18 +8,15 @@ wrapped, so they read exactly as STYLE.md shows them whatever the width.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
 from typing import TextIO
 
 from rich.console import Console
 from rich.text import Text
 
 from conformance.outcomes import Outcome
-from conformance.redaction import Redactor
 from conformance.reports._common import (
     failure_block,
     headline,
-    redact_report,
     results_in,
     skip_label,
     totals,
@@ -56,7 +53,6 @@ class ConsoleReporter:
         no_color: bool = False,
         width: int | None = None,
         force_terminal: bool | None = None,
-        secrets: Iterable[str | None] = (),
     ) -> None:
         self.console = console or Console(
             file=file,
@@ -66,8 +62,6 @@ class ConsoleReporter:
             highlight=False,
             emoji=False,
         )
-        self._secrets = tuple(s for s in secrets if s)
-        self._redactor = Redactor(self._secrets)
         self._lock = threading.Lock()
 
     def __call__(self, result: CheckResult, done: int, total: int) -> None:
@@ -79,7 +73,7 @@ class ConsoleReporter:
         line = Text(f"[{done:>{digits}}/{total}] ", style="dim")
         line.append_text(_badge(result))
         line.append(f"  {result.check.id:<8} ", style="bold")
-        line.append(self._redactor.text(result.check.title))
+        line.append(result.check.title)
         if result.baselined:
             line.append("  (baselined)", style="yellow")
         line.append(f"  {result.duration_s:.2f}s", style="dim")
@@ -88,7 +82,6 @@ class ConsoleReporter:
 
     def summary(self, report: RunReport) -> None:
         """Print failures, baselined failures, skips, warnings, errors, totals and the verdict."""
-        report = redact_report(report, self._secrets)
         sections = [
             ("Failures", "", Outcome.FAIL, False),
             ("Baselined failures", ": known, not failing the run", Outcome.FAIL, True),
@@ -107,9 +100,9 @@ class ConsoleReporter:
                 for result in results:
                     if result.detail is not None:
                         self._print(Text(""))
-                        self._print(Text(self._redactor.text(failure_block(result))))
+                        self._print(Text(failure_block(result)))
                     else:
-                        self._print(Text(self._redactor.text(_reason_line(result))))
+                        self._print(Text(_reason_line(result)))
             if report.latency_tables:
                 self._print(Text(""))
                 for line in latency_lines(report.latency_tables):
@@ -121,7 +114,7 @@ class ConsoleReporter:
                 self._print(Text(note, style="yellow"))
             self._print(Text(""))
             self._print(Text(totals_line(report), style=_HEADLINE_STYLES[headline(report)]))
-            self._print(Text(self._redactor.text(verdict(report)), style="bold"))
+            self._print(Text(verdict(report), style="bold"))
             if totals(report).total == 0:
                 self._print(Text("No checks ran: the selection was empty.", style="yellow"))
 

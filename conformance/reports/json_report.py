@@ -8,11 +8,10 @@ or changing a type or meaning, bumps it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from importlib import resources
 from typing import Any
 
-from conformance.reports._common import TOOL_NAME, redact_report, totals
+from conformance.reports._common import TOOL_NAME, totals
 from conformance.reports.latency import to_json as latency_json
 from conformance.runner import CheckResult, RunReport
 
@@ -20,10 +19,8 @@ SCHEMA_VERSION = 2
 SCHEMA_FILE = "report.schema.json"
 
 
-def to_json(report: RunReport, *, secrets: Iterable[str | None] = ()) -> dict[str, Any]:
-    """The report as a JSON-ready dict (schema version 2), secrets replaced by `***`."""
-    secrets = tuple(secrets)
-    report = redact_report(report, secrets)
+def to_json(report: RunReport) -> dict[str, Any]:
+    """The report as a JSON-ready dict (schema version 2)."""
     document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool": TOOL_NAME,
@@ -46,12 +43,12 @@ def to_json(report: RunReport, *, secrets: Iterable[str | None] = ()) -> dict[st
         "checks": [_check(r) for r in report.results],
         "latency": latency_json(report.latency_tables),
     }
-    return document  # every string in it comes from the redacted report
+    return document
 
 
-def render_json(report: RunReport, *, secrets: Iterable[str | None] = ()) -> str:
+def render_json(report: RunReport) -> str:
     """`to_json` serialised: UTF-8 text, two-space indent, keys in schema order, final newline."""
-    return json.dumps(to_json(report, secrets=secrets), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n"
 
 
 def json_schema() -> dict[str, Any]:

@@ -13,9 +13,10 @@ the key the way the redactor does, so it is no copy of it.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -28,10 +29,18 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from conformance.cli import main
+from conformance.context import CheckContext
 from conformance.exitcodes import ExitCode
+from conformance.latency import LatencyRun, LatencyTable
+from conformance.outcomes import CheckFailure, CheckSkipped, Outcome
 from conformance.redaction import MIN_PIECE, Redactor
+from conformance.registry import CheckSpec, Severity, catalogue
+from conformance.runner import run_checks
 from conformance.serving import ServerThread
+from conformance.target import asgi_target
 from tests.engine.key_oracle import decodable
+from tests.faults import leak_faults
+from tests.faults.asgi import Exchange, FaultyApp
 from tests.faults.leak_faults import LEAK_KEY, SPELLINGS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -197,6 +206,101 @@ def test_the_plugins_junit_carries_no_form_of_the_key(
     }
     failures = [f.text or "" for f in ET.fromstring(xml).iter("failure")]
     assert any(_FINDINGS[spelling] in failure for failure in failures)
+
+
+# --- the report itself, before any renderer ----------------------------------------------
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every string inside `value`: dataclass fields, mapping keys and values, items."""
+    if isinstance(value, str):
+        yield value
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            yield from _strings(getattr(value, f.name))
+    elif isinstance(value, Mapping):
+        for pair in value.items():
+            yield from _strings(pair)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            yield from _strings(item)
+
+
+def _echoes_in_its_profile(app: object, spelled: str) -> FaultyApp:
+    """`app`, whose `/task_info` also names its environment, split, model and inference URL
+    after the key (what the runner learns as the target's profile).
+    """
+
+    def after(ex: Exchange) -> None:
+        if ex.path == "/task_info" and ex.status == 200 and isinstance(body := ex.json(), dict):
+            inference = {"model": spelled, "inference_url": f"https://relay.example/{spelled}"}
+            dataset = {"splits": [spelled], "default_split": spelled}
+            learned = {"environment": spelled, "dataset": dataset, "inference": inference}
+            ex.set_json({**body, **learned})
+
+    return FaultyApp(app, after=after)
+
+
+def _checks_quoting(spelled: str) -> list[CheckSpec]:
+    """Checks whose title and every finding (a failure, a skip, an error, a latency table)
+    quote the key as spelled.
+    """
+
+    def fails(ctx: CheckContext) -> None:
+        run = LatencyRun(f"rollouts for {spelled}", (0.1,), 0, 0.1)
+        ctx.record_latency(LatencyTable("ECHO-1", f"latency {spelled}", (run,), f"on {spelled}"))
+        raise CheckFailure(
+            sent=f"sent {spelled}",
+            expected=f"expected {spelled}",
+            got=f"got {spelled}",
+            fix=f"fix {spelled}",
+            summary=f"summary {spelled}",
+        )
+
+    def skips(ctx: CheckContext) -> None:
+        raise CheckSkipped(f"skipped for {spelled}")
+
+    def breaks(ctx: CheckContext) -> None:
+        raise RuntimeError(f"broke on {spelled}")
+
+    return [
+        CheckSpec(f"ECHO-{n}", f"echo_{n}", f"Quotes {spelled}.", Severity.MUST, "root", (), (), f)
+        for n, f in enumerate((fails, skips, breaks), 1)
+    ]
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_the_report_is_redacted_before_any_renderer(spelling: str) -> None:
+    """A run against an app that echoes the key everywhere (headers, rejection pages,
+    /info, its profile), with checks quoting it in every finding, builds a `RunReport` none
+    of whose strings holds a decodable form of it: the renderers get it already redacted.
+    """
+    spelled = SPELLINGS[spelling](LEAK_KEY)
+    app = _echoes_in_its_profile(getattr(leak_faults, f"echo_{spelling}")(), spelled)
+    target = asgi_target(app, LEAK_KEY, f"echoing app ({spelled})")
+    selected = [c for c in catalogue() if c.id in SELECTION.split(",")]
+    report = run_checks(target, [*selected, *_checks_quoting(spelled)])
+    leaks = {text: decodable(text) for text in _strings(report) if decodable(text)}
+    assert leaks == {}
+    results = {r.check.id: r for r in report.results}
+    assert results["SEC-1"].outcome is Outcome.FAIL  # the app did give the key away
+    profile, (table,) = report.profile, report.latency_tables
+    quoted = [
+        report.target,
+        results["ECHO-1"].check.title,
+        *dataclasses.astuple(results["ECHO-1"].detail)[:5],
+        results["ECHO-2"].reason,
+        results["ECHO-3"].reason,
+        table.title,
+        table.note,
+        table.runs[0].label,
+        profile.env_name,
+        profile.split,
+        *profile.splits,
+        profile.model,
+        profile.inference_url,
+    ]
+    assert all("***" in (text or "") for text in quoted), quoted  # it got there, hidden
 
 
 # --- error paths --------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.runner import RunReport
-from tests.reports.reports_factory import make_report, planted
+from tests.reports.reports_factory import ODD_SECRET, SECRET, as_found, make_report, planted
 
 
 @pytest.fixture
@@ -16,5 +16,7 @@ def report() -> RunReport:
 
 @pytest.fixture
 def planted_report() -> RunReport:
-    """The same report with secrets planted in every free-text field."""
-    return make_report(text=planted)
+    """The same report with secrets planted in every free-text field, each redacted where
+    it was made, as the runner builds a report.
+    """
+    return make_report(text=as_found(planted, SECRET, ODD_SECRET))

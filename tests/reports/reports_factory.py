@@ -7,11 +7,12 @@ from collections.abc import Callable
 from conformance.context import CheckContext
 from conformance.outcomes import FailureDetail, Outcome, SkipKind
 from conformance.profile import TargetProfile
+from conformance.redaction import Redactor
 from conformance.registry import CheckSpec, Severity
 from conformance.runner import CheckResult, RunReport
 
 SECRET = "sk-conformance-PLANTED-0123456789abcdef"
-"""An API key the writers are told about; it must never reach any output."""
+"""An API key planted in reports; it must never reach any output."""
 ODD_SECRET = "tok<&>\"'|`*_PLANTED-42"
 """A key made of characters every format escapes differently."""
 
@@ -34,7 +35,7 @@ AUTH-1 rejects_missing_api_key: a protected route answered without a key
 
 
 def _noop(ctx: CheckContext) -> None:
-    """Never called: reports only read the metadata."""
+    """Passes: reports only read the metadata (a run of these specs passes them all)."""
 
 
 def make_spec(
@@ -164,3 +165,11 @@ def make_report(
 def planted(value: str) -> str:
     """`value` with both secrets and some markup and control characters planted in it."""
     return f"{value} key={SECRET} alt={ODD_SECRET} <b>&amp;\x1b[31m\x00"
+
+
+def as_found(text: Callable[[str], str], *secrets: str) -> Callable[[str], str]:
+    """`text`, then redacted as the runner redacts each string where it is made: a report
+    built with it is what renderers get, since they trust the report.
+    """
+    hide = Redactor(secrets).text
+    return lambda value: hide(text(value))

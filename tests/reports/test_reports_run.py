@@ -54,13 +54,13 @@ def test_reporter_as_progress_callback_and_every_file(tmp_path: Path) -> None:
         _spec("EP-4", _passes, depends_on=("EP-2",)),
     ]
     buffer = io.StringIO()
-    reporter = ConsoleReporter(file=buffer, secrets=[KEY])
+    reporter = ConsoleReporter(file=buffer)
     report = run_checks(
         asgi_target(app, KEY, "reference app"), checks, RunOptions(), progress=reporter
     )
     reporter.summary(report)
     paths = {f"{k}_path": tmp_path / f"r.{k}" for k in ("json", "junit", "markdown", "html")}
-    write_reports(report, secrets=[KEY], **paths)
+    write_reports(report, **paths)
     console = buffer.getvalue()
     assert len([line for line in console.splitlines() if line.startswith("[")]) == 4
     assert "EP-2 ep-2: the key *** leaked" in console
