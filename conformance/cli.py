@@ -94,6 +94,7 @@ _METAVARS = {
     "json": "JSON",
     "path": "FILE",
     "str": "TEXT",
+    "profile": "NAME",
 }
 
 
@@ -175,7 +176,7 @@ def _run_and_report(
     from conformance.reports import ConsoleReporter, ReportWriteError, write_reports
     from conformance.runner import ProfileConflict, TargetUnreachable, run_checks
 
-    secrets = [target.api_key, config.recorder_token]
+    secrets = [target.api_key, config.recorder_token, target.container_signing_key]
     reporter = ConsoleReporter()
     reporter.console.print(
         f"taskapp-conformance {__version__}: {len(checks)} checks against {target.label}",
@@ -183,7 +184,13 @@ def _run_and_report(
         soft_wrap=True,
     )
     try:
-        report = run_checks(target, checks, options, progress=None if quiet else reporter.on_result)
+        report = run_checks(
+            target,
+            checks,
+            options,
+            progress=None if quiet else reporter.on_result,
+            on_profile=reporter.profile,
+        )
     except TargetUnreachable as exc:
         click.echo(f"Error: cannot talk to the target: {exc}", err=True)
         sys.exit(ExitCode.UNREACHABLE)

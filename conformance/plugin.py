@@ -151,7 +151,7 @@ def _build_state(config: pytest.Config) -> _State:
             return _State(None, RunOptions(), [], run_config)
         target = build_target(run_config, prefix=PLUGIN_PREFIX)
         checks = selected_checks(run_config)
-        options = run_options(run_config, target)
+        options = run_options(run_config, target, prefix=PLUGIN_PREFIX)
     except ConfigError as exc:
         raise pytest.UsageError(f"taskapp-conformance: {exc}") from None
     reports = [flag_name(name, PLUGIN_PREFIX) for name in _REPORTS if getattr(run_config, name)]

@@ -20,6 +20,8 @@ from conformance.contract import (
     SEED_PARAM,
     TASK_INFO_PATH,
 )
+from conformance.contract.profiles import AUTO, LEGACY, AuthScheme
+from conformance.detect import ProfileChoice, choose, detect
 from conformance.exitcodes import ExitCode
 from conformance.inference import (
     MockInferenceServer,
@@ -29,7 +31,7 @@ from conformance.inference import (
 )
 from conformance.latency import LatencyTable
 from conformance.loop import LoopThread
-from conformance.options import DEFAULTS, ConfigError
+from conformance.options import DEFAULTS, ConfigError, missing_key_message
 from conformance.outcomes import (
     CheckFailure,
     CheckSkipped,
@@ -99,6 +101,9 @@ class RunReport:
     """The user stopped the run (Ctrl-C): whatever it found, it proves nothing whole."""
     latency_tables: list[LatencyTable] = field(default_factory=list)
     """What checks measured (LOAD-1's rollout latencies), for the latency table and chart."""
+    contract: ProfileChoice = field(default_factory=lambda: ProfileChoice(LEGACY, ()))
+    """The generation judged, the evidence for it, and a warning if the user's choice
+    contradicts the target's answers."""
     tool_version: str = __version__
 
     def count(self, outcome: Outcome) -> int:
@@ -176,6 +181,10 @@ class RunOptions:
     baseline: frozenset[str] = frozenset()
     accept_unproven: frozenset[str] = frozenset()
     profile: TargetProfile = field(default_factory=TargetProfile)
+    contract_profile: str = AUTO
+    """The generation to judge (`--profile`): a name, or auto to detect it."""
+    missing_key_message: str = field(default_factory=missing_key_message)
+    """The usage error when the judged generation wants a key and none was given."""
 
 
 ProgressCallback = Callable[[CheckResult, int, int], None]
@@ -193,7 +202,7 @@ class RunSession:
         self.target = target
         self.options = options or RunOptions()
         self.redactor = Redactor(
-            [target.api_key, self.options.recorder_token],
+            [target.api_key, self.options.recorder_token, target.container_signing_key],
             urls=[target.base_url, self.options.inference_url, self.options.recorder_url],
         )
         self.inference_label = "none"
@@ -249,7 +258,7 @@ class RunSession:
             settings=self.options.settings,
             redactor=self.redactor,
         )
-        _preflight(self.ctx)
+        _preflight(self.ctx, self.options)
         if self.ctx.inference_url is None and self.options.profile.inference_url:
             self.ctx.inference_url = self.options.profile.inference_url
             self.redactor.add_url(self.ctx.inference_url)  # the target's own may carry a token
@@ -284,23 +293,32 @@ class RunSession:
             stale_baseline=[hide(s) for s in stale],
             accept_unproven=opts.accept_unproven,
             latency_tables=[_shown_table(t, hide) for t in self.ctx.latency_tables],
+            contract=self.ctx.profile_choice,
         )
 
 
 def _shown_result(result: CheckResult, hide: Callable[[str], str]) -> CheckResult:
-    """`result` with the catalogue's words about it (name, title, rule) redacted, should a
+    """`result` with the harness's words about it (the check's name, title and rule, and a
+    reason the runner wrote: a dependency, the budget, another generation) redacted, should a
     secret share 6+ characters with them; its findings were redacted when they were made.
     """
     check, detail = result.check, result.detail
-    words = (check.name, check.title, check.spec, "" if detail is None else detail.spec)
+    words = (
+        check.name,
+        check.title,
+        check.spec,
+        "" if detail is None else detail.spec,
+        result.reason,
+    )
     shown = tuple(hide(word) for word in words)
     if shown == words:  # the usual case: no copy
         return result
-    name, title, spec, rule = shown
+    name, title, spec, rule, reason = shown
     return replace(
         result,
         check=replace(check, name=name, title=title, spec=spec),
         detail=detail if detail is None else replace(detail, spec=rule),
+        reason=reason,
     )
 
 
@@ -325,8 +343,12 @@ def run_checks(
     checks: Iterable[CheckSpec],
     options: RunOptions | None = None,
     progress: ProgressCallback | None = None,
+    on_profile: Callable[[ProfileChoice], None] | None = None,
 ) -> RunReport:
-    """Run `checks` against `target`; raise `TargetUnreachable` if it cannot be talked to."""
+    """Run `checks` against `target`; raise `TargetUnreachable` if it cannot be talked to.
+
+    `on_profile` hears which generation the run judges, and why, before any check starts.
+    """
     opts = options or RunOptions()
     selected = list(checks)
     started = time.monotonic()
@@ -334,6 +356,8 @@ def run_checks(
     done: dict[str, CheckResult] = {}
     interrupted = False
     with RunSession(target, opts) as session:
+        if on_profile is not None:
+            on_profile(session.ctx.profile_choice)
         try:
             _execute(session.ctx, selected, opts, started, progress, done)
         except KeyboardInterrupt:
@@ -344,8 +368,10 @@ def run_checks(
     return report
 
 
-def _preflight(ctx: CheckContext) -> None:
-    """Prove the target talks JSON at `/`, then learn its rollout profile."""
+def _preflight(ctx: CheckContext, options: RunOptions) -> None:
+    """Prove the target talks JSON at `/`, decide the generation it is judged as, then learn
+    its rollout defaults.
+    """
     try:
         root = ctx.get(ROOT_PATH, auth=False)
     except HarnessError as exc:
@@ -360,9 +386,21 @@ def _preflight(ctx: CheckContext) -> None:
                 f"({content_type}); is this the base URL of a task app?"
             )
         )
+    detection = detect(ctx.get, ctx.post, ctx.api_key)
+    choice = choose(options.contract_profile, detection, ctx.target.serves_profile)
+    ctx.profile.contract = choice.profile
+    ctx.profile_choice = ProfileChoice(
+        choice.profile,
+        tuple(ctx.redactor.text(e) for e in choice.evidence),
+        ctx.redactor.text(choice.warning) if choice.warning else None,
+    )
+    wants_key = ctx.contract.auth is AuthScheme.API_KEY
+    if wants_key and not ctx.api_key:
+        raise ConfigError(f"{options.missing_key_message} (the target speaks {choice.profile})")
     try:
         info_response = ctx.get(INFO_PATH)
-        _refuse_a_key_the_app_does_not_know(ctx, info_response.status_code)
+        if wants_key:
+            _refuse_a_key_the_app_does_not_know(ctx, info_response.status_code)
         info = json_body(info_response)
         instance = json_body(ctx.get(TASK_INFO_PATH, params={SEED_PARAM: 0}))
     except (HarnessError, CheckFailure):  # learned from nothing: the checks say what is wrong
@@ -423,7 +461,7 @@ def _execute(
                 deps = [d for d in spec.depends_on if d in by_id]
                 if any(d not in done for d in deps):
                     continue
-                skip = dependency_skip(spec, done)
+                skip = not_applicable(spec, ctx.profile.contract) or dependency_skip(spec, done)
                 if skip is None and time.monotonic() - started > opts.budget_s:
                     skip = _out_of_budget(spec, opts.budget_s)
                 if skip is not None:
@@ -450,6 +488,14 @@ def _interrupted(spec: CheckSpec) -> CheckResult:
 BLOCKING_OUTCOMES = (Outcome.FAIL, Outcome.ERROR, Outcome.SKIP)
 SLOW_TAG = "slow"
 """Checks with this tag start before the others (in catalogue order among themselves)."""
+
+
+def not_applicable(spec: CheckSpec, profile: str) -> CheckResult | None:
+    """A not-applicable SKIP when `spec` is no rule of the generation being judged."""
+    if spec.applies_to(profile):
+        return None
+    reason = f"a rule of {', '.join(spec.profiles)}; this run judges {profile}"
+    return CheckResult(spec, Outcome.SKIP, 0.0, reason=reason, skip_kind=SkipKind.NOT_APPLICABLE)
 
 
 def dependency_skip(spec: CheckSpec, done: dict[str, CheckResult]) -> CheckResult | None:

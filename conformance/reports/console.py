@@ -13,6 +13,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
+from conformance.detect import ProfileChoice
 from conformance.outcomes import Outcome
 from conformance.reports._common import (
     failure_block,
@@ -63,6 +64,12 @@ class ConsoleReporter:
             emoji=False,
         )
         self._lock = threading.Lock()
+
+    def profile(self, choice: ProfileChoice) -> None:
+        """Say which generation the run judges and why, before the first result."""
+        self._print(Text(f"Profile: {choice.profile} ({'; '.join(choice.evidence)})"))
+        if choice.warning:
+            self._print(Text(f"Warning: {choice.warning}", style="yellow"))
 
     def __call__(self, result: CheckResult, done: int, total: int) -> None:
         self.on_result(result, done, total)

@@ -31,6 +31,11 @@ def to_json(report: RunReport) -> dict[str, Any]:
         "requests_sent": report.requests_sent,
         "strict": report.strict,
         "inference": report.inference,
+        "profile": {
+            "name": report.contract.profile,
+            "evidence": list(report.contract.evidence),
+            "warning": report.contract.warning,
+        },
         "totals": {**totals(report).by_outcome(), "total": len(report.results)},
         "verdict": report.verdict.value,
         "interrupted": report.interrupted,
