@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from conformance import __version__
+from conformance.contract.profiles import API_KEY_PROFILES, CONTAINER, LEGACY, PROFILE_NAMES
 from conformance.exitcodes import ExitCode
 from conformance.options import (
     KNOBS,
@@ -231,33 +232,65 @@ def list_checks(fmt: str) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
-def serve(host: str, port: int) -> None:
-    """Serve the reference task app with uvicorn.
+@click.option(
+    "--profile",
+    type=click.Choice(PROFILE_NAMES),
+    default=LEGACY,
+    show_default=True,
+    help="The contract generation the app speaks: its routes, bodies and auth "
+    "(docs/generations.md). Judge it with `check URL --profile` of the same name.",
+)
+def serve(host: str, port: int, profile: str) -> None:
+    """Serve the reference task app with uvicorn, speaking one contract generation.
 
-    Needs ENVIRONMENT_API_KEY (or ENVIRONMENT_API_KEY_ALIASES) in the environment:
+    Each generation authenticates its own way, so each needs its own setting:
 
     \b
-      export ENVIRONMENT_API_KEY="$(python -c 'import secrets; print(secrets.token_hex(16))')"
-      taskapp-conformance serve --port 8001
+      legacy-0.2, localapi: ENVIRONMENT_API_KEY (or ENVIRONMENT_API_KEY_ALIASES)
+        export ENVIRONMENT_API_KEY="$(python -c 'import secrets; print(secrets.token_hex(16))')"
+        taskapp-conformance serve --port 8001
+        taskapp-conformance check http://127.0.0.1:8001 --api-key "$ENVIRONMENT_API_KEY"
+
+    \b
+      container: SYNTH_CONTAINER_TRUSTED_PUBKEYS, the base64 Ed25519 public key(s)
+      whose PASETO tokens it accepts; `check` signs with the private half
+      (TASKAPP_CONTAINER_SIGNING_KEY, or --container-signing-key)
+        eval "$(python -m conformance.paseto)"   # exports a fresh pair, unshown
+        taskapp-conformance serve --profile container --port 8001
+        taskapp-conformance check http://127.0.0.1:8001 --profile container
+
+    \b
+      containers-2026-05: nothing (no auth: synth's tunnel strips credentials)
+        taskapp-conformance serve --profile containers-2026-05 --port 8001
+        taskapp-conformance check http://127.0.0.1:8001 --profile containers-2026-05
     """
     import uvicorn
 
-    from reference_app import create_app
+    from reference_app import build_config, create_profile_app
     from reference_app.auth import allowed_keys
     from reference_app.errors import CaptureConfigError
 
-    if not allowed_keys(os.environ):
+    if profile in API_KEY_PROFILES and not allowed_keys(os.environ):
         _usage_error(
             "no API key configured: set ENVIRONMENT_API_KEY, e.g. "
             "export ENVIRONMENT_API_KEY="
             "\"$(python -c 'import secrets; print(secrets.token_hex(16))')\""
         )
+    if profile == CONTAINER:
+        from reference_app.profiles.container import trusted_keys_problem
+
+        problem = trusted_keys_problem(os.environ)
+        if problem is not None:
+            _usage_error(problem)
+    import logging
     import logging.config  # here, not at the top: every command's start-up would pay for it
 
     log_config = _serve_log_config()
-    logging.config.dictConfig(log_config)  # before create_app(), which logs where capture goes
+    logging.config.dictConfig(log_config)  # before the app is built: it logs where capture goes
+    logging.getLogger("reference_app").info("serving the reference app as %s", profile)
     try:
-        app = create_app()  # tries the trace DB and the SFT output directory
+        # Builds the trace DB and the SFT output directory, or says why it cannot.
+        app = create_profile_app(profile, build_config())
     except CaptureConfigError as exc:
         _usage_error(str(exc))
     uvicorn.run(app, host=host, port=port, log_level="info", log_config=log_config)

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from conformance.contract.profiles import CONTAINER_AUDIENCE as AUDIENCE
 from conformance.contract.profiles import CONTAINER_DEFAULT_ISSUER as DEFAULT_ISSUER
+from conformance.contract.profiles import CONTAINER_TRUSTED_KEYS_ENV
 
 HEADER = b"v4.public."
 _SIGNATURE_BYTES = 64
@@ -125,9 +126,12 @@ def _parse_time(value: Any, name: str) -> datetime:
     if not isinstance(value, str):
         raise TokenRefused(f"claim {name} missing")
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise TokenRefused(f"claim {name} is not an RFC 3339 time") from None
+    if moment.tzinfo is None:  # RFC 3339 always has an offset; naive times cannot be compared
+        raise TokenRefused(f"claim {name} has no UTC offset")
+    return moment
 
 
 def verify(
@@ -160,6 +164,8 @@ def verify(
             kid = json.loads(footer).get("kid")
         except (ValueError, AttributeError):
             raise TokenRefused("footer is not a JSON object") from None
+        if kid is not None and not isinstance(kid, str):
+            raise TokenRefused("footer kid is not a string")
     keys = trusted.get(kid, []) if kid is not None else [k for ks in trusted.values() for k in ks]
     signed_bytes = _pae(HEADER, message, footer, b"")
     if not any(_signed_by(k, signature, signed_bytes) for k in keys):
@@ -182,7 +188,8 @@ def verify(
     _parse_time(payload.get("iat"), "iat")
     if scope is not None:
         scopes = payload.get("scopes")
-        granted = set(scopes) if isinstance(scopes, list) else {payload.get("scope")}
+        listed = scopes if isinstance(scopes, list) else [payload.get("scope")]
+        granted = {s for s in listed if isinstance(s, str)}
         if scope not in granted:
             raise TokenRefused(f"missing scope {scope}")
     return payload
@@ -206,3 +213,17 @@ def trusted_keys(listing: str) -> dict[str | None, list[Ed25519PublicKey]]:
         raw = base64.b64decode(key)
         found.setdefault(kid if sep else None, []).append(Ed25519PublicKey.from_public_bytes(raw))
     return found
+
+
+def _print_key_pair() -> None:
+    """`eval "$(python -m conformance.paseto)"`: a fresh key pair as the two exports that
+    `serve --profile container` (the public half) and `check --profile container` (the
+    signing half) read; meant for `eval`, so neither key is shown.
+    """
+    key = new_key()
+    print(f"export {CONTAINER_TRUSTED_KEYS_ENV}={public_key_b64(key)}")
+    print(f"export TASKAPP_CONTAINER_SIGNING_KEY={private_key_b64(key)}")
+
+
+if __name__ == "__main__":
+    _print_key_pair()

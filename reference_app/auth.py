@@ -7,9 +7,11 @@ written back to it, compared in constant time, and never echoed anywhere.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+
+from fastapi import Request
 
 from conformance.contract.constants import (
     API_KEY_HEADER,
@@ -18,7 +20,10 @@ from conformance.contract.constants import (
     DEV_ENVIRONMENT_API_KEY_ENVS,
     ENVIRONMENT_API_KEY_ALIASES_ENV,
     ENVIRONMENT_API_KEY_ENV,
+    ERROR_MISSING_KEY_CONFIG,
+    ERROR_UNAUTHORISED,
 )
+from reference_app.errors import TaskAppError
 
 
 def allowed_keys(environ: Mapping[str, str]) -> tuple[str, ...]:
@@ -73,3 +78,21 @@ class Authenticator:
             for key in allowed:
                 matched |= hmac.compare_digest(candidate.encode(), key.encode())
         return AuthVerdict.OK if matched else AuthVerdict.REJECTED
+
+
+def api_key_guard(environ: Mapping[str, str]) -> Callable[[Request, str], None]:
+    """The `routes.Guard` of the API-key generations (`legacy-0.2`, `localapi`): every
+    protected route wants an accepted key, whatever its scope.
+    """
+    authenticator = Authenticator(environ)
+
+    def require_key(request: Request, _scope: str) -> None:
+        verdict = authenticator.verdict(request.headers)
+        if verdict is AuthVerdict.NOT_CONFIGURED:
+            raise TaskAppError(
+                503, ERROR_MISSING_KEY_CONFIG, "ENVIRONMENT_API_KEY is not configured"
+            )
+        if verdict is AuthVerdict.REJECTED:
+            raise TaskAppError(401, ERROR_UNAUTHORISED, "API key missing or invalid")
+
+    return require_key

@@ -56,6 +56,10 @@ class TaskAppConfig:
     max_body_bytes: int = 1_000_000
     max_seeds_per_request: int = MAX_SEEDS_PER_REQUEST
     """`/task_info` answers 422 `too_many_seeds` above this many `seed`/`seeds` values."""
+    check_rollout: Callable[[RolloutRequest], None] | None = None
+    """Refuses (`TaskAppError`, 4xx) a request `rollout` would refuse, without playing it;
+    asynchronous submissions (`containers-2026-05`) ask it before they answer. None: every
+    request is accepted, and a bad one fails later in its record."""
 
 
 def _base_task_info() -> TaskInfo:
@@ -159,4 +163,5 @@ def build_config(
         provide_task_instances=lambda seeds: [_instance(base, s) for s in seeds],
         rollout=executor,
         environ=env,
+        check_rollout=executor.check,
     )

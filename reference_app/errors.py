@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class TaskAppError(Exception):
     """A request the app refuses, with its HTTP status and a stable error code."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, *, extra: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.extra = dict(extra or {})
+        """More fields of `detail.error` (the `container` generation's 401s carry a few)."""
 
 
 class CaptureConfigError(ValueError):

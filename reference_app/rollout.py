@@ -67,7 +67,14 @@ class ArithmeticRollout:
     transport: httpx.AsyncBaseTransport | None = None
     """How calls reach the model: the network by default (a proxy's or a test's transport)."""
 
-    async def __call__(self, request: RolloutRequest) -> RolloutResponse:
+    def check(self, request: RolloutRequest) -> None:
+        """Refuse (`TaskAppError`, 4xx) a request this executor would refuse, without playing
+        it: what an asynchronous submission must know before it is accepted.
+        """
+        self._plan(request)
+
+    def _plan(self, request: RolloutRequest) -> tuple[task.Problem, str, str | None, int]:
+        """(problem, inference URL, cid, max turns) of a valid request; 422 otherwise."""
         problem = _problem_for(request)
         policy_config = request.policy.config
         given_url = _inference_url(policy_config.get("inference_url") or self.default_inference_url)
@@ -82,9 +89,14 @@ class ArithmeticRollout:
             raise TaskAppError(
                 422, "invalid_safety", "safety.max_time_s must be a positive number of seconds"
             )
+        return problem, given_url, cid, _max_turns(policy_config, self.max_turns)
+
+    async def __call__(self, request: RolloutRequest) -> RolloutResponse:
+        problem, given_url, cid, max_turns = self._plan(request)
+        policy_config = request.policy.config
         call_url = chat_completions_url(given_url)
         model = str(policy_config.get("model") or DEFAULT_MODEL)
-        episode = _Episode(problem, model, _max_turns(policy_config, self.max_turns))
+        episode = _Episode(problem, model, max_turns)
         timeout = httpx.Timeout(self.inference_timeout_s, connect=5.0)
         deadline = time.monotonic() + request.safety.max_time_s
         async with httpx.AsyncClient(timeout=timeout, transport=self.transport) as client:
