@@ -40,11 +40,13 @@ def app_client(**environ: str) -> TaskAppClient:
 
 @pytest.fixture
 def client() -> Iterator[TaskAppClient]:
+    """The `container` app in its default `required` mode."""
     with app_client() as test_client:
         yield test_client
 
 
 def token(scopes: list[str] | None, key: Ed25519PrivateKey = KEY, **claims: Any) -> str:
+    """`Bearer <token>` with these scopes, signed by `key`, with `claims` changed."""
     return paseto.bearer(key, scopes, **claims)
 
 
@@ -187,7 +189,8 @@ def test_paseto_module_exports_a_matching_key_pair() -> None:
         timeout=60,
         check=True,
     )
-    exports = dict(line.removeprefix("export ").split("=", 1) for line in result.stdout.splitlines())
+    lines = result.stdout.splitlines()
+    exports = dict(line.removeprefix("export ").split("=", 1) for line in lines)
     assert list(exports) == ["SYNTH_CONTAINER_TRUSTED_PUBKEYS", "TASKAPP_CONTAINER_SIGNING_KEY"]
     signing = paseto.load_private_key(exports["TASKAPP_CONTAINER_SIGNING_KEY"])
     assert paseto.public_key_b64(signing) == exports["SYNTH_CONTAINER_TRUSTED_PUBKEYS"]

@@ -23,7 +23,9 @@ from conformance.contract.profiles import (
 from conformance.inference import MockInferenceServer
 from conformance.testing import TaskAppClient
 from reference_app import build_config, create_profile_app
+from reference_app.errors import TaskAppError
 from reference_app.profiles import capabilities
+from reference_app.profiles.lifecycle import Rollout, RolloutStore
 from tests.helpers import sync_client
 
 
@@ -308,3 +310,28 @@ def test_no_cors_and_no_auth(client: TaskAppClient) -> None:
     response = client.get("/metadata", headers={"Origin": "https://evil.example"})
     assert response.status_code == 200
     assert "access-control-allow-origin" not in response.headers
+
+
+def _kept(rollout_id: str, status: str) -> Rollout:
+    """A rollout record in `status`, as the store keeps it."""
+    rollout = Rollout(rollout_id, rollout_id, {"rollout_id": rollout_id}, "sync", 0, "train")
+    rollout.status = status
+    return rollout
+
+
+def test_the_store_forgets_the_oldest_finished_rollouts_first() -> None:
+    """Beyond its capacity the store drops the oldest finished record; when every kept rollout
+    is still running, a new one is refused with a 503 rather than growing without bound.
+    """
+    store = RolloutStore(capacity=2)
+    store.add(_kept("a", "running"))
+    store.add(_kept("b", "completed"))
+    store.add(_kept("c", "failed"))
+    assert store.get("a") is not None
+    assert store.get("b") is None
+    assert store.get("c") is not None
+    full = RolloutStore(capacity=1)
+    full.add(_kept("x", "running"))
+    with pytest.raises(TaskAppError) as refused:
+        full.add(_kept("y", "queued"))
+    assert (refused.value.status, refused.value.code) == (503, "too_many_rollouts")
