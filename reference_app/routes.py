@@ -11,7 +11,7 @@ import logging
 import re
 import traceback
 from collections.abc import Callable, MutableMapping
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse
@@ -29,6 +29,8 @@ from conformance.contract import (
     InfoResponse,
     InfoService,
     RootResponse,
+    RubricSection,
+    TaskInfo,
     error_envelope,
 )
 from conformance.contract.profiles import SCOPE_TASK_INFO
@@ -40,6 +42,11 @@ logger = logging.getLogger("reference_app")
 
 Guard = Callable[[Request, str], None]
 """Raises `TaskAppError` unless the request may use a route that needs `scope`."""
+RubricShape = Literal["sections", "typed", "none"]
+"""How `/info` shows the rubric: 0.2's named `sections`; `typed` as synth-ai 0.5-0.7 types
+`InfoResponse.rubrics` (a `RubricBundle` of `synth_ai/data/rubrics.py` `Rubric`s: a required
+`version`, criteria saying if they are `required`; 0.2's sections fail it); or `none`, for
+synth-ai 0.9, whose `Rubric` is a Rust class no JSON rubric validates as."""
 
 _SEED_PATTERN = re.compile(r"[0-9]{1,12}")
 _JSON_CONTENT_TYPE = re.compile(r"application/(?:[\w.+-]+\+)?json", re.IGNORECASE)
@@ -73,17 +80,27 @@ def add_api_key_health(app: FastAPI, guard: Guard) -> None:
         return HealthResponse(healthy=True, auth=auth).model_dump()
 
 
-def add_task_routes(app: FastAPI, cfg: TaskAppConfig, guard: Guard) -> None:
-    """`GET /info` and `GET /task_info`, each behind `guard` with the `task_info` scope."""
+def add_task_routes(
+    app: FastAPI, cfg: TaskAppConfig, guard: Guard, *, rubrics: RubricShape = "sections"
+) -> None:
+    """`GET /info` and `GET /task_info`, each behind `guard` with the `task_info` scope;
+    `rubrics` says how `/info` shows the task's rubric (see `RubricShape`).
+    """
 
     @app.get(INFO_PATH)
     async def info(request: Request) -> dict[str, Any]:
         guard(request, SCOPE_TASK_INFO)
         base = cfg.base_task_info
+        sections = {"outcome": base.rubric.outcome, "events": base.rubric.events}
+        shown: dict[str, Any] | None = None
+        if rubrics == "sections":
+            shown = dict(sections)
+        elif rubrics == "typed":
+            shown = {name: _typed(section, base) for name, section in sections.items()}
         body = InfoResponse(
             service=InfoService(task=base.task, version=base.task.version),
             dataset=base.dataset,
-            rubrics={"outcome": base.rubric.outcome, "events": base.rubric.events},
+            rubrics=shown,
             inference=base.inference,
             limits=base.limits,
         )
@@ -101,6 +118,26 @@ def add_task_routes(app: FastAPI, cfg: TaskAppConfig, guard: Guard) -> None:
             return {"taskset": cfg.describe_taskset()}
         instances = [i.model_dump(mode="json") for i in cfg.provide_task_instances(parsed)]
         return instances[0] if len(parsed) == 1 else instances
+
+
+def _typed(section: RubricSection | None, base: TaskInfo) -> dict[str, Any] | None:
+    """A rubric section as synth-ai 0.5+'s `Rubric`, versioned with the task."""
+    if section is None:
+        return None
+    return {
+        "version": base.task.version or "1",
+        "goal_text": section.name,
+        "criteria": [
+            {
+                "id": c.id,
+                "description": c.description,
+                "weight": c.weight if c.weight is not None else 1.0,
+                "required": False,
+            }
+            for c in section.criteria
+        ],
+        "aggregation": "weighted_sum",
+    }
 
 
 def parse_seeds(values: list[str], cfg: TaskAppConfig) -> list[int]:

@@ -8,8 +8,9 @@ and `/task_info`; `X-API-Key` is not read. Refusals are 401 `auth_missing` (no t
 SYNTH_CONTAINER_AUTH_MODE is `required` (the default, also for unknown values),
 `optional_local` (no token needed from a loopback caller not marked `x-synth-relay`) or
 `disabled`, as in the package; `/health` reports the mode in force. No trusted keys: every
-token is refused, as the package's verifier does. Rollout answers carry no `artifact` (see
-`create_container_app`).
+token is refused, as the package's verifier does. `/info` has no rubric and rollout answers
+no `artifact`: 0.9.11 types both as Rust classes that no JSON validates as, so either would
+make the package's own `InfoResponse` / `RolloutResponse` refuse the body.
 """
 
 from __future__ import annotations
@@ -63,9 +64,8 @@ def create_container_app(cfg: TaskAppConfig) -> FastAPI:
         }
         return {"healthy": True, "auth": auth}
 
-    add_task_routes(app, cfg, guard)
-    # No `artifact`: synth-ai 0.9.11 types it as its Rust `Artifact` class (synth_ai/data/
-    # artifacts.py), so a response listing one as JSON fails the package's own RolloutResponse.
+    add_task_routes(app, cfg, guard, rubrics="none")
+    # No `artifact`: 0.9.11 types it as its Rust `Artifact` (synth_ai/data/artifacts.py:86).
     add_synth_rollout(app, cfg, guard, ContainerRolloutRequest, artifacts=False)
     install_error_handling(app)
     return app

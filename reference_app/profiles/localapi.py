@@ -51,7 +51,7 @@ def create_localapi_app(cfg: TaskAppConfig) -> FastAPI:
     app = new_app(cfg)
     add_root(app, cfg)
     add_api_key_health(app, require_key)
-    add_task_routes(app, cfg, require_key)
+    add_task_routes(app, cfg, require_key, rubrics="typed")
     add_synth_rollout(app, cfg, require_key, SynthRolloutRequest, artifacts=True)
     install_error_handling(app)
     return app

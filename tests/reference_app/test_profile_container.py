@@ -194,3 +194,21 @@ def test_paseto_module_exports_a_matching_key_pair() -> None:
     assert list(exports) == ["SYNTH_CONTAINER_TRUSTED_PUBKEYS", "TASKAPP_CONTAINER_SIGNING_KEY"]
     signing = paseto.load_private_key(exports["TASKAPP_CONTAINER_SIGNING_KEY"])
     assert paseto.public_key_b64(signing) == exports["SYNTH_CONTAINER_TRUSTED_PUBKEYS"]
+
+
+def test_info_carries_no_rubric_for_synth_ai_09(client: TaskAppClient) -> None:
+    """`/info` has `rubrics: null`: synth-ai 0.9.11's `Rubric` is a Rust class that no JSON
+    rubric validates as, so any rubric there would make its own `InfoResponse` refuse the body.
+    """
+    body = client.get("/info", headers={HEADER: token(["task_info"])}).json()
+    assert body["rubrics"] is None
+    assert body["service"]["task"]["id"] == "arithmetic"
+
+
+def test_rollout_answers_carry_no_artifact(
+    client: TaskAppClient, mock_inference: MockInferenceServer
+) -> None:
+    """`artifact` is null: 0.9.11 types it as its Rust `Artifact`, which no JSON validates as."""
+    response = call(client, "POST /rollout", {HEADER: token(["rollout"])}, mock_inference.url)
+    assert response.status_code == 200
+    assert response.json()["artifact"] is None

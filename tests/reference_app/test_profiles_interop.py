@@ -65,18 +65,21 @@ def test_localapi_package_client_drives_the_app(mock_inference: MockInferenceSer
     require(LOCALAPI)
     from synth_ai.sdk.localapi._impl.client import LocalAPIClient
     from synth_ai.sdk.localapi._impl.contracts import RolloutRequest, RolloutResponse, TaskInfo
+    from synth_ai.sdk.localapi._impl.server import InfoResponse
     from synth_ai.sdk.localapi._impl.validators import validate_rollout_response_for_rl
 
     app = create_profile_app(LOCALAPI, build_config(environ={"ENVIRONMENT_API_KEY": TEST_KEY}))
     request = RolloutRequest.model_validate(_request(LOCALAPI, mock_inference.url))
 
-    async def use(raw: httpx.AsyncClient) -> tuple[Any, Any, Any]:
+    async def use(raw: httpx.AsyncClient) -> tuple[Any, ...]:
         client = LocalAPIClient(BASE, api_key=TEST_KEY)
         client._client = raw  # the package's client, on our in-process transport
-        return await client.health(), await client.task_info([0]), await client.rollout(request)
+        health, info = await client.health(), await client.info()
+        return health, info, await client.task_info([0]), await client.rollout(request)
 
-    health, instance, response = _drive(app, use)
+    health, info, instance, response = _drive(app, use)
     assert health["healthy"] is True
+    InfoResponse.model_validate(info)
     assert isinstance(instance, TaskInfo)
     assert isinstance(response, RolloutResponse)
     assert response.trace_correlation_id == request.trace_correlation_id
@@ -99,22 +102,26 @@ def container_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 def test_container_response_validates_as_the_packages(
     mock_inference: MockInferenceServer, container_env: dict[str, str]
 ) -> None:
-    """synth-ai 0.9.11 takes the harness's request and the app's answer as its own models, and
-    its (Rust) RL validator finds nothing missing.
+    """synth-ai 0.9.11 takes the harness's request and the app's `/info` and rollout answer as
+    its own models, and its (Rust) RL validator finds nothing missing.
     """
     require(CONTAINER)
     from synth_ai.sdk.container._impl.contracts import RolloutRequest, RolloutResponse
+    from synth_ai.sdk.container._impl.server import InfoResponse
     from synth_ai.sdk.container._impl.validators import validate_rollout_response_for_rl
 
     app = create_profile_app(CONTAINER, build_config(environ=container_env))
     body = _request(CONTAINER, mock_inference.url)
     RolloutRequest.model_validate(body)
-    header = {"X-Synth-Container-Authorization": paseto.bearer(KEY, ["rollout"])}
+    header = {"X-Synth-Container-Authorization": paseto.bearer(KEY, ["rollout", "task_info"])}
 
-    async def use(client: httpx.AsyncClient) -> httpx.Response:
-        return await client.post("/rollout", json=body, headers=header)
+    async def use(client: httpx.AsyncClient) -> tuple[httpx.Response, httpx.Response]:
+        info = await client.get("/info", headers=header)
+        return info, await client.post("/rollout", json=body, headers=header)
 
-    wire = _drive(app, use).json()
+    info, rollout = _drive(app, use)
+    InfoResponse.model_validate(info.json())
+    wire = rollout.json()
     assert RolloutResponse.model_validate(wire).trace_correlation_id == body["trace_correlation_id"]
     assert validate_rollout_response_for_rl(wire, warn_only=True) == []
 
