@@ -96,6 +96,7 @@ _METAVARS = {
     "path": "FILE",
     "str": "TEXT",
     "profile": "NAME",
+    "generation": "NAME",
 }
 
 
@@ -148,12 +149,20 @@ def check(config_path: Path | None, quiet: bool, **flags: Any) -> None:
       taskapp-conformance check --app my_app:create_app --select AUTH,CID
       taskapp-conformance check "$URL" --recorder "$RELAY"   # proves cids for deployed apps
       taskapp-conformance check "$URL" --junit-xml out/junit.xml --html out/report.html
+      taskapp-conformance check "$URL" --migration-report localapi --migration-report-out m.md
 
     \b
     Every option is also an environment variable (TASKAPP_<NAME>, the key is
     ENVIRONMENT_API_KEY) and a key of [tool.taskapp-conformance] (the option's
     name with _ for -, e.g. fuzz_examples = 50). Precedence: flags >
     environment > config file > default.
+
+    \b
+    --migration-report NAME: once the checks are done, the report starts from
+    the generation the target was judged as (detected, or --profile) and lists
+    what changes on the way to NAME, as Markdown. It goes to stdout after the
+    summary, or, for CI, to the file --migration-report-out names (stdout then
+    stays the console's). It never changes the verdict or the exit code.
     """
     try:
         config = resolve(flags, os.environ, load_config(config_path))
@@ -173,10 +182,12 @@ def _run_and_report(
     *,
     quiet: bool,
 ) -> NoReturn:
+    from conformance.migration import MigrationCollector, write_migration_report
     from conformance.redaction import Redactor
     from conformance.reports import ConsoleReporter, ReportWriteError, write_reports
     from conformance.runner import ProfileConflict, TargetUnreachable, run_checks
 
+    migration = MigrationCollector(config.migration_report) if config.migration_report else None
     secrets = [target.api_key, config.recorder_token, target.container_signing_key]
     reporter = ConsoleReporter()
     reporter.console.print(
@@ -191,6 +202,7 @@ def _run_and_report(
             options,
             progress=None if quiet else reporter.on_result,
             on_profile=reporter.profile,
+            after=migration,
         )
     except TargetUnreachable as exc:
         click.echo(f"Error: cannot talk to the target: {exc}", err=True)
@@ -208,6 +220,12 @@ def _run_and_report(
             markdown_path=config.markdown,
             html_path=config.html,
         )
+        if migration is not None and migration.markdown is not None:
+            if config.migration_report_out is not None:
+                write_migration_report(migration.markdown, config.migration_report_out)
+            else:
+                click.echo("")
+                click.echo(migration.markdown, nl=False)
     except ReportWriteError as exc:
         _usage_error(str(exc))
     sys.exit(report.exit_code())
@@ -221,12 +239,20 @@ def _run_and_report(
     default="table",
     show_default=True,
 )
-def list_checks(fmt: str) -> None:
-    """Print the check catalogue (ID, severity, its rule in docs/contract.md, title)."""
+@click.option(
+    "--profile",
+    type=click.Choice(PROFILE_NAMES, case_sensitive=False),
+    help="Only the checks of this contract generation.",
+)
+def list_checks(fmt: str, profile: str | None) -> None:
+    """Print the check catalogue (ID, severity, the generations it applies to, its rule in
+    docs/contract.md, title).
+    """
     from conformance.catalogue_doc import catalogue_json, catalogue_markdown, catalogue_table
 
     render = {"table": catalogue_table, "json": catalogue_json, "markdown": catalogue_markdown}[fmt]
-    click.echo(render(catalogue()))
+    checks = [c for c in catalogue() if profile is None or c.applies_to(profile.lower())]
+    click.echo(render(checks))
 
 
 @main.command()

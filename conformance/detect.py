@@ -37,6 +37,20 @@ from conformance.outcomes import CheckFailure, HarnessError
 
 OPENAPI_PATH = "/openapi.json"
 
+SIGNS: dict[str, str] = {
+    LEGACY: "the rollout request requires `run_id` and `mode` or `ops` (`/openapi.json`, or "
+    "the 422 for `POST /rollout {}`); also the choice when nothing separates the "
+    "generations (the evidence then says so)",
+    LOCALAPI: "the rollout request requires `trace_correlation_id` and not `run_id` "
+    "(`/openapi.json`, or the 422 for `POST /rollout {}`)",
+    CONTAINER: "`GET /health` without credentials names `auth.required_header` "
+    "`x-synth-container-authorization`",
+    CONTAINERS: "`GET /health` without credentials answers `status: ok` with a "
+    "`contract_version`, or `GET /metadata` has a `capabilities.protocol` starting "
+    "`synth.container.`",
+}
+"""What `detect` takes as each generation's sign (the README's profiles table says it)."""
+
 Get = Callable[..., httpx.Response]
 """`ctx.get`-like: `get(path, auth=..., ...)` (auth False or a header mapping)."""
 Post = Callable[..., httpx.Response]
@@ -83,9 +97,7 @@ def detect(get: Get, post: Post, api_key: str | None) -> Detection:
             CONTAINERS, (*evidence, f"GET /metadata names capabilities.protocol {protocol!r}"), True
         )
     key_headers = {API_KEY_HEADER: api_key} if api_key else {}
-    required, source = _required_from_openapi(get, key_headers)
-    if required is None:
-        required, source = _required_from_422(post, key_headers)
+    required, source = required_rollout_fields(get, post, key_headers)
     if required is not None:
         fields = ", ".join(sorted(required)) or "nothing"
         seen = f"{source} says the rollout request requires {fields}"
@@ -134,6 +146,18 @@ def _nested(value: Any, *keys: str) -> Any:
 def _error_code(body: Any) -> Any:
     code = _nested(body, "detail", "error", "code")
     return code if code is not None else _nested(body, "error", "code")
+
+
+def required_rollout_fields(
+    get: Get, post: Post, key_headers: dict[str, str]
+) -> tuple[set[str] | None, str]:
+    """The top-level fields `POST /rollout` requires, and where that was read: the app's
+    OpenAPI document, else the 422 for an empty body (None when neither says).
+    """
+    required, source = _required_from_openapi(get, key_headers)
+    if required is None:
+        required, source = _required_from_422(post, key_headers)
+    return required, source
 
 
 def _required_from_openapi(get: Get, key_headers: dict[str, str]) -> tuple[set[str] | None, str]:

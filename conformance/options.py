@@ -175,6 +175,18 @@ class RunConfig:
     junit_xml: Path | None = _knob(None, "Write a JUnit XML report here.", kind="path")
     markdown: Path | None = _knob(None, "Write a Markdown summary here.", kind="path")
     html: Path | None = _knob(None, "Write a self-contained HTML report here.", kind="path")
+    migration_report: str | None = _knob(
+        None,
+        f"After the run, list what the app must change to speak this newer generation "
+        f"({', '.join(PROFILE_NAMES[1:])}), as Markdown: each field and route that changes, "
+        "what replaces it, and what the app answered. It asks the app a few more questions "
+        "(one rollout in the new form). Printed after the summary, or written to "
+        "--migration-report-out.",
+        kind="generation",
+    )
+    migration_report_out: Path | None = _knob(
+        None, "Write the --migration-report Markdown here instead of printing it.", kind="path"
+    )
 
 
 @dataclass(frozen=True)
@@ -335,6 +347,13 @@ def _to_profile(raw: Any) -> str:
     return name
 
 
+def _to_generation(raw: Any) -> str:
+    name = _to_str(raw).strip().lower()
+    if name not in PROFILE_NAMES:
+        raise ValueError(f"expected a generation to migrate to: one of {', '.join(PROFILE_NAMES)}")
+    return name
+
+
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "str": _to_str,
     "url": lambda raw: _to_str(raw).strip(),
@@ -346,6 +365,7 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "json": _to_json_object,
     "path": lambda raw: Path(_to_str(raw)),
     "profile": _to_profile,
+    "generation": _to_generation,
 }
 
 
@@ -497,6 +517,11 @@ def run_options(config: RunConfig, target: Target, *, prefix: str = "--") -> Run
     from conformance.profile import TargetProfile
     from conformance.runner import RunOptions
 
+    if config.migration_report_out is not None and config.migration_report is None:
+        raise ConfigError(
+            f"{flag_name('migration_report_out', prefix)} needs "
+            f"{flag_name('migration_report', prefix)} (the generation to migrate to)"
+        )
     if config.inference_url and config.recorder:
         raise ConfigError(
             "give either inference-url (a real model; nothing is recorded) or recorder "

@@ -108,6 +108,8 @@ class _State:
     session: RunSession | None = None
     started: float = field(default_factory=time.monotonic)
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    migration_markdown: str | None = None
+    """`--taskapp-migration-report` without a file: printed in the terminal summary."""
 
     def result(self, spec: CheckSpec) -> CheckResult:
         """Run `spec` once per process, after its dependencies (even deselected ones)."""
@@ -116,7 +118,8 @@ class _State:
         by_id = {c.id: c for c in catalogue()}
         for dep in spec.depends_on:
             self.result(by_id[dep])
-        skip = dependency_skip(spec, self.results)
+        profile = self.session.ctx.profile.contract if self.session is not None else None
+        skip = dependency_skip(spec, self.results, profile)
         self.results[spec.id] = skip if skip is not None else self._session().run(spec)
         return self.results[spec.id]
 
@@ -163,7 +166,7 @@ def _build_state(config: pytest.Config) -> _State:
     return _State(target, options, checks, run_config)
 
 
-_REPORTS = ("json", "junit_xml", "markdown", "html")
+_REPORTS = ("json", "junit_xml", "markdown", "html", "migration_report")
 
 
 def _refuse_tuning_without_target(config: pytest.Config, run_config: RunConfig) -> None:
@@ -253,8 +256,30 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             markdown_path=state.config.markdown,
             html_path=state.config.html,
         )
+        if state.config.migration_report:
+            _migration_report(state, state.session)
     except ReportWriteError as exc:
         raise pytest.UsageError(f"taskapp-conformance: {exc}") from None
+
+
+def _migration_report(state: _State, session: RunSession) -> None:
+    """`--taskapp-migration-report`: to its file, or kept for the terminal summary."""
+    from conformance.migration import migration_report, write_migration_report
+
+    assert state.config.migration_report is not None
+    markdown = migration_report(session.ctx, state.config.migration_report)
+    if state.config.migration_report_out is not None:
+        write_migration_report(markdown, state.config.migration_report_out)
+    else:
+        state.migration_markdown = markdown
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The migration report, when asked for without a file."""
+    state = terminalreporter.config.stash.get(_STATE, None)
+    if state is not None and state.migration_markdown is not None:
+        terminalreporter.section("taskapp-conformance migration report")
+        terminalreporter.write(state.migration_markdown)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

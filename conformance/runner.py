@@ -344,10 +344,13 @@ def run_checks(
     options: RunOptions | None = None,
     progress: ProgressCallback | None = None,
     on_profile: Callable[[ProfileChoice], None] | None = None,
+    after: Callable[[CheckContext], None] | None = None,
 ) -> RunReport:
     """Run `checks` against `target`; raise `TargetUnreachable` if it cannot be talked to.
 
-    `on_profile` hears which generation the run judges, and why, before any check starts.
+    `on_profile` hears which generation the run judges, and why, before any check starts;
+    `after` reads the live context once the checks are done, before the target is closed
+    (the migration report asks the app its questions there); not after a Ctrl-C.
     """
     opts = options or RunOptions()
     selected = list(checks)
@@ -360,6 +363,8 @@ def run_checks(
             on_profile(session.ctx.profile_choice)
         try:
             _execute(session.ctx, selected, opts, started, progress, done)
+            if after is not None:
+                after(session.ctx)
         except KeyboardInterrupt:
             interrupted = True
     results = [done.get(c.id) or _interrupted(c) for c in selected]

@@ -24,13 +24,17 @@ from starlette.routing import Route
 from conformance.catalogue_doc import (
     OPTIONS_BEGIN,
     OPTIONS_END,
+    PROFILES_BEGIN,
+    PROFILES_END,
     README_BEGIN,
     README_END,
     catalogue_markdown,
     options_markdown,
+    profiles_markdown,
+    sync_readme,
 )
 from conformance.cli import main
-from conformance.contract.profiles import LEGACY
+from conformance.contract.profiles import LEGACY, PROFILE_NAMES
 from conformance.registry import catalogue, select_checks
 from conformance.serving import ServerThread
 from reference_app import build_config, create_app
@@ -329,6 +333,36 @@ def test_list_checks_formats() -> None:
     assert _run("list-checks", "--format", "markdown").output.strip() == catalogue_markdown(
         catalogue()
     )
+
+
+def test_list_checks_shows_and_filters_by_profile() -> None:
+    """Each check's generations are a table column (`all` for every one) and a JSON list;
+    `--profile NAME` keeps that generation's checks, in every format.
+    """
+    doc = json.loads(_run("list-checks", "--format", "json").output)
+    assert [c["profiles"] for c in doc] == [list(c.profiles) for c in catalogue()]
+    table = {line.split()[0]: line.split()[2] for line in _run("list-checks").output.splitlines()}
+    for c in catalogue():
+        assert table[c.id] == ("all" if len(c.profiles) == 4 else ",".join(c.profiles))
+    for profile in PROFILE_NAMES:
+        own = [c.id for c in catalogue() if c.applies_to(profile)]
+        shown = json.loads(_run("list-checks", "--format", "json", "--profile", profile).output)
+        assert [c["id"] for c in shown] == own
+        lines = _run("list-checks", "--profile", profile.upper()).output.splitlines()
+        assert [line.split()[0] for line in lines] == own
+    unknown = _run("list-checks", "--profile", "auto")
+    assert unknown.exit_code == 2
+    assert "'auto' is not one of 'legacy-0.2', 'localapi'" in unknown.output
+
+
+def test_readme_profiles_match_the_catalogue() -> None:
+    """The README's profiles table and per-profile catalogues are the generated ones
+    (regenerate with `python -m conformance.catalogue_doc`), so they follow the checks.
+    """
+    readme = (ROOT / "README.md").read_text()
+    block = readme[readme.index(PROFILES_BEGIN) + len(PROFILES_BEGIN) : readme.index(PROFILES_END)]
+    assert block.strip() == profiles_markdown(catalogue())
+    assert sync_readme(readme, catalogue()) == readme
 
 
 def test_readme_table_matches_the_catalogue() -> None:

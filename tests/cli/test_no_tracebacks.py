@@ -49,6 +49,7 @@ COMMANDS: dict[str, list[list[str]]] = {
         ["--rollout-config", "{arg}", *_ONE_CHECK],
         ["--select", "{arg}", "--ignore", "{arg}", "--no-fuzz"],
         ["--max-response-bytes", "{arg}", *_ONE_CHECK],
+        ["--migration-report", "{arg}", "--migration-report-out", "{file}", *_ONE_CHECK],
     ],
     "validate-jsonl": [
         ["{file}"],
@@ -62,7 +63,7 @@ COMMANDS: dict[str, list[list[str]]] = {
     ],
     "filter": [["--config", "{file}"]],
     "openapi": [["--format", "{arg}"]],
-    "list-checks": [["--format", "{arg}"]],
+    "list-checks": [["--format", "{arg}"], ["--profile", "{arg}"]],
 }
 HOSTILE_ARGS = [
     "",
