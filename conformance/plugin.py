@@ -48,6 +48,7 @@ from conformance.runner import (
     TargetUnreachable,
     dependency_skip,
     gates,
+    not_applicable,
 )
 from conformance.target import Target
 from conformance.testing import TaskAppClient
@@ -118,9 +119,10 @@ class _State:
         by_id = {c.id: c for c in catalogue()}
         for dep in spec.depends_on:
             self.result(by_id[dep])
-        profile = self.session.ctx.profile.contract if self.session is not None else None
-        skip = dependency_skip(spec, self.results, profile)
-        self.results[spec.id] = skip if skip is not None else self._session().run(spec)
+        session = self._session()  # its preflight decides the generation judged
+        profile = session.ctx.profile.contract
+        skip = not_applicable(spec, profile) or dependency_skip(spec, self.results, profile)
+        self.results[spec.id] = skip if skip is not None else session.run(spec)
         return self.results[spec.id]
 
     def _session(self) -> RunSession:
