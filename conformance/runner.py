@@ -466,7 +466,8 @@ def _execute(
                 deps = [d for d in spec.depends_on if d in by_id]
                 if any(d not in done for d in deps):
                     continue
-                skip = not_applicable(spec, ctx.profile.contract) or dependency_skip(spec, done)
+                profile = ctx.profile.contract
+                skip = not_applicable(spec, profile) or dependency_skip(spec, done, profile)
                 if skip is None and time.monotonic() - started > opts.budget_s:
                     skip = _out_of_budget(spec, opts.budget_s)
                 if skip is not None:
@@ -503,14 +504,24 @@ def not_applicable(spec: CheckSpec, profile: str) -> CheckResult | None:
     return CheckResult(spec, Outcome.SKIP, 0.0, reason=reason, skip_kind=SkipKind.NOT_APPLICABLE)
 
 
-def dependency_skip(spec: CheckSpec, done: dict[str, CheckResult]) -> CheckResult | None:
+def dependency_skip(
+    spec: CheckSpec, done: dict[str, CheckResult], profile: str | None = None
+) -> CheckResult | None:
     """A SKIP result naming the first dependency of `spec` that did not pass, if any.
 
     It inherits the dependency's kind of skip (a check after an n/a one is n/a too); after
-    a FAIL or ERROR it is unproven, since nothing about it was shown.
+    a FAIL or ERROR it is unproven, since nothing about it was shown. A dependency that is
+    no rule of the judged `profile` is no precondition there (FUZZ-1 needs AUTH-1 under an
+    API key, CTR-2 under a container token, neither without a credential).
     """
     blocked = next(
-        (done[d] for d in spec.depends_on if d in done and done[d].outcome in BLOCKING_OUTCOMES),
+        (
+            done[d]
+            for d in spec.depends_on
+            if d in done
+            and done[d].outcome in BLOCKING_OUTCOMES
+            and (profile is None or done[d].check.applies_to(profile))
+        ),
         None,
     )
     if blocked is None:
