@@ -1,4 +1,4 @@
-"""Schema-driven fuzzing of a task app with Schemathesis and the canonical OpenAPI document.
+"""Schema-driven fuzzing of a task app with Schemathesis and its generation's canonical document.
 
 `run_fuzz(target, ...)` is the only entry point, and the check FUZZ-1
 (`conformance.checks.fuzzing`) its only caller in the package: the CLI's `check` and the
@@ -6,11 +6,12 @@ pytest plugin run FUZZ-1 like any check, and it turns the `FuzzReport` into its 
 block (`bench/bench_fuzz.py` and the tests call `run_fuzz` directly). Schemathesis stays
 behind this module.
 
-What runs: for every operation of `conformance.openapi.openapi_document()`, a positive
+What runs: for every operation of `conformance.openapi.openapi_document(profile)`, a positive
 phase (data the document describes) and a negative phase (data outside it), each with up
-to `examples` cases drawn by Hypothesis from `seed`, sent with the API key. Negative
-phases run only for operations that take input. The same seed sends the same cases in
-the same order. A case fails only on what the contract requires (`CHECKS`):
+to `examples` cases drawn by Hypothesis from `seed`, sent with the generation's credential
+(the API key, a container token, or none: `conformance.fuzz_contract`). Negative phases run
+only for operations that take input. The same seed sends the same cases in the same order.
+A case fails only on what the contract requires (`CHECKS`):
 
 * `not_a_server_error`: any 5xx, except a 502 or 504 where the document lists it (the
   model failed, or the request's own `safety.max_time_s` ran out);
@@ -18,17 +19,19 @@ the same order. A case fails only on what the contract requires (`CHECKS`):
 * `response_schema_conformance`: a 2xx whose body does not match the document (error
   bodies are a SHOULD, RO-9 and PROP-3, and are never judged here);
 * `invalid_input_rejected`: a 2xx for input the contract says must be refused
-  (`must_refuse`); a negative case synth-ai's own server would accept (`"3"` or `true`
-  for an integer) is open, so a 2xx for it is no failure;
-* `api_key_accepted`: the key was refused on every valid case of an operation.
+  (`must_refuse`); a negative case the generation's own server would accept (`"3"` or
+  `true` for an integer) is open, so a 2xx for it is no failure;
+* `api_key_accepted` (`token_accepted` for a container token): the credential was refused
+  on every valid case of an operation.
 
 A 4xx is never a failure: an app may refuse values the contract leaves open (negative
 or huge seeds, extra fields) as long as the status is documented.
 
-Positive `/rollout` cases need an inference endpoint the target can reach: the fuzzer
+Positive rollout cases need an inference endpoint the target can reach: the fuzzer
 puts `inference_url` (or, for a local target, the URL of a recording mock it starts)
-with a per-case `?cid=` into `policy.config`. Without one (a remote target and no
-`inference_url`), positive `/rollout` cases are skipped and the report says why.
+with a per-case `?cid=` where the generation carries it (`policy.config`, or `policy`).
+Without one (a remote target and no `inference_url`), positive rollout cases are skipped
+and the report says why.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ import json
 import shlex
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -65,13 +68,12 @@ from schemathesis.specs.openapi.checks import (
 from conformance.contract import (
     API_KEY_HEADER,
     ENVIRONMENT_API_KEY_ENV,
-    ROLLOUT_PATH,
     ROOT_PATH,
-    SEED_QUERY_PARAMS,
     TASK_INFO_PATH,
-    RolloutRequest,
     url_with_cid_first,
 )
+from conformance.contract.profiles import LEGACY
+from conformance.fuzz_contract import TOKEN_HEADER, FuzzContract, fuzz_contract
 from conformance.hypothesis_lock import HYPOTHESIS_LOCK
 from conformance.inference import MockInferenceServer
 from conformance.openapi import documented_statuses, openapi_document
@@ -98,9 +100,10 @@ CHECKS: Final = (
     "response_schema_conformance",
     "invalid_input_rejected",
     "api_key_accepted",
+    "token_accepted",
     "response_within_limit",
 )
-"""What a failure's `check` can be: three Schemathesis checks, and three of the harness's own."""
+"""What a failure's `check` can be: three Schemathesis checks, and the harness's own."""
 _CHECK_FUNCTIONS: Final = {
     "not_a_server_error": not_a_server_error,
     "status_code_conformance": status_code_conformance,
@@ -119,6 +122,9 @@ _FIXES: Final = {
     "pydantic do it for you) and answer 4xx when it does not parse.",
     "api_key_accepted": "Accept the key given with --api-key (X-API-Key); otherwise the "
     "fuzzer only tests the auth wall.",
+    "token_accepted": "Trust the public half of --container-signing-key "
+    "(SYNTH_CONTAINER_TRUSTED_PUBKEYS) and accept its tokens; otherwise the fuzzer only tests "
+    "the auth wall.",
     "response_within_limit": "Answer with a bounded body; raise --max-response-bytes if this "
     "size is intended.",
 }
@@ -284,18 +290,31 @@ def run_fuzz(
     api_key: str | None = None,
     operations: Sequence[str] | None = None,
     max_response_bytes: int = DEFAULTS.max_response_bytes,
+    profile: str = LEGACY,
+    auth_headers: Mapping[str, str] | None = None,
 ) -> FuzzReport:
-    """Fuzz `target` (URL or in-process ASGI app) against the canonical document.
+    """Fuzz `target` (URL or in-process ASGI app) against `profile`'s canonical document.
 
     `examples` is the maximum number of cases per operation and phase; `seed` makes
     the run reproducible; `budget_s` bounds the wall time (default: `default_budget_s`);
-    `api_key` defaults to the target's; `operations` restricts the run (e.g.
-    `["POST /rollout"]`); `max_response_bytes` caps what is read of each answer.
+    `api_key` defaults to the target's; `auth_headers` (what `CheckContext.auth_headers`
+    gives) default to the key in X-API-Key for an API-key generation and to none otherwise;
+    `operations` restricts the run (e.g. `["POST /rollout"]`); `max_response_bytes` caps
+    what is read of each answer.
     """
     budget = budget_s if budget_s is not None else default_budget_s(examples)
+    contract = fuzz_contract(profile)
     key = api_key if api_key is not None else target.api_key
-    redactor = Redactor([key], urls=[target.base_url, inference_url])
-    run = _Run(target, key, examples, seed, redactor, max_response_bytes)
+    if auth_headers is None:
+        has_key = contract.credential is not None and contract.credential.header == API_KEY_HEADER
+        auth_headers = {API_KEY_HEADER: key} if key and has_key else {}
+    # The bare token, without `Bearer ` and the `v4.public.` header: hiding those would blank
+    # the words "Bearer" and "public" everywhere (the redactor hides every 6-character window).
+    secrets = [key, *(v.split()[-1].removeprefix(TOKEN_HEADER) for v in auth_headers.values() if v)]
+    redactor = Redactor(secrets, urls=[target.base_url, inference_url])
+    run = _Run(
+        target, contract, dict(auth_headers), key, examples, seed, redactor, max_response_bytes
+    )
     with ExitStack() as stack:
         run.inference_url = inference_url
         if inference_url is None and target.is_local:
@@ -316,6 +335,8 @@ class _Run:
     def __init__(
         self,
         target: Target,
+        contract: FuzzContract,
+        auth_headers: dict[str, str],
         key: str | None,
         examples: int,
         seed: int,
@@ -323,7 +344,10 @@ class _Run:
         max_response_bytes: int,
     ) -> None:
         self.target = target
-        self.key = key
+        self.contract = contract
+        self.auth_headers = auth_headers
+        self.placeholders = _placeholders(contract, auth_headers, key)
+        """(secret, what reproductions show instead), longest first."""
         self.examples = max(1, examples)
         self.seed = seed
         self.redactor = redactor
@@ -348,7 +372,8 @@ class _Run:
 
     def execute(self, budget_s: float, only: Sequence[str] | None) -> None:
         config = schemathesis.Config.from_dict({"generation": {"with-security-parameters": False}})
-        schema = schemathesis.openapi.from_dict(openapi_document(), config=config)
+        document = openapi_document(self.contract.profile)
+        schema = schemathesis.openapi.from_dict(document, config=config)
         started = time.monotonic()
         deadline = started + budget_s
         try:
@@ -363,12 +388,11 @@ class _Run:
         except _BudgetExhausted:
             self.report.budget_exhausted = True
         self.report.duration_s = time.monotonic() - started
+        refused_check = self._refused_check()
         for label, (operation, mode, response) in self._refused.items():
             if label not in self._accepted:
-                refused = _Finding(
-                    "api_key_accepted", "every valid case was refused as unauthorised"
-                )
-                self._record("api_key_accepted", operation, mode, response, [refused])
+                refused = _Finding(refused_check, "every valid case was refused as unauthorised")
+                self._record(refused_check, operation, mode, response, [refused])
         self.report.failures = [
             _with_count(failure, self._counts[k]) for k, failure in self._found.items()
         ]
@@ -382,7 +406,8 @@ class _Run:
         )
         if mode.is_negative and not has_input:
             return
-        if operation.path == ROLLOUT_PATH and mode.is_positive and self.inference_url is None:
+        rollout = operation.path == self.contract.rollout_path
+        if rollout and mode.is_positive and self.inference_url is None:
             self.report.skipped.append(
                 f"{label}: no inference URL the target can reach (pass inference_url); "
                 "every positive rollout would end in 502"
@@ -411,18 +436,21 @@ class _Run:
         try:
             test()
         except Unsatisfiable:
-            self.report.skipped.append(f"{label}: the document allows no such data")
+            # A negative phase with nothing to break (a path's string parameter: any string
+            # is one) has no case to run; a positive one that cannot draw is unproven.
+            if mode.is_positive:
+                self.report.skipped.append(f"{label}: the document allows no such data")
         finally:
             self.report.cases += counter[0]
             self.report.cases_by_phase[label] = counter[0]
 
     def _run_case(self, case: Any, operation: Any, mode: GenerationMode, number: int) -> None:
-        if operation.path == ROLLOUT_PATH:
+        if operation.path == self.contract.rollout_path:
             self._point_at_inference(case, f"fuzz-{self.seed}-{number}")
-        headers = {API_KEY_HEADER: self.key} if self.key else {}
+        headers = dict(self.auth_headers)
         kwargs: dict[str, Any] = {"headers": headers, "timeout": _TIMEOUT_S}
         if self.target.app is not None:
-            kwargs["app"] = self.target.app
+            kwargs["app"] = _as_served(self.target.app)
         else:
             kwargs.update(
                 base_url=self.target.base_url, verify=self.target.verify_tls, session=self.session
@@ -462,7 +490,7 @@ class _Run:
 
     def _documented(self, operation: Any) -> frozenset[int]:
         if operation.label not in self._statuses_of:
-            statuses = documented_statuses(operation.path, operation.method)
+            statuses = documented_statuses(operation.path, operation.method, self.contract.profile)
             self._statuses_of[operation.label] = frozenset(statuses)
         return self._statuses_of[operation.label]
 
@@ -471,22 +499,23 @@ class _Run:
         request = response.request
         body = request.body or b""
         raw = body.encode() if isinstance(body, str) else bytes(body)
-        reason = must_refuse(
-            operation.method, operation.path, urlsplit(str(request.url)).query, raw
-        )
+        query = urlsplit(str(request.url)).query
+        reason = must_refuse(operation.method, operation.path, query, raw, self.contract.profile)
         if reason is not None:
             finding = _Finding("Invalid input accepted", f"{reason}, yet it was accepted")
             self._record("invalid_input_rejected", operation, mode, response, [finding])
 
     def _point_at_inference(self, case: Any, cid: str) -> None:
-        """Give `/rollout` bodies a live inference URL with a deterministic per-case cid."""
+        """Give rollout bodies a live inference URL with a deterministic per-case cid."""
         body = case.body
         if self.inference_url is None or not isinstance(body, dict):
             return
-        policy = body.get("policy")
-        config = policy.setdefault("config", {}) if isinstance(policy, dict) else None
-        if isinstance(config, dict):
-            config["inference_url"] = url_with_cid_first(self.inference_url, cid)
+        self.contract.point_at_inference(body, url_with_cid_first(self.inference_url, cid))
+
+    def _refused_check(self) -> str:
+        """The check a credential refused on every valid case fails."""
+        credential = self.contract.credential
+        return credential.refused_check if credential is not None else "api_key_accepted"
 
     def _fingerprint(self, case: Any) -> None:
         body = json.dumps(case.body, sort_keys=True, default=repr)
@@ -550,15 +579,10 @@ class _Run:
     def _curl(self, request: Any) -> str:
         method, url, headers, body = self._replay_parts(request)
         quoted_url = f'"{url}"' if url.startswith("$") else shlex.quote(url)
-        pieces = [
-            "curl",
-            "-sS",
-            "-X",
-            method,
-            quoted_url,
-            "-H",
-            f'"{API_KEY_HEADER}: {KEY_PLACEHOLDER}"',
-        ]
+        pieces = ["curl", "-sS", "-X", method, quoted_url]
+        credential = self.contract.credential
+        if credential is not None:
+            pieces += ["-H", f'"{credential.header}: {credential.placeholder}"']
         for name, value in headers.items():
             pieces += ["-H", shlex.quote(f"{name}: {value}")]
         if body:
@@ -584,8 +608,7 @@ class _Run:
             "response = httpx.request(",
             f"    {method!r},",
             f'    os.environ.get("TASKAPP_URL", {default!r}) + {path_query!r},',
-            f'    headers={{"{API_KEY_HEADER}": os.environ["{ENVIRONMENT_API_KEY_ENV}"], '
-            f"**{headers!r}}},",
+            f"    headers={self._snippet_headers(headers)},",
             f"    content={content},",
             f"    timeout={_TIMEOUT_S!r},",
             ")",
@@ -602,28 +625,96 @@ class _Run:
             f"def {name}() -> None:",
             f'    """Fuzz regression (seed {self.seed}): {check} on {operation.label}."""',
             *(f"    {line}" for line in call),
-            *_assertion(check, operation),
+            *_assertion(check, operation, self.contract.profile),
         ]
         return self._hide_key("\n".join(lines))
 
+    def _snippet_headers(self, headers: dict[str, str]) -> str:
+        credential = self.contract.credential
+        if credential is None:
+            return repr(headers)
+        return f'{{"{credential.header}": {credential.python}, **{headers!r}}}'
+
     def _hide_key(self, text: str) -> str:
-        return text.replace(self.key, KEY_PLACEHOLDER) if self.key else text
+        """The credential's value replaced by what reproductions show instead."""
+        for secret, placeholder in self.placeholders:
+            text = text.replace(secret, placeholder)
+        return text
 
 
-def _assertion(check: str, operation: Any) -> list[str]:
+_SERVED: dict[int, tuple[Any, Any]] = {}
+"""Each in-process app and its served form, made once: Schemathesis starts the lifespan of every
+app object it is given and keeps it for the process."""
+
+
+def _as_served(app: Any) -> Any:
+    """`app` as a server runs it: an exception it raises is the 500 it answered.
+
+    Starlette sends its 500 and then re-raises, and Schemathesis's in-process client passes
+    the exception on; uvicorn (and the harness's own client, `raise_app_exceptions=False`)
+    logs it and keeps the 500. Without this a crashing app would stop the fuzzer instead of
+    failing `not_a_server_error`.
+    """
+    if id(app) in _SERVED:
+        return _SERVED[id(app)][1]
+
+    async def served(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        sent = {"start": False, "end": False}
+
+        async def tracking(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                sent["start"] = True
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                sent["end"] = True
+            await send(message)
+
+        try:
+            await app(scope, receive, tracking)
+        except Exception:  # any crash of the app under test is the 500 it answered
+            if not sent["start"]:
+                headers = [(b"content-type", b"text/plain; charset=utf-8")]
+                await send({"type": "http.response.start", "status": 500, "headers": headers})
+            if not sent["end"]:
+                await send({"type": "http.response.body", "body": b"Internal Server Error"})
+
+    _SERVED[id(app)] = (app, served)
+    return served
+
+
+def _placeholders(
+    contract: FuzzContract, auth_headers: dict[str, str], key: str | None
+) -> list[tuple[str, str]]:
+    """Each secret of the run and its stand-in: the key, the credential header's value, and
+    the bare token inside a `Bearer` value.
+    """
+    pairs = [(key, KEY_PLACEHOLDER)] if key else []
+    credential = contract.credential
+    value = auth_headers.get(credential.header) if credential is not None else None
+    if credential is not None and value:
+        pairs.append((value, credential.placeholder))
+        token = value.split()[-1]
+        pairs.append((token, credential.placeholder.split()[-1]))
+    return sorted(set(pairs), key=lambda pair: -len(pair[0]))
+
+
+def _assertion(check: str, operation: Any, profile: str) -> list[str]:
     if check == "status_code_conformance":
-        allowed = set(documented_statuses(operation.path, operation.method))
+        allowed = set(documented_statuses(operation.path, operation.method, profile))
         return [f"    assert response.status_code in {allowed!r}, response.text"]
     if check == "invalid_input_rejected":
         return ["    assert 400 <= response.status_code < 500, response.text"]
-    if check == "api_key_accepted":
+    if check in ("api_key_accepted", "token_accepted"):
         return ["    assert response.status_code not in (401, 403), response.text"]
     if check == "response_schema_conformance":
+        which = "" if profile == LEGACY else f", profile={profile!r}"
         return [
             "    from conformance.fuzz import response_problems",
             "",
             f"    assert not response_problems({operation.method.upper()!r}, "
-            f"{operation.path!r}, response.status_code, response.json())",
+            f"{operation.path!r}, response.status_code, response.json(){which})",
         ]
     return ["    assert response.status_code < 500, response.text"]
 
@@ -647,13 +738,13 @@ def _with_count(failure: FuzzFailure, count: int) -> FuzzFailure:
     return FuzzFailure(**{**failure.as_dict(), "occurrences": count})
 
 
-_VALIDATORS: dict[tuple[str, str, int], Any] = {}
+_VALIDATORS: dict[tuple[str, str, str, int], Any] = {}
 
 
-def _validator(method: str, path: str, status: int) -> Any:
-    key = (method.lower(), path, status)
+def _validator(profile: str, method: str, path: str, status: int) -> Any:
+    key = (profile, method.lower(), path, status)
     if key not in _VALIDATORS:
-        doc = openapi_document()
+        doc = openapi_document(profile)
         responses = doc["paths"][path][method.lower()]["responses"]
         entry = responses.get(str(status))
         if entry is None:
@@ -670,41 +761,48 @@ def _validator(method: str, path: str, status: int) -> Any:
 _LAX_INT: Final = TypeAdapter(int)
 
 
-def must_refuse(method: str, path: str, query: str, body: bytes) -> str | None:
-    """Why the contract requires a 4xx for this request, or None when it leaves it open.
+def must_refuse(
+    method: str, path: str, query: str, body: bytes, profile: str = LEGACY
+) -> str | None:
+    """Why generation `profile` requires a 4xx for this request, or None when it leaves it open.
 
-    The judge is synth-ai's own server, FastAPI with the contract models parsing laxly:
-    what it refuses (`seed=abc`, a body without `mode`) MUST be refused; what it accepts
+    The judge is the generation's own server, FastAPI with its models parsing laxly
+    (`conformance.fuzz_contract`): what it refuses (`seed=abc`, a 0.2 body without `mode`, a
+    localapi body without `trace_correlation_id`) MUST be refused; what it accepts
     (`seed=-1`, `"seed": "3"`, extra fields) may be accepted or refused with a 4xx.
     """
+    contract = fuzz_contract(profile)
     if method.upper() == "GET" and path == TASK_INFO_PATH:
         for name, value in parse_qsl(query, keep_blank_values=True):
-            if name in SEED_QUERY_PARAMS:
+            if name in contract.seed_params:
                 try:
                     _LAX_INT.validate_python(value)
                 except ValidationError:
                     return f"{name}={value[:40]!r} does not parse as an integer"
-    if method.upper() == "POST" and path == ROLLOUT_PATH:
+    if method.upper() == "POST" and path == contract.rollout_path:
         try:
             data = json.loads(body)
         except ValueError:
             return "the body does not parse as JSON"
+        model = contract.request_model()
         try:
-            RolloutRequest.model_validate(data)
+            model.model_validate(data)
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
             where = ".".join(str(p) for p in first["loc"]) or "the body"
-            return f"RolloutRequest refuses the body ({where}: {first['msg']})"
+            return f"{model.__name__} refuses the body ({where}: {first['msg']})"
     return None
 
 
-def response_problems(method: str, path: str, status: int, body: Any) -> list[str]:
-    """What is wrong with a response per the canonical document ([] when it conforms)."""
-    if path not in openapi_document()["paths"]:
+def response_problems(
+    method: str, path: str, status: int, body: Any, profile: str = LEGACY
+) -> list[str]:
+    """What is wrong with a response per `profile`'s canonical document ([] when it conforms)."""
+    if path not in openapi_document(profile)["paths"]:
         return [f"{path} is not a contract route"]
-    validator = _validator(method, path, status)
+    validator = _validator(profile, method, path, status)
     if validator is None:
-        allowed = documented_statuses(path, method)
+        allowed = documented_statuses(path, method, profile)
         return [f"status {status} is not documented for {method.upper()} {path} ({allowed})"]
     return [
         f"/{'/'.join(str(p) for p in error.instance_path)}: {error.message}"

@@ -1,6 +1,9 @@
-"""The canonical OpenAPI 3.1 document of the task-app contract, generated from the contract models.
+"""The canonical OpenAPI 3.1 document of each contract generation, generated from the models.
 
-It is the contract, not a target's own `/openapi.json` (which may lie or be absent).
+`openapi_document(profile)` is the front door: the `legacy-0.2` document is built here from
+`conformance.contract.models`; `localapi`, `container` and `containers-2026-05` by
+`conformance.contract.openapi_generations` from the models of their packages. Each is the
+contract, not a target's own `/openapi.json` (which may lie or be absent).
 Fuzzing (`conformance.fuzz`) generates requests from it and validates responses against
 it. Where the models are silent, the document decides and says so in `x-contract-notes`:
 
@@ -19,8 +22,9 @@ models, lax parsing) refuses: a seed that does not parse as an integer, and a `/
 body `RolloutRequest` does not accept. The strict JSON types here are what a client
 should send; the lax coercions (`"3"`, `true`, `1.0` for an integer) are left open.
 
-The snapshot `conformance/openapi.json` is kept in sync by `tests/engine/test_openapi.py`;
-refresh it after changing the models with:
+The snapshots (`conformance/openapi.json` for `legacy-0.2`, `conformance/openapi-<profile>.json`
+for the others) are kept in sync by `tests/engine/test_openapi.py`; refresh them all after
+changing the models with:
 
     python -m conformance.openapi --write
 """
@@ -28,6 +32,7 @@ refresh it after changing the models with:
 from __future__ import annotations
 
 import copy
+import functools
 import importlib
 import json
 import sys
@@ -56,6 +61,8 @@ from conformance.contract import (
     TaskInfo,
     TasksetResponse,
 )
+from conformance.contract.openapi_generations import generation_document
+from conformance.contract.profiles import LEGACY, PROFILE_NAMES, profile_named
 from conformance.contract.spec import SPEC_DOCUMENT
 from conformance.exitcodes import ExitCode
 
@@ -67,11 +74,13 @@ __all__ = [
     "openapi_command",
     "openapi_document",
     "openapi_json",
+    "snapshot_path",
 ]
 
 OPENAPI_VERSION: Final = "3.1.0"
 CONTRACT_VERSION: Final = "1.0.0"
 SNAPSHOT_PATH: Final = Path(__file__).with_name("openapi.json")
+"""The legacy-0.2 snapshot (`snapshot_path(profile)` names each generation's)."""
 
 _REF: Final = "#/components/schemas/{model}"
 _ERROR_REF: Final = {"$ref": "#/components/schemas/ErrorResponse"}
@@ -246,8 +255,26 @@ def _paths() -> dict[str, Any]:
     }
 
 
-def openapi_document() -> dict[str, Any]:
-    """The canonical OpenAPI 3.1 document of the task-app contract (a fresh dict each call)."""
+def snapshot_path(profile: str = LEGACY) -> Path:
+    """Where the shipped copy of `profile`'s document lives."""
+    if profile == LEGACY:
+        return SNAPSHOT_PATH
+    return SNAPSHOT_PATH.with_name(f"openapi-{profile_named(profile).name}.json")
+
+
+def openapi_document(profile: str = LEGACY) -> dict[str, Any]:
+    """The canonical OpenAPI 3.1 document of generation `profile` (a fresh dict each call);
+    ValueError naming the profiles for an unknown one.
+    """
+    return copy.deepcopy(_document(profile_named(profile).name))
+
+
+@functools.cache
+def _document(profile: str) -> dict[str, Any]:
+    if profile != LEGACY:
+        return generation_document(
+            profile, openapi_version=OPENAPI_VERSION, version=CONTRACT_VERSION, spec=SPEC_DOCUMENT
+        )
     return copy.deepcopy(
         {
             "openapi": OPENAPI_VERSION,
@@ -271,24 +298,24 @@ def openapi_document() -> dict[str, Any]:
     )
 
 
-def openapi_json() -> str:
+def openapi_json(profile: str = LEGACY) -> str:
     """The document as stable, pretty-printed JSON (the snapshot's exact text)."""
-    return json.dumps(openapi_document(), indent=2, sort_keys=True) + "\n"
+    return json.dumps(openapi_document(profile), indent=2, sort_keys=True) + "\n"
 
 
-def documented_statuses(path: str, method: str) -> list[int]:
-    """The status codes the canonical document allows for `method path`."""
-    operation = openapi_document()["paths"][path][method.lower()]
+def documented_statuses(path: str, method: str, profile: str = LEGACY) -> list[int]:
+    """The status codes `profile`'s canonical document allows for `method path`."""
+    operation = _document(profile_named(profile).name)["paths"][path][method.lower()]
     return sorted(int(status) for status in operation["responses"])
 
 
-def _yaml_text() -> str:
+def _yaml_text(profile: str) -> str:
     try:
         yaml = importlib.import_module("yaml")  # PyYAML ships no type stubs
     except ImportError:
         click.echo("--format yaml needs PyYAML (pip install pyyaml); use --format json", err=True)
         sys.exit(ExitCode.USAGE)
-    return str(yaml.safe_dump(openapi_document(), sort_keys=False, allow_unicode=True))
+    return str(yaml.safe_dump(openapi_document(profile), sort_keys=False, allow_unicode=True))
 
 
 @click.command("openapi")
@@ -300,16 +327,26 @@ def _yaml_text() -> str:
     show_default=True,
     help="Output format.",
 )
-def openapi_command(fmt: str) -> None:
-    """Print the canonical OpenAPI 3.1 document of the task-app contract."""
-    click.echo(openapi_json() if fmt == "json" else _yaml_text(), nl=False)
+@click.option(
+    "--profile",
+    type=click.Choice(PROFILE_NAMES),
+    default=LEGACY,
+    show_default=True,
+    help="The contract generation whose document to print.",
+)
+def openapi_command(fmt: str, profile: str) -> None:
+    """Print the canonical OpenAPI 3.1 document of a contract generation."""
+    click.echo(openapi_json(profile) if fmt == "json" else _yaml_text(profile), nl=False)
 
 
 def _main(argv: list[str]) -> int:
-    """`python -m conformance.openapi [--write]`: print the document or refresh the snapshot."""
+    """`python -m conformance.openapi [--write]`: print the legacy document or refresh every
+    profile's snapshot.
+    """
     if argv == ["--write"]:
-        SNAPSHOT_PATH.write_text(openapi_json(), encoding="utf-8")
-        print(f"wrote {SNAPSHOT_PATH}")
+        for profile in PROFILE_NAMES:
+            snapshot_path(profile).write_text(openapi_json(profile), encoding="utf-8")
+            print(f"wrote {snapshot_path(profile)}")
         return ExitCode.OK
     if argv:
         print("usage: python -m conformance.openapi [--write]", file=sys.stderr)

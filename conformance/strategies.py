@@ -36,6 +36,7 @@ from conformance.contract.constants import (
     SEED_QUERY_PARAMS,
 )
 from conformance.contract.constants import MAX_SEED as MAX_SEED
+from conformance.contract.profiles import CONTAINER, CONTAINERS, LEGACY, LOCALAPI, profile_named
 
 
 def _jsonl_strategies() -> dict[str, Any]:
@@ -395,6 +396,57 @@ _ROLLOUT_MUTATIONS: Final[tuple[_Mutation, ...]] = (
     ("oversize", "record.trace_format", _OVERSIZE),
     ("oversize", "env.seed", "9" * OVERSIZE_CHARS),
 )
+_SYNTH_AI_ROLLOUT_MUTATIONS: Final[tuple[_Mutation, ...]] = (
+    *(("missing", f, _MISSING) for f in ("trace_correlation_id", "env", "policy")),
+    ("wrong_type", "trace_correlation_id", 7),
+    ("wrong_type", "trace_correlation_id", None),
+    ("wrong_type", "env", "env"),
+    ("wrong_type", "policy", ["p"]),
+    ("wrong_type", "env.seed", "1"),
+    ("wrong_type", "env.seed", 1.5),
+    ("wrong_type", "env.config", ["split"]),
+    ("wrong_type", "policy.config", "config"),
+    ("not_in_enum", "policy.output_mode", "TOOL_CALLS"),
+    ("wrong_type", "policy.structured_config", "json"),
+    ("wrong_type", "safety", "all"),
+    ("wrong_type", "safety.max_time_s", "long"),
+    ("wrong_type", "context_overrides", "overrides"),
+    ("wrong_type", "context_overrides", [{"env_vars": "A=1"}]),
+    ("wrong_type", "on_done", 3),
+    ("bool_for_int", "env.seed", True),
+    ("out_of_range", "env.seed", -1),
+    ("out_of_range", "env.seed", 10**30),
+    ("oversize", "trace_correlation_id", _OVERSIZE),
+    ("oversize", "env.seed", "9" * OVERSIZE_CHARS),
+)
+"""`localapi` and `container` requests (synth-ai 0.6.6 / 0.9.11 `RolloutRequest`)."""
+_CONTAINERS_ROLLOUT_MUTATIONS: Final[tuple[_Mutation, ...]] = (
+    ("wrong_type", "rollout_id", 7),
+    ("out_of_range", "rollout_id", ""),
+    ("not_in_enum", "submission_mode", "later"),
+    ("wrong_type", "submission_mode", ["sync"]),
+    ("wrong_type", "seed", "1"),
+    ("wrong_type", "seed", 1.5),
+    ("bool_for_int", "seed", True),
+    ("out_of_range", "seed", 10**30),
+    ("wrong_type", "env", ["seed"]),
+    ("wrong_type", "policy", ["p"]),
+    ("missing", "policy.model", _MISSING),
+    ("wrong_type", "policy.max_tokens", "many"),
+    ("not_in_enum", "policy.api_family", "completions"),
+    ("wrong_type", "telemetry", "on"),
+    ("wrong_type", "actors", [{"role": "solo"}]),
+    ("oversize", "rollout_id", _OVERSIZE),
+    ("oversize", "trace_correlation_id", _OVERSIZE),
+)
+"""`containers-2026-05` requests (synth-containers 0.4.6 `RolloutRequestModel` and the SDK's
+`RolloutSubmissionPayload`)."""
+_ROLLOUT_MUTATIONS_BY_PROFILE: Final = {
+    LEGACY: _ROLLOUT_MUTATIONS,
+    LOCALAPI: _SYNTH_AI_ROLLOUT_MUTATIONS,
+    CONTAINER: _SYNTH_AI_ROLLOUT_MUTATIONS,
+    CONTAINERS: _CONTAINERS_ROLLOUT_MUTATIONS,
+}
 _TASK_INFO_MUTATIONS: Final[tuple[_Mutation, ...]] = (
     *(
         ("missing", f, _MISSING)
@@ -464,10 +516,16 @@ def _invalid(
     return st.builds(_mutate, valid, st.sampled_from(mutations))
 
 
-def invalid_rollout_requests(base: dict[str, Any] | None = None) -> st.SearchStrategy[Invalid]:
-    """`/rollout` bodies with one field broken; `base` is the valid body to break."""
+def invalid_rollout_requests(
+    base: dict[str, Any] | None = None, *, profile: str = LEGACY
+) -> st.SearchStrategy[Invalid]:
+    """Rollout bodies of generation `profile` with one field broken; `base` is the valid body
+    to break (required for every generation but `legacy-0.2`, whose valid bodies are drawn).
+    """
+    if base is None and profile != LEGACY:
+        raise ValueError(f"invalid_rollout_requests(profile={profile!r}) needs a valid base body")
     valid = st.just(base) if base is not None else rollout_requests()
-    return _invalid(valid, _ROLLOUT_MUTATIONS)
+    return _invalid(valid, _ROLLOUT_MUTATIONS_BY_PROFILE[profile_named(profile).name])
 
 
 def invalid_task_infos() -> st.SearchStrategy[Invalid]:

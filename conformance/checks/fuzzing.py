@@ -1,6 +1,8 @@
-"""Schema-driven fuzzing with Schemathesis against the canonical OpenAPI document.
+"""Schema-driven fuzzing with Schemathesis against the judged generation's canonical document.
 
-On by default whenever the run records the model's calls (a local or in-process target,
+Every generation has one (`conformance.openapi.openapi_document(profile)`), so FUZZ-1 applies
+to all of them, fuzzing with the credential the generation wants (`ctx.auth_headers()`). On by
+default whenever the run records the model's calls (a local or in-process target,
 or a relay): there every generated rollout reaches the harness's own mock. Against a
 remote app with the user's real model (`--inference-url`, no recorder) each rollout may
 cost money, so fuzzing there is opt-in and FUZZ-1 is "not selected" unless turned on.
@@ -9,6 +11,7 @@ cost money, so fuzzing there is opt-in and FUZZ-1 is "not selected" unless turne
 from __future__ import annotations
 
 from conformance.context import CheckContext
+from conformance.contract.profiles import ALL_PROFILES
 
 # Imported with the catalogue, in the main thread, never lazily inside the check: an import
 # there parses source (pytest rewrites Schemathesis's modules) while an in-process app may be
@@ -49,7 +52,14 @@ def _failure(report: FuzzReport) -> CheckFailure:
     )
 
 
-@check("FUZZ-1", severity=Severity.MUST, spec="fuzzing", tags=("fuzz",), depends_on=("AUTH-1",))
+@check(
+    "FUZZ-1",
+    profiles=ALL_PROFILES,
+    severity=Severity.MUST,
+    spec="fuzzing",
+    tags=("fuzz",),
+    depends_on=("AUTH-1", "CTR-2"),  # the credential works: whichever the generation has
+)
 def generated_cases_find_no_failure(ctx: CheckContext) -> None:
     """Generated requests get no 5xx, only documented statuses, valid 2xx bodies, 4xx for forbidden input."""  # noqa: E501 (the first docstring line is the check's catalogue title, pinned)
     reason = _not_selected(ctx)
@@ -62,6 +72,8 @@ def generated_cases_find_no_failure(ctx: CheckContext) -> None:
         budget_s=ctx.settings.fuzz_budget_s,
         inference_url=ctx.inference_url,
         max_response_bytes=ctx.settings.max_response_bytes,
+        profile=ctx.contract.name,
+        auth_headers=ctx.auth_headers(),
     )
     ctx.count_requests(report.cases)
     if report.failures:

@@ -2,6 +2,19 @@
 
 Each check runs a derandomized Hypothesis search (fixed examples, no database), so a
 run is reproducible, and reports the minimal falsifying input Hypothesis shrank to.
+
+Which generations each applies to, and why:
+
+* PROP-1 (a seed's TaskInfo is stable) and PROP-2 (a cid round-trips): every synth-ai
+  generation, whose `/task_info?seed=` maps a seed to an instance and whose rollout carries
+  the cid to the model in `policy.config.inference_url`. Not `containers-2026-05`: its SDK
+  ignores the `/task_info` query, and neither of its servers promises a cid at the model.
+* PROP-3 (invalid input gets a 4xx with the envelope): `legacy-0.2` only. Its stance (strict
+  parsing, range-checked seeds, the envelope) is the 0.2 contract's (§10.1) and the reference
+  app's; the later packages parse laxly and answer FastAPI's own error body, so it would warn
+  every app that does what its package does.
+* PROP-4 (invalid input never gets a 5xx): every generation, each with the broken requests of
+  its own request model (`strategies.invalid_rollout_requests(profile=...)`).
 """
 
 from __future__ import annotations
@@ -28,14 +41,15 @@ from conformance.checks._support import (
 from conformance.context import CheckContext, Rollout, json_body
 from conformance.contract import (
     MAX_SEED,
-    ROLLOUT_PATH,
     SEED_PARAM,
     TASK_INFO_PATH,
     TaskInfo,
     url_with_cid_first,
 )
+from conformance.contract.models import LocalApiTaskInfo
+from conformance.contract.profiles import ALL_PROFILES, LEGACY, SYNTH_AI_PROFILES
 from conformance.hypothesis_lock import HYPOTHESIS_LOCK
-from conformance.outcomes import CheckFailure
+from conformance.outcomes import CheckFailure, CheckSkipped
 from conformance.registry import Severity, check
 
 _EXAMPLES: Final = 25
@@ -92,7 +106,8 @@ def _task_info_problem(ctx: CheckContext, seed: int) -> str | None:
         return None  # the provider decides which seeds exist (§1.5); refusing one is fine
     if first.status_code != 200:
         return ctx.describe(first)
-    problem = validation_problem(TaskInfo, json_body(first))
+    model = TaskInfo if ctx.contract.name == LEGACY else LocalApiTaskInfo
+    problem = validation_problem(model, json_body(first))
     if problem is not None:
         return f"not a TaskInfo ({problem}): {ctx.short_json(json_body(first))}"
     if json_body(second) != json_body(first):
@@ -102,10 +117,11 @@ def _task_info_problem(ctx: CheckContext, seed: int) -> str | None:
 
 @check(
     "PROP-1",
+    profiles=SYNTH_AI_PROFILES,
     severity=Severity.MUST,
     spec="task-info-deterministic",
     tags=("property", "task_info"),
-    depends_on=("TI-2",),
+    depends_on=("TI-2", "CTR-2"),
 )
 def task_info_is_stable_for_any_seed(ctx: CheckContext) -> None:
     """For drawn seeds, `/task_info?seed=N` is a valid TaskInfo the same twice, or a stable 4xx."""
@@ -133,11 +149,14 @@ def _cid_problem(
     body["policy"]["config"]["inference_url"] = url_with_cid_first(
         urlunsplit(parts._replace(query=query)), cid
     )
-    rollout = Rollout(cid, route, body, ctx.post(ROLLOUT_PATH, json_body=body))
+    rollout = Rollout(cid, route, body, ctx.post(ctx.contract.rollout_path, json_body=body))
     got = json_body(rollout.response)
     if rollout.response.status_code != 200 or not isinstance(got, dict):
         return ctx.describe(rollout.response)
-    for where in ("trace_correlation_id", "pipeline_metadata.trace_correlation_id"):
+    echoed = ["trace_correlation_id"]
+    if ctx.contract.name == LEGACY:  # the later generations dropped pipeline_metadata
+        echoed.append("pipeline_metadata.trace_correlation_id")
+    for where in echoed:
         value = nested(got, *where.split("."))
         if value != cid:
             return f"{where} = {value!r}"
@@ -155,10 +174,11 @@ def _cid_problem(
 
 @check(
     "PROP-2",
+    profiles=SYNTH_AI_PROFILES,
     severity=Severity.MUST,
     spec="cid-round-trip",
     tags=("property", "cid", "recorder"),
-    depends_on=("RO-1",),
+    depends_on=("RO-1", "GEN-1"),
 )
 def any_cid_round_trips_exactly(ctx: CheckContext) -> None:
     """Drawn cids (some needing URL encoding) come back exactly; other URL parameters survive."""
@@ -185,7 +205,8 @@ def any_cid_round_trips_exactly(ctx: CheckContext) -> None:
         return
     cid, params = found.value
     raise CheckFailure(
-        sent=f"POST /rollout with cid {cid!r} and inference URL parameters {params}",
+        sent=f"POST {ctx.contract.rollout_path} with cid {cid!r} and inference URL parameters "
+        f"{params}",
         expected="200; the same cid in the response and at the model; every parameter kept",
         got=found.problem,
         fix="Decode the cid once, never rewrite it, and rebuild URLs with every parameter.",
@@ -200,7 +221,7 @@ def _send_invalid(ctx: CheckContext, drawn: tuple[str, strategies.Invalid]) -> h
     def send() -> httpx.Response:
         if method == "GET":
             return ctx.get(TASK_INFO_PATH, params={bad.field: bad.value})
-        return ctx.post(ROLLOUT_PATH, json_body=bad.value)
+        return ctx.post(ctx.contract.rollout_path, json_body=bad.value)
 
     key = json.dumps([method, bad.field, bad.kind, bad.value], sort_keys=True, default=repr)
     return ctx.memo(f"invalid-request {key}", send)
@@ -223,13 +244,25 @@ def _server_error(ctx: CheckContext, drawn: tuple[str, strategies.Invalid]) -> s
     return ctx.describe(response)
 
 
+def _valid_rollout_crashes(ctx: CheckContext) -> bool:
+    """Whether the valid probe rollout gets a 5xx too (a failing model's 502/504 aside)."""
+    response = ctx.memo(
+        "property-valid-probe",
+        lambda: ctx.post(ctx.contract.rollout_path, json_body=_probe_body(ctx)),
+    )
+    return response.status_code >= 500 and response.status_code not in (502, 504)
+
+
 def _probe_body(ctx: CheckContext) -> dict[str, Any]:
     """One base body per run, so both searches draw (and send) identical requests."""
     return copy.deepcopy(ctx.memo("property-probe-body", ctx.probe_body))
 
 
 def _invalid_requests(ctx: CheckContext) -> st.SearchStrategy[tuple[str, strategies.Invalid]]:
-    bodies = strategies.invalid_rollout_requests(_probe_body(ctx)).map(lambda bad: ("POST", bad))
+    base = _probe_body(ctx)
+    bodies = strategies.invalid_rollout_requests(base, profile=ctx.contract.name).map(
+        lambda bad: ("POST", bad)
+    )
     queries = strategies.invalid_task_info_queries().map(lambda bad: ("GET", bad))
     return st.one_of(bodies, queries)
 
@@ -241,6 +274,10 @@ def _explicit_invalid(ctx: CheckContext) -> list[tuple[str, strategies.Invalid]]
         body = copy.deepcopy(base)
         body["env"]["seed"] = value
         drawn.append(("POST", strategies.Invalid(body, "env.seed", kind)))
+    if ctx.contract.name not in SYNTH_AI_PROFILES:  # containers: `env` is free-form
+        body = copy.deepcopy(base)
+        body["submission_mode"] = "later"
+        drawn = [("POST", strategies.Invalid(body, "submission_mode", "not_in_enum"))]
     drawn.append(("GET", strategies.Invalid(str(10**20), SEED_PARAM, "invalid_seed")))
     return drawn
 
@@ -258,7 +295,7 @@ def _search_invalid(
     if found is None:
         return None
     method, bad = found.value
-    target = f"{TASK_INFO_PATH}?{bad.field}=..." if method == "GET" else ROLLOUT_PATH
+    target = f"{TASK_INFO_PATH}?{bad.field}=..." if method == "GET" else ctx.contract.rollout_path
     sent = f"{method} {target} with {bad.describe()} ({ctx.short_json(bad.value)})"
     return sent, bad.describe(), found.problem
 
@@ -289,16 +326,22 @@ def invalid_requests_get_4xx_with_envelope(ctx: CheckContext) -> None:
 
 @check(
     "PROP-4",
+    profiles=ALL_PROFILES,
     severity=Severity.MUST,
     spec="invalid-requests",
     tags=("property", "input"),
-    depends_on=("AUTH-1",),
+    depends_on=("AUTH-1", "CTR-2"),
 )
 def invalid_requests_never_crash_the_app(ctx: CheckContext) -> None:
     """Drawn invalid requests (one field broken) never get a 5xx: bad input is not a crash."""
     found = _search_invalid(ctx, _server_error)
     if found is not None:
         sent, what, got = found
+        if sent.startswith("POST") and _valid_rollout_crashes(ctx):
+            raise CheckSkipped(
+                f"an invalid request ({what}) got a 5xx, and so does a valid rollout: the crash "
+                "is not the input's (see RO-1, GEN-1 or CS-3)"
+            )
         raise CheckFailure(
             sent=sent,
             expected="a 4xx (or, for input the app tolerates, a 2xx), never a 5xx",

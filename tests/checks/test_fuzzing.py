@@ -1,24 +1,31 @@
 """The fuzzing check (FUZZ-1): when it runs, what it fails on, what it spares, and its
-exact failure block.
+exact failure block, for every contract generation.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
 import pytest
 
 from conformance.context import Settings
+from conformance.contract.profiles import ALL_PROFILES, CONTAINER, CONTAINERS, LOCALAPI
 from conformance.inference import MockInferenceServer
 from conformance.outcomes import FailureDetail, Outcome, SkipKind
 from conformance.registry import catalogue, select_checks
 from conformance.runner import CheckResult, RunOptions, run_checks
 from conformance.target import IN_PROCESS_BASE_URL, Target, asgi_target
-from tests.checks._support import failure
+from tests.checks._support import failure, normalise
 from tests.faults import KEY
 from tests.faults.apps import reference
 from tests.faults.fuzz_faults import FUZZ_FAULTS
+from tests.faults.generation_fuzz_faults import (
+    GENERATION_FUZZ_FAULTS,
+    GenerationFuzzFault,
+    wrapped_target,
+)
 
 FAST = Settings(fuzz=True, fuzz_examples=8, fuzz_seed=3)
 
@@ -157,5 +164,225 @@ def test_fuzz_1_huge_seed_500() -> None:
             ]
         ),
         fix="Validate the input and answer 4xx with the error envelope; never 5xx.",
+        spec="docs/contract.md#fuzzing",
+    )
+
+
+# --- the later generations ------------------------------------------------------------------
+
+GENERATION_SETTINGS = Settings(fuzz=True, fuzz_examples=10, fuzz_seed=0)
+
+
+def _generation_result(target: Target, profile: str) -> CheckResult:
+    checks = select_checks(catalogue(), ["FUZZ-1"])
+    options = RunOptions(strict=True, settings=GENERATION_SETTINGS, contract_profile=profile)
+    return run_checks(target, checks, options).results[0]
+
+
+def _unbroken(app: object) -> object:
+    return app
+
+
+def test_fuzzing_applies_to_every_generation() -> None:
+    """Every generation has a canonical document, so FUZZ-1 is a rule of each."""
+    (spec,) = select_checks(catalogue(), ["FUZZ-1"])
+    assert spec.profiles == ALL_PROFILES
+
+
+@pytest.mark.parametrize("profile", [LOCALAPI, CONTAINER, CONTAINERS])
+def test_each_generations_reference_app_passes_fuzzing(profile: str) -> None:
+    """The reference app of each later generation passes FUZZ-1 judged as that generation,
+    fuzzed with its own credential (the key, a container token, or none).
+    """
+    result = _generation_result(wrapped_target(profile, _unbroken, profile), profile)
+    assert (result.outcome, result.reason) == (Outcome.PASS, "")
+
+
+@pytest.mark.parametrize("fault", GENERATION_FUZZ_FAULTS, ids=lambda f: f.name)
+def test_fuzzing_catches_a_broken_app_of_each_generation(fault: GenerationFuzzFault) -> None:
+    """FUZZ-1 fails the broken variant of each later generation."""
+    assert _generation_result(fault.target(), fault.profile).outcome is Outcome.FAIL
+
+
+_GENERATED_BODY = (
+    (re.compile(r"in [\d.]+s \(\d+/s\)"), "in <t>s (<rate>/s)"),
+    (re.compile(r"--data-binary .*$", re.MULTILINE), "--data-binary <generated>"),
+    (re.compile(r"content=b.*,$", re.MULTILINE), "content=<generated>,"),
+)
+"""The run's timing and the generated body, which Hypothesis picks."""
+_EXPECTED_CLEAN = (
+    "no 5xx, only documented statuses, 2xx bodies that match the canonical schema, "
+    "and a 4xx for input the contract forbids"
+)
+_SERVER_ERROR_FIX = "Validate the input and answer 4xx with the error envelope; never 5xx."
+_STATUS_FIX = "Answer only the statuses the contract documents for this route."
+
+
+def _generation_block(name: str) -> FailureDetail:
+    fault = next(f for f in GENERATION_FUZZ_FAULTS if f.name == name)
+    result = _generation_result(fault.target(), fault.profile)
+    assert result.outcome is Outcome.FAIL
+    assert result.detail is not None
+    fields = dataclasses.asdict(result.detail)
+    return FailureDetail(**{k: normalise(v, _GENERATED_BODY) for k, v in fields.items()})
+
+
+def _curl(path: str, credential: str | None) -> str:
+    auth = f' -H "{credential}"' if credential else ""
+    return (
+        f'curl -sS -X POST "$TASKAPP_URL{path}"{auth} '
+        "-H 'Content-Type: application/json' --data-binary <generated>"
+    )
+
+
+def _finding(
+    head: str,
+    fix: str,
+    path: str,
+    check: str,
+    headers: str,
+    credential: str | None,
+    tail: list[str],
+) -> list[str]:
+    """One failure of the block: what failed, its fix, the curl line and the pytest test."""
+    name = path.strip("/")
+    return [
+        head,
+        f"  Fix:  {fix}",
+        f"  Curl: {_curl(path, credential)}",
+        "  Pytest:",
+        "    import os",
+        "    ",
+        "    import httpx",
+        "    ",
+        "    ",
+        f"    def test_fuzz_{check}_post_{name}() -> None:",
+        f'        """Fuzz regression (seed 0): {check} on POST {path}."""',
+        "        response = httpx.request(",
+        "            'POST',",
+        f"            os.environ.get(\"TASKAPP_URL\", 'http://127.0.0.1:<port>') + '{path}',",
+        f"            headers={headers},",
+        "            content=<generated>,",
+        "            timeout=60.0,",
+        "        )",
+        *tail,
+    ]
+
+
+def test_fuzz_1_localapi_missing_cid_500() -> None:
+    """Judged as localapi, a crash on a rollout without a cid is caught by the negative cases,
+    reproduced with the key's variable, never the key.
+    """
+    key = "X-API-Key: $ENVIRONMENT_API_KEY"
+    headers = (
+        '{"X-API-Key": os.environ["ENVIRONMENT_API_KEY"], '
+        "**{'Content-Type': 'application/json'}}"
+    )
+    allowed = "{422, 200, 400, 401, 403, 404, 502, 503, 504, 413, 415}"
+    assert _generation_block("localapi_missing_cid_500") == FailureDetail(
+        summary="fuzz seed 0: 43 cases in <t>s (<rate>/s), 2 distinct failure(s)",
+        sent=f"43 generated cases (seed 0); reproduce the first with:\n{_curl('/rollout', key)}",
+        expected=_EXPECTED_CLEAN,
+        got="\n".join(
+            [
+                *_finding(
+                    "not_a_server_error on POST /rollout (negative, seed 0, 2 case(s)): "
+                    "Server error (got 500)",
+                    _SERVER_ERROR_FIX,
+                    "/rollout",
+                    "not_a_server_error",
+                    headers,
+                    key,
+                    ["        assert response.status_code < 500, response.text"],
+                ),
+                "",
+                *_finding(
+                    "status_code_conformance on POST /rollout (negative, seed 0, 2 case(s)): "
+                    "Undocumented status code: Received: 500 (got 500)",
+                    _STATUS_FIX,
+                    "/rollout",
+                    "status_code_conformance",
+                    headers,
+                    key,
+                    [f"        assert response.status_code in {allowed}, response.text"],
+                ),
+            ]
+        ),
+        fix=_SERVER_ERROR_FIX,
+        spec="docs/contract.md#fuzzing",
+    )
+
+
+def test_fuzz_1_container_metrics_not_reward_info() -> None:
+    """Judged as container, 0.4.12's `metrics` instead of `reward_info` breaks the response
+    schema; the token is sent and reproduced as `$SYNTH_CONTAINER_TOKEN`.
+    """
+    token = "X-Synth-Container-Authorization: Bearer $SYNTH_CONTAINER_TOKEN"
+    headers = (
+        '{"X-Synth-Container-Authorization": "Bearer " + os.environ["SYNTH_CONTAINER_TOKEN"], '
+        "**{'Content-Type': 'application/json'}}"
+    )
+    assert _generation_block("container_metrics_not_reward_info") == FailureDetail(
+        summary="fuzz seed 0: 43 cases in <t>s (<rate>/s), 1 distinct failure(s)",
+        sent=f"43 generated cases (seed 0); reproduce the first with:\n{_curl('/rollout', token)}",
+        expected=_EXPECTED_CLEAN,
+        got="\n".join(
+            _finding(
+                "response_schema_conformance on POST /rollout (positive, seed 0, 6 case(s)): "
+                'Response violates schema: "reward_info" is a required property (got 200)',
+                "Return bodies that match the contract models field for field.",
+                "/rollout",
+                "response_schema_conformance",
+                headers,
+                token,
+                [
+                    "        from conformance.fuzz import response_problems",
+                    "    ",
+                    "        assert not response_problems('POST', '/rollout', "
+                    "response.status_code, response.json(), profile='container')",
+                ],
+            )
+        ),
+        fix="Return bodies that match the contract models field for field.",
+        spec="docs/contract.md#fuzzing",
+    )
+
+
+def test_fuzz_1_containers_refusal_500() -> None:
+    """Judged as containers-2026-05, an app whose refusals are 500s fails on /rollouts, with
+    no credential in the reproductions (the generation has none).
+    """
+    headers = "{'Content-Type': 'application/json'}"
+    allowed = "{422, 200, 202, 400, 404, 502, 504, 409, 413, 415}"
+    assert _generation_block("containers_refusal_500") == FailureDetail(
+        summary="fuzz seed 0: 45 cases in <t>s (<rate>/s), 2 distinct failure(s)",
+        sent=f"45 generated cases (seed 0); reproduce the first with:\n{_curl('/rollouts', None)}",
+        expected=_EXPECTED_CLEAN,
+        got="\n".join(
+            [
+                *_finding(
+                    "not_a_server_error on POST /rollouts (positive, seed 0, 16 case(s)): "
+                    "Server error (got 500)",
+                    _SERVER_ERROR_FIX,
+                    "/rollouts",
+                    "not_a_server_error",
+                    headers,
+                    None,
+                    ["        assert response.status_code < 500, response.text"],
+                ),
+                "",
+                *_finding(
+                    "status_code_conformance on POST /rollouts (positive, seed 0, 16 case(s)): "
+                    "Undocumented status code: Received: 500 (got 500)",
+                    _STATUS_FIX,
+                    "/rollouts",
+                    "status_code_conformance",
+                    headers,
+                    None,
+                    [f"        assert response.status_code in {allowed}, response.text"],
+                ),
+            ]
+        ),
+        fix=_SERVER_ERROR_FIX,
         spec="docs/contract.md#fuzzing",
     )

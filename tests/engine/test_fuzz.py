@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
 import pytest
 
+from conformance import paseto
+from conformance.contract.profiles import CONTAINER, CONTAINERS, LOCALAPI
 from conformance.fuzz import (
     CHECKS,
     KEY_PLACEHOLDER,
@@ -18,7 +21,7 @@ from conformance.fuzz import (
 )
 from conformance.inference import MockInferenceServer
 from conformance.serving import ServerThread
-from conformance.target import Target, asgi_target, url_target
+from conformance.target import Target, asgi_target, embedded_target, url_target
 from reference_app import build_config, create_app
 from tests.faults.asgi import Exchange, FaultyApp
 from tests.faults.fuzz_faults import FUZZ_FAULTS, FuzzFault
@@ -342,3 +345,155 @@ def test_gateway_errors_on_rollout_are_no_crash(status: int, accused: bool) -> N
     """
     report = _fuzz(_rollouts_answer(status), examples=5, operations=["POST /rollout"])
     assert ("not_a_server_error" in {f.check for f in report.failures}) is accused
+
+
+# --- the later generations ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("profile", "path", "body", "reason"),
+    [
+        (LOCALAPI, "/rollout", {"env": {}, "policy": {}}, "LocalApiRolloutRequest refuses"),
+        (LOCALAPI, "/rollout", {"trace_correlation_id": " ", "env": {}, "policy": {}}, None),
+        (
+            CONTAINER,
+            "/rollout",
+            {"trace_correlation_id": " ", "env": {}, "policy": {}},
+            "Container",
+        ),
+        (
+            CONTAINER,
+            "/rollout",
+            {"trace_correlation_id": "c", "env": {}, "policy": {}, "x": 1},
+            None,
+        ),
+        (CONTAINERS, "/rollouts", {"rollout_id": "a b", "answer": "hi"}, None),
+        (CONTAINERS, "/rollouts", {"submission_mode": "later"}, "ContainersSubmission refuses"),
+        (CONTAINERS, "/rollout", {"submission_mode": "later"}, None),
+    ],
+    ids=[
+        "localapi-no-cid",
+        "localapi-blank-cid-open",
+        "container-blank-cid",
+        "container-extra-field-open",
+        "containers-strict-only-refusals-open",
+        "containers-bad-mode",
+        "containers-not-its-rollout-path",
+    ],
+)
+def test_must_refuse_follows_each_generations_own_parsing(
+    profile: str, path: str, body: dict[str, Any], reason: str | None
+) -> None:
+    """What the generation's own server refuses must be refused; what any of its servers
+    accepts is open.
+    """
+    got = must_refuse("POST", path, "", json.dumps(body).encode(), profile)
+    assert got is None if reason is None else (got or "").startswith(reason)
+
+
+def _token_target(trusted: str | None = None) -> tuple[Target, dict[str, str]]:
+    """The container reference app and a token signed with its key (or with another)."""
+    target = embedded_target(KEY, profile=CONTAINER)
+    signing = trusted or target.container_signing_key
+    assert signing is not None
+    token = paseto.bearer(paseto.load_private_key(signing), ["rollout", "task_info"])
+    return target, {"X-Synth-Container-Authorization": token}
+
+
+def test_a_container_token_is_sent_and_never_shown() -> None:
+    """Judged as container, the fuzzer sends the token; reports and reproductions never hold
+    it (a `$SYNTH_CONTAINER_TOKEN` placeholder instead), and "public" stays readable.
+    """
+    target, headers = _token_target()
+    app = FaultyApp(target.app, after=_drop_reward_info)
+    broken = dataclasses.replace(target, app=app)
+    report = run_fuzz(
+        broken,
+        examples=5,
+        seed=0,
+        profile=CONTAINER,
+        auth_headers=headers,
+        operations=["POST /rollout"],
+    )
+    assert report.statuses.get(401, 0) == 0
+    (failure,) = report.failures
+    token = headers["X-Synth-Container-Authorization"].split()[-1]
+    text = json.dumps(report.as_dict())
+    assert token not in text
+    assert token.removeprefix("v4.public.")[:12] not in text
+    assert '"X-Synth-Container-Authorization: Bearer $SYNTH_CONTAINER_TOKEN"' in failure.curl
+    assert 'os.environ["SYNTH_CONTAINER_TOKEN"]' in failure.pytest_snippet
+
+
+def _drop_reward_info(ex: Exchange) -> None:
+    if ex.path == "/rollout" and ex.status == 200:
+        ex.set_json({k: v for k, v in ex.json().items() if k != "reward_info"})
+
+
+def test_an_untrusted_token_is_a_failure_not_a_green_run() -> None:
+    """A container app that refuses the harness's token fails `token_accepted` on every
+    protected operation, with the fix that names the signing key.
+    """
+    target, headers = _token_target(trusted=paseto.private_key_b64(paseto.new_key()))
+    report = run_fuzz(target, examples=3, seed=0, profile=CONTAINER, auth_headers=headers)
+    refused = {f.operation for f in report.failures if f.check == "token_accepted"}
+    assert refused == {"GET /info", "GET /task_info", "POST /rollout"}
+    assert "--container-signing-key" in report.failures[-1].fix
+
+
+def test_containers_reproductions_carry_no_credential() -> None:
+    """Judged as containers-2026-05 (no auth), no key is sent or shown."""
+    target = embedded_target(KEY, profile=CONTAINERS)
+    app = FaultyApp(target.app, after=_refusal_500)
+    report = run_fuzz(
+        dataclasses.replace(target, app=app),
+        examples=3,
+        seed=0,
+        profile=CONTAINERS,
+        operations=["POST /rollouts"],
+    )
+    failure = report.failures[0]
+    assert "X-API-Key" not in failure.curl + failure.pytest_snippet
+    assert failure.pytest_snippet.count("headers={'Content-Type': 'application/json'}") == 1
+
+
+def _refusal_500(ex: Exchange) -> None:
+    if ex.path == "/rollouts" and ex.status == 422:
+        ex.status, ex.response_body = 500, b"boom"
+
+
+def test_an_app_that_raises_is_its_500_not_a_harness_error() -> None:
+    """An in-process app whose handler raises gets `not_a_server_error`, as it would behind
+    a server; the fuzzer itself does not crash.
+    """
+
+    async def raising(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/rollouts":
+            raise RuntimeError("boom")
+        await embedded.app(scope, receive, send)
+
+    embedded = embedded_target(KEY, profile=CONTAINERS)
+    report = run_fuzz(
+        dataclasses.replace(embedded, app=raising),
+        examples=3,
+        seed=0,
+        profile=CONTAINERS,
+        operations=["POST /rollouts"],
+    )
+    assert {f.check for f in report.failures} >= {"not_a_server_error"}
+
+
+def test_nothing_to_break_is_no_unrun_phase() -> None:
+    """A path's string parameter has no invalid value: its negative phase runs no case and is
+    not reported as skipped (which would leave FUZZ-1 unproven).
+    """
+    report = run_fuzz(
+        embedded_target(KEY, profile=CONTAINERS),
+        examples=3,
+        seed=0,
+        profile=CONTAINERS,
+        operations=["GET /rollouts/{rollout_id}"],
+    )
+    assert report.skipped == []
+    assert report.cases_by_phase["GET /rollouts/{rollout_id} negative"] == 0
+    assert report.passed

@@ -6,10 +6,11 @@ import threading
 import time
 
 from conformance.context import CheckContext
+from conformance.contract.profiles import ALL_PROFILES, CONTAINER, LEGACY
 from conformance.exitcodes import ExitCode
 from conformance.outcomes import Outcome, SkipKind
 from conformance.registry import CheckSpec, Severity
-from conformance.runner import RunOptions, run_checks
+from conformance.runner import CheckResult, RunOptions, dependency_skip, run_checks
 from conformance.target import asgi_target
 from tests.faults import KEY
 from tests.faults.apps import reference
@@ -65,3 +66,32 @@ def test_checks_not_started_within_the_budget_skip_and_the_gate_is_not_green() -
     )
     assert all(r.skip_kind is SkipKind.UNPROVEN for r in skipped)
     assert report.exit_code() == ExitCode.INCOMPLETE
+
+
+def test_a_dependency_of_another_generation_is_no_precondition() -> None:
+    """A check of several generations depending on each one's own gate runs where its other
+    gates are not applicable, and is skipped after the applicable gate that did not pass.
+    """
+
+    def gate(check_id: str, profiles: tuple[str, ...], outcome: Outcome) -> CheckResult:
+        spec = CheckSpec(check_id, "gate", "A gate.", Severity.MUST, "§0", (), (), _never, profiles)
+        kind = SkipKind.NOT_APPLICABLE if outcome is Outcome.SKIP else None
+        return CheckResult(spec, outcome, 0.0, skip_kind=kind)
+
+    both = CheckSpec(
+        "B-1", "both", "Both.", Severity.MUST, "§0", (), ("G-1", "G-2"), _never, ALL_PROFILES
+    )
+    done = {
+        "G-1": gate("G-1", (LEGACY,), Outcome.SKIP),  # not applicable to container
+        "G-2": gate("G-2", (CONTAINER,), Outcome.PASS),
+    }
+    assert dependency_skip(both, done, CONTAINER) is None
+    assert dependency_skip(both, done) is not None  # without a profile: as before
+    done["G-2"] = gate("G-2", (CONTAINER,), Outcome.FAIL)
+    skipped = dependency_skip(both, done, CONTAINER)
+    assert skipped is not None
+    assert skipped.reason.startswith("depends on G-2")
+
+
+def _never(ctx: CheckContext) -> None:
+    raise AssertionError("a gate is never run here")

@@ -27,6 +27,13 @@ from conformance.contract import (
     query_params,
     url_with_cid_first,
 )
+from conformance.contract.profiles import (
+    CONTAINER,
+    CONTAINERS,
+    LOCALAPI,
+    PROFILES,
+    RolloutInputs,
+)
 from conformance.openapi import openapi_document
 
 FAST = settings(
@@ -214,3 +221,28 @@ def test_inference_urls_carry_the_cid(url: str) -> None:
 def test_seeds_are_in_range(seed: int) -> None:
     """Seeds are integers from 0 to MAX_SEED."""
     assert 0 <= seed <= cst.MAX_SEED
+
+
+@pytest.mark.parametrize(
+    "profile", [LOCALAPI, CONTAINER, CONTAINERS], ids=[LOCALAPI, CONTAINER, CONTAINERS]
+)
+@FAST
+@given(data=st.data())
+def test_invalid_rollout_requests_break_one_field_of_each_generations_body(
+    profile: str, data: st.DataObject
+) -> None:
+    """A later generation's invalid bodies are its own valid body with one field broken."""
+    inputs = RolloutInputs(cid="trace_1", inference_url="http://127.0.0.1:9/v1")
+    base = PROFILES[profile].rollout_request(inputs)
+    bad = data.draw(cst.invalid_rollout_requests(base, profile=profile))
+    top = bad.field.split(".")[0]
+    assert {k: v for k, v in bad.value.items() if k != top} == {
+        k: v for k, v in base.items() if k != top
+    }
+    assert bad.value != base
+
+
+def test_a_later_generation_needs_a_base_body() -> None:
+    """Only legacy-0.2's valid bodies are drawn; the others must be given one to break."""
+    with pytest.raises(ValueError, match="needs a valid base body"):
+        cst.invalid_rollout_requests(profile=LOCALAPI)
