@@ -4,6 +4,7 @@ exactly its checks, and each check fails against one of its faults with this exa
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from typing import Any
@@ -13,14 +14,17 @@ from hypothesis import strategies as st
 
 from conformance.checks import properties
 from conformance.checks.properties import _falsify  # also registers PROP-1..4
-from conformance.outcomes import FailureDetail, Outcome
+from conformance.contract.profiles import CONTAINER, CONTAINERS, LEGACY, LOCALAPI
+from conformance.outcomes import FailureDetail, Outcome, SkipKind
 from conformance.registry import Severity, catalogue
 from conformance.runner import RunOptions, RunReport, run_checks
 from conformance.target import asgi_target
-from tests.checks._support import failure
+from tests.checks._support import failure, normalise
 from tests.faults import KEY
 from tests.faults.apps import reference
+from tests.faults.asgi import Exchange, FaultyApp
 from tests.faults.fuzz_faults import FUZZ_FAULTS, FuzzFault
+from tests.faults.generation_fuzz_faults import GENERATION_PROPERTY_FAULTS, wrapped_target
 
 PROPS = ("PROP-1", "PROP-2", "PROP-3", "PROP-4")
 
@@ -256,3 +260,113 @@ def test_prop_4_invalid_body_500() -> None:
         fix="Validate the request before using it; turn every bad value into a 4xx.",
         spec="docs/contract.md#invalid-requests",
     )
+
+
+# --- the later generations ------------------------------------------------------------------
+
+
+def _generation_block(name: str) -> FailureDetail:
+    """The normalised failure block of a later generation's property fault, judged as it."""
+    fault = next(f for f in GENERATION_PROPERTY_FAULTS if f.name == name)
+    spec = [c for c in catalogue() if c.id == fault.check]
+    options = RunOptions(strict=True, contract_profile=fault.profile)
+    (result,) = run_checks(fault.target(), spec, options).results
+    assert result.outcome is Outcome.FAIL
+    assert result.detail is not None
+    fields = dataclasses.asdict(result.detail)
+    return FailureDetail(**{k: normalise(v) for k, v in fields.items()})
+
+
+def test_properties_apply_where_they_honestly_can() -> None:
+    """PROP-1/2 are rules of the synth-ai generations, PROP-4 of all, PROP-3 of legacy-0.2."""
+    profiles = {c.id: c.profiles for c in catalogue() if c.id in PROPS}
+    synth_ai = (LEGACY, LOCALAPI, CONTAINER)
+    assert profiles == {
+        "PROP-1": synth_ai,
+        "PROP-2": synth_ai,
+        "PROP-3": (LEGACY,),
+        "PROP-4": (LEGACY, LOCALAPI, CONTAINER, CONTAINERS),
+    }
+
+
+@pytest.mark.parametrize("profile", [LOCALAPI, CONTAINER, CONTAINERS])
+def test_each_generations_reference_app_passes_its_properties(profile: str) -> None:
+    """The reference app of each later generation passes every property check of it."""
+    checks = [c for c in catalogue() if c.id in PROPS and c.applies_to(profile)]
+    target = wrapped_target(profile, lambda app: app, profile)
+    report = run_checks(target, checks, RunOptions(strict=True, contract_profile=profile))
+    assert {r.check.id: r.outcome for r in report.results} == dict.fromkeys(
+        (c.id for c in checks), Outcome.PASS
+    )
+
+
+def test_prop_1_localapi_instances_unstable() -> None:
+    """Judged as localapi, a TaskInfo that changes between two asks (every odd seed's) fails
+    PROP-1 at the largest conventional seed it always tries.
+    """
+    assert _generation_block("localapi_instances_unstable") == FailureDetail(
+        summary="/task_info is unstable or invalid for seed 2147483647",
+        sent="GET /task_info?seed=2147483647 twice (the falsifying seed)",
+        expected="the same TaskInfo both times (or a stable 4xx for a seed not served)",
+        got='a different body the second time: 200, body=\'{"task": {"id": "arithmetic", '
+        '"name": "Arithmetic word problems", "description": "Arithmetic word problems solved '
+        'with a calculator tool.", "version": "1.0.0", ...\'',
+        fix="Derive every instance purely from its seed and return all required sections.",
+        spec="docs/contract.md#task-info-deterministic",
+    )
+
+
+def test_prop_2_container_cid_lower_cased() -> None:
+    """Judged as container (its token sent), a lower-cased cid echo fails PROP-2."""
+    assert _generation_block("container_cid_lower_cased") == FailureDetail(
+        summary="the cid 'A' did not round-trip exactly",
+        sent="POST /rollout with cid 'A' and inference URL parameters []",
+        expected="200; the same cid in the response and at the model; every parameter kept",
+        got="trace_correlation_id = 'a'",
+        fix="Decode the cid once, never rewrite it, and rebuild URLs with every parameter.",
+        spec="docs/contract.md#cid-round-trip",
+    )
+
+
+def test_prop_4_localapi_missing_cid_500() -> None:
+    """Judged as localapi, a crash on a rollout without its cid fails PROP-4."""
+    assert _generation_block("localapi_missing_cid_500") == FailureDetail(
+        summary="an invalid request (trace_correlation_id: missing) crashed the app with a 5xx",
+        sent='POST /rollout with trace_correlation_id: missing ({"env": {"env_name": '
+        '"arithmetic", "seed": 0, "config": {"index": 0, "split": "train"}}, "policy": '
+        '{"policy_name": "conformance", "config": {"inference_url": "h...)',
+        expected="a 4xx (or, for input the app tolerates, a 2xx), never a 5xx",
+        got="500, body='Internal Server Error'",
+        fix="Validate the request before using it; turn every bad value into a 4xx.",
+        spec="docs/contract.md#invalid-requests",
+    )
+
+
+def test_prop_4_containers_unknown_mode_500() -> None:
+    """Judged as containers-2026-05, a crash on a submission_mode other than sync/async (what
+    synth-containers' own reference adapter does) fails PROP-4 on POST /rollouts.
+    """
+    assert _generation_block("containers_unknown_mode_500") == FailureDetail(
+        summary="an invalid request (submission_mode: not_in_enum) crashed the app with a 5xx",
+        sent='POST /rollouts with submission_mode: not_in_enum ({"rollout_id": "<run_id>", '
+        '"trace_correlation_id": "<cid>", "seed": 0, "submission_mode": "later", "env": '
+        '{"see...)',
+        expected="a 4xx (or, for input the app tolerates, a 2xx), never a 5xx",
+        got="500, body='Internal Server Error'",
+        fix="Validate the request before using it; turn every bad value into a 4xx.",
+        spec="docs/contract.md#invalid-requests",
+    )
+
+
+def test_a_crash_a_valid_rollout_shares_is_not_the_inputs() -> None:
+    """When every rollout 5xxs, valid or not, PROP-4 is unproven (GEN-1 reports the crash)."""
+
+    def crash_every_rollout(ex: Exchange) -> None:
+        if ex.path == "/rollout":
+            ex.status, ex.response_body = 500, b"boom"
+
+    target = wrapped_target(LOCALAPI, lambda app: FaultyApp(app, after=crash_every_rollout), "x")
+    spec = [c for c in catalogue() if c.id == "PROP-4"]
+    (result,) = run_checks(target, spec, RunOptions(contract_profile=LOCALAPI)).results
+    assert (result.outcome, result.skip_kind) == (Outcome.SKIP, SkipKind.UNPROVEN)
+    assert "and so does a valid rollout: the crash is not the input's" in result.reason

@@ -9,6 +9,7 @@ every rollout with a field the app does not know), never for a value the fuzzer 
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -108,3 +109,72 @@ GENERATION_FUZZ_FAULTS = (
     ),
 )
 """One broken variant per later generation; FUZZ-1 fails each."""
+
+
+# --- property checks of the later generations ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GenerationPropertyFault:
+    """A broken variant of a later generation's reference app that one property check fails."""
+
+    name: str
+    profile: str
+    check: str
+    make: Callable[[Any], Any]
+
+    def target(self) -> Target:
+        return wrapped_target(self.profile, self.make, self.name)
+
+
+def _nonce_in_odd_instances(ex: Exchange) -> None:
+    """The TaskInfo of every odd seed carries a fresh nonce (their generator is unseeded): the
+    same odd seed never answers the same body twice.
+    """
+    body = ex.json()
+    seed = body.get("task_metadata", {}).get("seed") if isinstance(body, dict) else None
+    if ex.path == "/task_info" and ex.status == 200 and isinstance(seed, int) and seed % 2:
+        body.setdefault("task_metadata", {})["nonce"] = uuid.uuid4().hex
+        ex.set_json(body)
+
+
+def _cid_lower_cased(ex: Exchange) -> None:
+    """The echoed cid is lower-cased (a case-insensitive store keyed the rollout)."""
+    body = ex.json()
+    if ex.path == "/rollout" and ex.status == 200 and isinstance(body, dict):
+        cid = body.get("trace_correlation_id")
+        if isinstance(cid, str):
+            body["trace_correlation_id"] = cid.lower()
+            ex.set_json(body)
+
+
+def _crash_on_unknown_mode(ex: Exchange) -> None:
+    """A submission_mode other than sync/async raises (synth-containers' own adapter does)."""
+    body = _rollout_body(ex, "/rollouts")
+    if isinstance(body, dict) and body.get("submission_mode") not in (None, "sync", "async"):
+        ex.path = "/crash"
+        ex.notes["crash"] = True
+
+
+GENERATION_PROPERTY_FAULTS = (
+    GenerationPropertyFault(
+        "localapi_instances_unstable", LOCALAPI, "PROP-1", _after(_nonce_in_odd_instances)
+    ),
+    GenerationPropertyFault(
+        "container_cid_lower_cased", CONTAINER, "PROP-2", _after(_cid_lower_cased)
+    ),
+    GenerationPropertyFault(
+        "localapi_missing_cid_500",
+        LOCALAPI,
+        "PROP-4",
+        lambda app: FaultyApp(app, before=_crash_without_cid, after=_finish_crash),
+    ),
+    GenerationPropertyFault(
+        "containers_unknown_mode_500",
+        CONTAINERS,
+        "PROP-4",
+        lambda app: FaultyApp(app, before=_crash_on_unknown_mode, after=_finish_crash),
+    ),
+)
+"""One broken variant per property check and later generation it applies to (PROP-1 and
+PROP-2 alike under localapi and container, so one of each)."""
