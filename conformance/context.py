@@ -157,7 +157,8 @@ class CheckContext:
         token = paseto.bearer(
             paseto.load_private_key(seed), list(scopes) if scopes else None, **claims
         )
-        self.redactor.add(token.removeprefix("Bearer "))
+        # The `v4.public.` header is no secret: hiding it would blank the word "public".
+        self.redactor.add(token.removeprefix("Bearer ").removeprefix(paseto.HEADER.decode()))
         return token
 
     def request(
@@ -391,7 +392,7 @@ class CheckContext:
         if rollout.response.status_code != 200 or not isinstance(json_body(rollout.response), dict):
             raise CheckSkipped(
                 "the baseline rollout did not succeed"
-                f" ({self.describe(rollout.response)}); see RO-1"
+                f" ({self.describe(rollout.response)}); see RO-1, GEN-1 or CS-3"
             )
         return rollout
 

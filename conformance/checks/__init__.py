@@ -13,9 +13,12 @@ from typing import Final
 from conformance.checks import (
     auth,
     cid,
+    container_auth,
+    containers,
     determinism,
     endpoints,
     fuzzing,
+    generations,
     load,
     model_faults,
     properties,
@@ -37,5 +40,8 @@ AREAS: Final[tuple[ModuleType, ...]] = (
     load,
     model_faults,
     properties,
+    generations,
+    container_auth,
+    containers,
     fuzzing,
 )

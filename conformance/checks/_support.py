@@ -13,11 +13,13 @@ from pydantic import BaseModel, ValidationError
 
 from conformance.context import CheckContext, Rollout, json_body
 from conformance.contract import (
+    API_KEY_HEADER,
     ENVIRONMENT_API_KEY_ENV,
     PROTECTED_GET_PATHS,
     ROLLOUT_PATH,
     ErrorEnvelope,
 )
+from conformance.contract.profiles import CONTAINER_AUTH_HEADER, AuthScheme
 from conformance.inference import RecordedCall
 from conformance.outcomes import CheckFailure, CheckSkipped
 
@@ -39,6 +41,25 @@ def require_api_key(ctx: CheckContext) -> str:
     if not ctx.api_key:
         raise CheckSkipped(f"no API key: pass --api-key or set {ENVIRONMENT_API_KEY_ENV}")
     return ctx.api_key
+
+
+CREDENTIAL = ("AUTH-1", "CTR-2")
+"""`depends_on` of a check that needs the run's credential accepted, whatever the generation:
+the runner holds a check only to the dependencies that are rules of the generation judged
+(AUTH-1 under an API key, CTR-2 under a container token, neither without a credential).
+"""
+
+
+def credential_name(ctx: CheckContext) -> str:
+    """The judged generation's credential as a `Sent:` line names it: `X-API-Key`,
+    `X-Synth-Container-Authorization`, or `credentials` for a generation with none.
+    """
+    scheme = ctx.contract.auth
+    if scheme is AuthScheme.API_KEY:
+        return API_KEY_HEADER
+    if scheme is AuthScheme.CONTAINER_TOKEN:
+        return CONTAINER_AUTH_HEADER
+    return "credentials"
 
 
 def require_json(ctx: CheckContext, response: httpx.Response, sent: str, fix: str) -> Any:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from conformance.checks._support import require_json, validation_problem
+from conformance.checks._support import (
+    CREDENTIAL,
+    credential_name,
+    require_json,
+    validation_problem,
+)
 from conformance.context import CheckContext, json_body
 from conformance.contract import (
     HEALTH_PATH,
@@ -12,14 +17,14 @@ from conformance.contract import (
     InfoResponse,
     RootResponse,
 )
-from conformance.contract.profiles import API_KEY_PROFILES
+from conformance.contract.profiles import API_KEY_PROFILES, SYNTH_AI_PROFILES
 from conformance.outcomes import CheckFailure
 from conformance.registry import Severity, check
 
 
 @check(
     "EP-1",
-    profiles=API_KEY_PROFILES,
+    profiles=SYNTH_AI_PROFILES,
     severity=Severity.MUST,
     spec="root",
     tags=("endpoints", "quick"),
@@ -31,7 +36,7 @@ def root_answers_without_auth(ctx: CheckContext) -> None:
     problem = validation_problem(RootResponse, body) if response.status_code == 200 else "status"
     if problem is not None:
         raise CheckFailure(
-            sent="GET / without X-API-Key",
+            sent=f"GET / without {credential_name(ctx)}",
             expected='200 with {"status": "ok", "service": "<app id>"}',
             got=ctx.describe(response),
             fix=(
@@ -44,7 +49,7 @@ def root_answers_without_auth(ctx: CheckContext) -> None:
 
 @check(
     "EP-2",
-    profiles=API_KEY_PROFILES,
+    profiles=SYNTH_AI_PROFILES,
     severity=Severity.MUST,
     spec="head-root",
     tags=("endpoints", "quick"),
@@ -54,7 +59,7 @@ def head_root_answers_200(ctx: CheckContext) -> None:
     response = ctx.request("HEAD", ROOT_PATH, auth=False)
     if response.status_code != 200:
         raise CheckFailure(
-            sent="HEAD / without X-API-Key",
+            sent=f"HEAD / without {credential_name(ctx)}",
             expected="200",
             got=ctx.describe(response),
             fix=(
@@ -92,19 +97,17 @@ def health_has_contract_shape(ctx: CheckContext) -> None:
 
 @check(
     "EP-4",
-    profiles=API_KEY_PROFILES,
+    profiles=SYNTH_AI_PROFILES,
     severity=Severity.MUST,
     spec="info",
     tags=("endpoints",),
-    depends_on=("AUTH-1",),
+    depends_on=CREDENTIAL,
 )
 def info_sections_are_objects(ctx: CheckContext) -> None:
     """`GET /info` returns objects for service, dataset, inference and limits, never strings."""
+    sent = f"GET /info with {credential_name(ctx)}"
     body = require_json(
-        ctx,
-        ctx.get(INFO_PATH),
-        "GET /info with X-API-Key",
-        "Return 200 from /info for an authenticated caller.",
+        ctx, ctx.get(INFO_PATH), sent, "Return 200 from /info for an authenticated caller."
     )
     sections = body if isinstance(body, dict) else {}  # a list is the validator's to report
     strings = [
@@ -115,7 +118,7 @@ def info_sections_are_objects(ctx: CheckContext) -> None:
     )
     if problem is not None:
         raise CheckFailure(
-            sent="GET /info with X-API-Key",
+            sent=sent,
             expected="service.task, dataset, inference and limits as JSON objects",
             got=f"{ctx.short_json(body)} ({problem})",
             fix="Build /info from model_dump(mode='json') dicts, not synth-ai's to_jsonable "

@@ -14,6 +14,7 @@ import httpx
 from pydantic import ValidationError
 
 from conformance.checks._support import (
+    CREDENTIAL,
     NON_OBJECT_BODIES,
     has_error_envelope,
     is_finite_number,
@@ -24,7 +25,7 @@ from conformance.checks._support import (
 )
 from conformance.context import CheckContext, json_body
 from conformance.contract import ROLLOUT_PATH, RolloutResponse
-from conformance.contract.profiles import API_KEY_PROFILES
+from conformance.contract.profiles import SYNTH_AI_PROFILES
 from conformance.outcomes import CheckFailure
 from conformance.registry import Severity, check
 
@@ -461,11 +462,11 @@ def _is_iso(value: Any) -> bool:
 
 @check(
     "RO-12",
-    profiles=API_KEY_PROFILES,
+    profiles=SYNTH_AI_PROFILES,
     severity=Severity.MUST,
     spec="invalid-requests",
     tags=("rollout", "input"),
-    depends_on=("AUTH-1",),
+    depends_on=CREDENTIAL,
 )
 def non_object_bodies_rejected_with_4xx(ctx: CheckContext) -> None:
     """`POST /rollout` with a body that is not a JSON object gets a 4xx, never a 2xx or 5xx."""

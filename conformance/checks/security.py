@@ -14,7 +14,9 @@ from typing import Any
 import httpx
 
 from conformance.checks._support import (
+    CREDENTIAL,
     NON_OBJECT_BODIES,
+    credential_name,
     model_calls,
     nested,
     post_raw_rollout,
@@ -155,14 +157,14 @@ def health_hides_key_prefix(ctx: CheckContext) -> None:
     severity=Severity.SHOULD,
     spec="debug-env",
     tags=("security",),
-    depends_on=("AUTH-1",),
+    depends_on=CREDENTIAL,
 )
 def debug_env_not_exposed(ctx: CheckContext) -> None:
     """`/debug/env` is not served, even to an authenticated caller."""
     response = ctx.get(DEBUG_ENV_PATH)
     if response.status_code == 200:
         raise CheckFailure(
-            sent="GET /debug/env with X-API-Key",
+            sent=f"GET /debug/env with {credential_name(ctx)}",
             expected="404",
             got=ctx.describe(response),
             fix=(
@@ -255,7 +257,7 @@ def _call_leak(finder: Redactor, call: RecordedCall) -> tuple[str, Leak] | None:
     severity=Severity.MUST,
     spec="key-in-model-calls",
     tags=("security", "secrets", "recorder"),
-    depends_on=("RO-1",),
+    depends_on=("RO-1", "GEN-1"),  # the rollout check of the generation judged
 )
 def never_sends_key_to_the_model(ctx: CheckContext) -> None:
     """No model call carries the key or a 6+-character piece of it (URL, query, headers, body)."""
@@ -350,7 +352,7 @@ def _provocations(ctx: CheckContext) -> Iterator[tuple[str, httpx.Response]]:
     severity=Severity.SHOULD,
     spec="no-stack-traces",
     tags=("security",),
-    depends_on=("AUTH-1",),
+    depends_on=CREDENTIAL,
 )
 def no_stack_traces_in_responses(ctx: CheckContext) -> None:
     """No response body shows a stack trace or server source paths (2xx task data aside)."""

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks._support import require_json, validation_problem
+from pydantic import BaseModel
+
+from conformance.checks._support import CREDENTIAL, require_json, validation_problem
 from conformance.context import CheckContext
 from conformance.contract import SEED_PARAM, SEEDS_PARAM, TASK_INFO_PATH, TaskInfo
-from conformance.contract.profiles import API_KEY_PROFILES
+from conformance.contract.models import LocalApiTaskInfo
+from conformance.contract.profiles import LEGACY, SYNTH_AI_PROFILES
 from conformance.outcomes import CheckFailure
 from conformance.registry import Severity, check
 
 _FIX_200 = "Answer /task_info with 200 for an authenticated caller and every seed you serve."
+
+
+def _task_info_model(ctx: CheckContext) -> type[BaseModel]:
+    """0.2's TaskInfo, or 0.5+'s (optional `environment`, no `rubric`) for later generations."""
+    return TaskInfo if ctx.profile.contract == LEGACY else LocalApiTaskInfo
+
+
+def _required(model: type[BaseModel]) -> list[str]:
+    return [name for name, field in model.model_fields.items() if field.is_required()]
 
 
 def _instance(ctx: CheckContext, seed: int) -> Any:
@@ -21,11 +33,11 @@ def _instance(ctx: CheckContext, seed: int) -> Any:
 
 @check(
     "TI-1",
-    profiles=API_KEY_PROFILES,
+    profiles=SYNTH_AI_PROFILES,
     severity=Severity.MUST,
     spec="task-info-taskset",
     tags=("task_info",),
-    depends_on=("AUTH-1",),
+    depends_on=CREDENTIAL,
 )
 def task_info_without_seed_returns_taskset(ctx: CheckContext) -> None:
     """`GET /task_info` without seeds returns `{"taskset": {...}}`."""
@@ -41,22 +53,23 @@ def task_info_without_seed_returns_taskset(ctx: CheckContext) -> None:
 
 @check(
     "TI-2",
-    profiles=API_KEY_PROFILES,
+    profiles=SYNTH_AI_PROFILES,
     severity=Severity.MUST,
     spec="task-info-one-seed",
     tags=("task_info",),
-    depends_on=("AUTH-1",),
+    depends_on=CREDENTIAL,
 )
 def one_seed_returns_one_task_info(ctx: CheckContext) -> None:
     """`GET /task_info?seed=0` returns one object that validates as TaskInfo."""
     body = _instance(ctx, 0)
+    model = _task_info_model(ctx)
     problem = (
-        "a list, not one object" if isinstance(body, list) else validation_problem(TaskInfo, body)
+        "a list, not one object" if isinstance(body, list) else validation_problem(model, body)
     )
     if problem is not None:
         raise CheckFailure(
             sent="GET /task_info?seed=0",
-            expected="one TaskInfo object (task, environment, dataset, rubric, inference, limits)",
+            expected=f"one TaskInfo object ({', '.join(_required(model))})",
             got=f"{ctx.short_json(body)} ({problem})",
             fix="Return a single TaskInfo object for a single seed, with every required section.",
         )
@@ -64,7 +77,7 @@ def one_seed_returns_one_task_info(ctx: CheckContext) -> None:
 
 @check(
     "TI-3",
-    profiles=API_KEY_PROFILES,
+    profiles=SYNTH_AI_PROFILES,
     severity=Severity.MUST,
     spec="task-info-several-seeds",
     tags=("task_info",),
@@ -93,7 +106,7 @@ def several_seeds_return_list_in_order(ctx: CheckContext) -> None:
 
 @check(
     "TI-4",
-    profiles=API_KEY_PROFILES,
+    profiles=SYNTH_AI_PROFILES,
     severity=Severity.MUST,
     spec="task-info-deterministic",
     tags=("task_info",),
@@ -116,7 +129,7 @@ def same_seed_gives_identical_task_info(ctx: CheckContext) -> None:
 
 @check(
     "TI-5",
-    profiles=API_KEY_PROFILES,
+    profiles=SYNTH_AI_PROFILES,
     severity=Severity.MUST,
     spec="task-info-seed-range",
     tags=("task_info",),
@@ -125,7 +138,7 @@ def same_seed_gives_identical_task_info(ctx: CheckContext) -> None:
 def consecutive_seeds_answer(ctx: CheckContext) -> None:
     """Seeds 0..N-1 (N = --min-seeds, default 10) each answer with a valid TaskInfo."""
     for seed in range(ctx.settings.min_seeds):
-        problem = validation_problem(TaskInfo, _instance(ctx, seed))
+        problem = validation_problem(_task_info_model(ctx), _instance(ctx, seed))
         if problem is not None:
             raise CheckFailure(
                 sent=f"GET /task_info?seed={seed}",
@@ -137,11 +150,11 @@ def consecutive_seeds_answer(ctx: CheckContext) -> None:
 
 @check(
     "TI-6",
-    profiles=API_KEY_PROFILES,
+    profiles=SYNTH_AI_PROFILES,
     severity=Severity.MUST,
     spec="task-info-seed-parsing",
     tags=("task_info", "input"),
-    depends_on=("AUTH-1",),
+    depends_on=CREDENTIAL,
 )
 def non_integer_seed_rejected(ctx: CheckContext) -> None:
     """A non-integer seed (`abc`, `1.5`) gets a 4xx, never 200 or 5xx."""

@@ -168,6 +168,20 @@ class TaskInfo(_ExtraAllowModel):
     task_metadata: dict[str, Any] = Field(default_factory=dict)
 
 
+class LocalApiTaskInfo(_ExtraAllowModel):
+    """TaskInfo of synth-ai 0.5+ (`localapi`, `container`): `environment` is optional and
+    `rubric` left the model (0.6.6 `synth_ai/sdk/localapi/_impl/contracts.py:320`, 0.9.11
+    `synth_ai/sdk/container/_impl/contracts.py:451`).
+    """
+
+    task: TaskDescriptor
+    dataset: DatasetInfo
+    inference: InferenceInfo
+    limits: LimitsInfo
+    environment: str | None = None
+    task_metadata: dict[str, Any] = Field(default_factory=dict)
+
+
 # --- Other endpoint bodies (§1.1, §1.4, §1.5) -------------------------------------
 
 

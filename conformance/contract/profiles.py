@@ -34,6 +34,8 @@ CONTAINER_AUDIENCE: Final = "synth-container"
 CONTAINER_DEFAULT_ISSUER: Final = "synth-backend"
 SCOPE_ROLLOUT: Final = "rollout"
 SCOPE_TASK_INFO: Final = "task_info"
+CONTAINER_OPEN_AUTH_MODES: Final = frozenset({"optional_local", "disabled"})
+"""Auth modes in which a request without a token may be served (auth.py:24-32, 125-133)."""
 AUTH_MISSING: Final = "auth_missing"
 AUTH_INVALID: Final = "auth_invalid"
 INVALID_ROLLOUT_RESPONSE: Final = "invalid_rollout_response"
@@ -212,6 +214,10 @@ PROFILE_NAMES: Final = tuple(PROFILES)
 ALL_PROFILES: Final = PROFILE_NAMES
 API_KEY_PROFILES: Final = (LEGACY, LOCALAPI)
 """The generations that authenticate with ENVIRONMENT_API_KEY."""
+SYNTH_AI_PROFILES: Final = (LEGACY, LOCALAPI, CONTAINER)
+"""The generations served by synth-ai's own task-app server (`create_task_app`,
+`create_local_api`, `create_container`): the same `/`, `HEAD /`, `/info`, `/task_info` and
+`POST /rollout`, whatever the credential."""
 
 
 def profile_named(name: str) -> ContractProfile:

@@ -12,6 +12,7 @@ from conformance.registry import catalogue
 from conformance.runner import RunOptions, run_checks
 from tests.faults import FAULTS
 from tests.faults.contract_faults import rebuildable
+from tests.faults.generation_faults import GENERATION_FAULTS
 
 Placeholders = Sequence[tuple[re.Pattern[str], str]]
 
@@ -30,6 +31,24 @@ def normalise(text: str, also: Placeholders = ()) -> str:
     for pattern, placeholder in (*_RANDOM, *also):
         text = pattern.sub(placeholder, text)
     return text
+
+
+def _pinned(result_detail: FailureDetail | None, also: Placeholders) -> FailureDetail:
+    assert result_detail is not None
+    fields = dataclasses.asdict(result_detail)
+    return FailureDetail(**{name: normalise(value, also) for name, value in fields.items()})
+
+
+def generation_failure(check_id: str, fault_name: str, also: Placeholders = ()) -> FailureDetail:
+    """The normalised failure block of `check_id` run alone (strict) against the generation
+    fault `fault_name`, judged as the fault's profile.
+    """
+    fault = next(f for f in GENERATION_FAULTS if f.name == fault_name)
+    spec = next(c for c in catalogue() if c.id == check_id)
+    report = run_checks(fault.target(), [spec], fault.options())
+    (result,) = report.results
+    assert result.outcome in (Outcome.FAIL, Outcome.WARN), (result.outcome, result.reason)
+    return _pinned(result.detail, also)
 
 
 def failure(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from conformance.registry import CheckSpec, catalogue
 from tests.faults import FAULTS, Fault
+from tests.faults.generation_faults import GENERATION_FAULTS, GenerationFault
 
 PATH = Path(__file__).resolve().parents[2] / "docs" / "fault-matrix.md"
 COMMAND = "python -m tests.faults.matrix_doc --write"
@@ -28,7 +29,10 @@ breaks its requirement for the whole class of input it models (every seed, every
 rollout, every header form), never by recognising the harness's own routes or values.
 `tests/faults/test_fault_matrix.py` runs the whole catalogue (strict: a `should` or `info`
 check counts when it warns) against every fault and asserts that each fails exactly the
-checks listed here, and that the reference app fails none.
+checks listed here, and that the reference app fails none. The rules of the newer
+generations are broken in conforming apps of those generations
+(`tests/faults/generation_faults.py`), each judged as its own profile by
+`tests/faults/test_generation_matrix.py`.
 
 | ID | Severity | Check | Faults that fail it |
 |---|---|---|---|
@@ -39,7 +43,11 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def render(checks: Iterable[CheckSpec], faults: Sequence[Fault]) -> str:
+ALL_FAULTS: tuple[Fault | GenerationFault, ...] = (*FAULTS, *GENERATION_FAULTS)
+"""Both matrices: the reference app's faults, then the newer generations'."""
+
+
+def render(checks: Iterable[CheckSpec], faults: Sequence[Fault | GenerationFault]) -> str:
     """The whole document: one row per check, its faults in `FAULTS` order."""
     rows = []
     for spec in checks:
@@ -55,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help=f"write {PATH.name} (else print)")
     args = parser.parse_args(argv)
-    text = render(catalogue(), FAULTS)
+    text = render(catalogue(), ALL_FAULTS)
     if args.write:
         PATH.parent.mkdir(exist_ok=True)
         PATH.write_text(text, encoding="utf-8")
