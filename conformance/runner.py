@@ -75,6 +75,8 @@ class CheckResult:
     baselined: bool = False
     skip_kind: SkipKind | None = None
     """Why a SKIP reached no verdict; None for every other outcome."""
+    other_generation: bool = False
+    """A rule of another contract generation than the one judged: not applicable."""
 
     @property
     def unproven(self) -> bool:
@@ -501,7 +503,14 @@ def not_applicable(spec: CheckSpec, profile: str) -> CheckResult | None:
     if spec.applies_to(profile):
         return None
     reason = f"a rule of {', '.join(spec.profiles)}; this run judges {profile}"
-    return CheckResult(spec, Outcome.SKIP, 0.0, reason=reason, skip_kind=SkipKind.NOT_APPLICABLE)
+    return CheckResult(
+        spec,
+        Outcome.SKIP,
+        0.0,
+        reason=reason,
+        skip_kind=SkipKind.NOT_APPLICABLE,
+        other_generation=True,
+    )
 
 
 def dependency_skip(

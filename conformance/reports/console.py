@@ -64,6 +64,8 @@ class ConsoleReporter:
             emoji=False,
         )
         self._lock = threading.Lock()
+        self._hidden = 0
+        """Rules of other generations seen so far: counted out of the progress numbers."""
 
     def profile(self, choice: ProfileChoice) -> None:
         """Say which generation the run judges and why, before the first result."""
@@ -75,7 +77,14 @@ class ConsoleReporter:
         self.on_result(result, done, total)
 
     def on_result(self, result: CheckResult, done: int, total: int) -> None:
-        """Print `[ 3/36] PASS  AUTH-1    <title>  0.12s` for a check that just finished."""
+        """Print `[ 3/36] PASS  AUTH-1    <title>  0.12s` for a check that just finished
+        (a rule of another generation is only counted: the summary names them in one line).
+        """
+        with self._lock:
+            if result.other_generation:
+                self._hidden += 1
+                return
+            done, total = done - self._hidden, total - self._hidden
         digits = len(str(total))
         line = Text(f"[{done:>{digits}}/{total}] ", style="dim")
         line.append_text(_badge(result))
@@ -99,6 +108,13 @@ class ConsoleReporter:
         with self._lock:
             for title, note, outcome, baselined in sections:
                 results = results_in(report, outcome, baselined=baselined)
+                elsewhere = [r for r in results if r.other_generation]
+                results = [r for r in results if not r.other_generation]
+                if elsewhere:
+                    self._print(Text(""))
+                    ids = ", ".join(r.check.id for r in elsewhere)
+                    line = f"Not applicable to {report.contract.profile} ({len(elsewhere)}), "
+                    self._print(Text(f"{line}rules of other generations: {ids}", style="dim"))
                 if not results:
                     continue
                 self._print(Text(""))

@@ -163,3 +163,21 @@ def test_markup_in_target_text_is_printed_literally() -> None:
 def test_empty_run_says_so() -> None:
     """A run with no checks says the selection was empty."""
     assert "No checks ran: the selection was empty." in _plain(make_report([]))
+
+
+def test_rules_of_other_generations_are_one_line_not_a_list_of_skips() -> None:
+    """A legacy run lists no progress line per CS check and names them once in the summary."""
+    from conformance.registry import catalogue
+    from conformance.runner import run_checks
+    from conformance.target import embedded_target
+
+    checks = [c for c in catalogue() if c.id in ("EP-1", "CS-1", "CS-2")]
+    buffer = io.StringIO()
+    reporter = ConsoleReporter(file=buffer, width=200)
+    report = run_checks(embedded_target(), checks, progress=reporter.on_result)
+    reporter.summary(report)
+    out = ANSI.sub("", buffer.getvalue())
+    assert "[1/1] PASS   EP-1" in out
+    assert "CS-1 " not in out.split("Not applicable")[0]  # no progress line, no skip entry
+    assert "Not applicable to legacy-0.2 (2), rules of other generations: CS-1, CS-2" in out
+    assert "Skipped (" not in out
