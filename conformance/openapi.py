@@ -61,7 +61,14 @@ from conformance.contract import (
     TaskInfo,
     TasksetResponse,
 )
-from conformance.contract.openapi_generations import generation_document
+from conformance.contract.openapi_generations import (
+    error_schemas,
+    generation_document,
+    json_content,
+    responses,
+    schema_ref,
+    seed_parameter,
+)
 from conformance.contract.profiles import LEGACY, PROFILE_NAMES, profile_named
 from conformance.contract.spec import SPEC_DOCUMENT
 from conformance.exitcodes import ExitCode
@@ -83,7 +90,6 @@ SNAPSHOT_PATH: Final = Path(__file__).with_name("openapi.json")
 """The legacy-0.2 snapshot (`snapshot_path(profile)` names each generation's)."""
 
 _REF: Final = "#/components/schemas/{model}"
-_ERROR_REF: Final = {"$ref": "#/components/schemas/ErrorResponse"}
 _SECURITY: Final[list[dict[str, list[str]]]] = [{"ApiKeyHeader": []}, {"BearerAuth": []}]
 _MODELS: Final[tuple[type[BaseModel], ...]] = (
     RolloutRequest,
@@ -143,63 +149,20 @@ def _component_schemas() -> dict[str, Any]:
                 if option.get("type") == "integer":
                     option["minimum"] = 0
     schemas["SeedList"] = {"type": "array", "items": {"type": "integer"}}
-    schemas["ValidationErrorList"] = {
-        "title": "ValidationErrorList",
-        "description": "FastAPI's default validation error body, {detail: [...]}.",
-        "type": "object",
-        "required": ["detail"],
-        "properties": {"detail": {"type": "array", "items": {"type": "object"}}},
-    }
-    schemas["ErrorResponse"] = {
-        "title": "ErrorResponse",
-        "description": "An error answer: the status is the contract. The body SHOULD be the "
-        "ErrorEnvelope (RO-9, PROP-3); FastAPI's default list or any other body conforms.",
-        "anyOf": [
-            _ref("ErrorEnvelope"),
-            _ref("ValidationErrorList"),
-            {"description": "Any other body."},
-        ],
-    }
+    schemas.update(error_schemas(" (RO-9, PROP-3)"))
     return dict(sorted(schemas.items()))
 
 
-def _json_content(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"application/json": {"schema": schema}}
-
-
 def _responses(ok: dict[str, Any], ok_text: str, errors: tuple[int, ...]) -> dict[str, Any]:
-    responses: dict[str, Any] = {"200": {"description": ok_text, "content": _json_content(ok)}}
-    for status in sorted(errors):
-        responses[str(status)] = {
-            "description": _ERRORS[status],
-            "content": _json_content(dict(_ERROR_REF)),
-        }
-    return responses
-
-
-def _seed_parameter(name: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "style": "form",
-        "explode": True,
-        "description": "Repeatable; each value an integer (conventionally 0 to "
-        f"{MAX_SEED}). A value that does not parse as an integer MUST get a 4xx.",
-        "schema": {"$ref": "#/components/schemas/SeedList"},
-    }
-
-
-def _ref(model: str) -> dict[str, Any]:
-    return {"$ref": _REF.format(model=model)}
+    return responses(ok, ok_text, errors, _ERRORS)
 
 
 def _paths() -> dict[str, Any]:
     task_info_ok = {
         "anyOf": [
-            _ref("TaskInfo"),
-            {"type": "array", "items": _ref("TaskInfo")},
-            _ref("TasksetResponse"),
+            schema_ref("TaskInfo"),
+            {"type": "array", "items": schema_ref("TaskInfo")},
+            schema_ref("TasksetResponse"),
         ]
     }
     return {
@@ -208,21 +171,23 @@ def _paths() -> dict[str, Any]:
                 "operationId": "root",
                 "summary": "Unauthenticated liveness and identity.",
                 "security": [],
-                "responses": _responses(_ref("RootResponse"), "The app is up.", ()),
+                "responses": _responses(schema_ref("RootResponse"), "The app is up.", ()),
             }
         },
         HEALTH_PATH: {
             "get": {
                 "operationId": "health",
                 "summary": "Authenticated health; never reveals key material.",
-                "responses": _responses(_ref("HealthResponse"), "Healthy.", _AUTH_ERRORS),
+                "responses": _responses(schema_ref("HealthResponse"), "Healthy.", _AUTH_ERRORS),
             }
         },
         INFO_PATH: {
             "get": {
                 "operationId": "info",
                 "summary": "Service, dataset, rubrics, inference and limits.",
-                "responses": _responses(_ref("InfoResponse"), "The app's info.", _AUTH_ERRORS),
+                "responses": _responses(
+                    schema_ref("InfoResponse"), "The app's info.", _AUTH_ERRORS
+                ),
             }
         },
         TASK_INFO_PATH: {
@@ -231,7 +196,9 @@ def _paths() -> dict[str, Any]:
                 "summary": "No seed: the taskset. One seed: a TaskInfo. Several: a list.",
                 "description": "A seed value that does not parse as an integer MUST get a 4xx. "
                 "Any integer may be served, or refused with a stable 4xx.",
-                "parameters": [_seed_parameter(name) for name in SEED_QUERY_PARAMS],
+                "parameters": [
+                    seed_parameter(name, schema_ref("SeedList")) for name in SEED_QUERY_PARAMS
+                ],
                 "responses": _responses(
                     task_info_ok, "The taskset or the task instances.", (*_AUTH_ERRORS, 404, 422)
                 ),
@@ -244,9 +211,12 @@ def _paths() -> dict[str, Any]:
                 "description": "A body RolloutRequest does not accept (not a JSON object, a "
                 "missing or mistyped field, a mode other than rl or eval) MUST get a 4xx. "
                 "Extra fields, any integer seed and synth-ai's lax coercions may be accepted.",
-                "requestBody": {"required": True, "content": _json_content(_ref("RolloutRequest"))},
+                "requestBody": {
+                    "required": True,
+                    "content": json_content(schema_ref("RolloutRequest")),
+                },
                 "responses": _responses(
-                    _ref("RolloutResponse"),
+                    schema_ref("RolloutResponse"),
                     "The finished rollout.",
                     (*_AUTH_ERRORS, 404, 413, 415, 422, 502, 504),
                 ),

@@ -3,7 +3,8 @@
 synth-containers 0.4.6 computes each consumer target's report from the capabilities its
 `/metadata` declares (`synth_containers/compatibility.py:95-260` the requirements, `:280-388`
 the evaluation). A report saying `supported: true` is a promise to that consumer; CS-10 reads
-the same capabilities and checks that each requirement below really holds.
+the same capabilities and checks that each requirement below really holds, and the reference
+app answers `/compatibility` with `compatibility_report`, the same evaluation.
 """
 
 from __future__ import annotations
@@ -26,12 +27,13 @@ _FLAGS: Final = {
     "trace": "trace_support",
     "reward": "reward_support",
     "verifier": "verifier_support",
-    "proxied": "proxied_inference",
     "token_ids": "token_emission.token_ids",
     "logprobs": "token_emission.logprobs",
     "logits": "token_emission.logits",
+    "proxied": "proxied_inference",
 }
-"""The `requires_*` flags of a requirement -> the capability (a dotted path) that must be true."""
+"""The `requires_*` flags of a requirement -> the capability (a dotted path) that must be true,
+in the order the package reports them (`tool_runtime` goes before `token_ids`)."""
 
 
 @dataclass(frozen=True)
@@ -139,45 +141,93 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def unmet(requirement: ConsumerRequirement, capabilities: dict[str, Any]) -> list[str]:
-    """What `capabilities` (from `/metadata`) lacks of `requirement`, as the package words it
-    (`missing profile: x`, `missing feature: rollout_mode:async`); empty when all holds.
-    """
+def _missing_features(requirement: ConsumerRequirement, capabilities: dict[str, Any]) -> list[str]:
+    missing: list[str] = []
+    tier = STATEFULNESS_RANK.get(str(capabilities.get("statefulness_tier") or "episodic"), -1)
+    if requirement.statefulness and tier < STATEFULNESS_RANK[requirement.statefulness]:
+        missing.append(f"minimum_statefulness:{requirement.statefulness}")
+    modes = capabilities.get("rollout_modes")
+    missing += [
+        f"rollout_mode:{m}"
+        for m in requirement.rollout_modes
+        if not isinstance(modes, list) or m not in modes
+    ]
+    for flag, path in _FLAGS.items():
+        if flag == "token_ids" and requirement.tool_runtime:
+            kind = _dotted(capabilities, "tool_runtime.runtime_kind")
+            if str(kind or "none").lower() == "none":
+                missing.append("tool_runtime")
+        if flag in requirement.flags and _dotted(capabilities, path) is not True:
+            missing.append(path.rpartition(".")[2])
+    return missing
+
+
+_ISSUES: Final = (
+    ("missing_profiles", "missing_profile", "missing profile", ["profile_fidelity", "profiles"]),
+    ("missing_protocols", "missing_protocol", "missing protocol", ["protocol_fidelity"]),
+    (
+        "missing_protocol_groups",
+        "missing_protocol_group",
+        "missing one of protocol group",
+        ["protocol_fidelity"],
+    ),
+    ("missing_features", "missing_feature", "missing feature", ["capabilities"]),
+)
+"""A report's lists -> their issues' code, message prefix, fields (`compatibility.py:336-371`)."""
+
+
+def _shortfall(requirement: ConsumerRequirement, capabilities: dict[str, Any]) -> dict[str, Any]:
+    """The report's four `missing_*` lists and its `issues`, as the package computes them."""
     profile_levels = _mapping(capabilities.get("profile_fidelity"))
     declared_profiles = capabilities.get("profiles")
     declared = declared_profiles if isinstance(declared_profiles, list) else []
     protocol_levels = _mapping(capabilities.get("protocol_fidelity"))
-    modes = capabilities.get("rollout_modes")
-    missing = [
-        f"missing profile: {p}"
-        for p in requirement.profiles
-        if (_level(profile_levels[p]) if p in profile_levels else 3 * (p in declared))
-        < MINIMUM_LEVEL
+    lists: dict[str, list[str]] = {
+        "missing_profiles": [
+            p
+            for p in requirement.profiles
+            if (_level(profile_levels[p]) if p in profile_levels else 3 * (p in declared))
+            < MINIMUM_LEVEL
+        ],
+        "missing_protocols": [
+            p for p in requirement.protocols if _level(protocol_levels.get(p)) < MINIMUM_LEVEL
+        ],
+        "missing_protocol_groups": [
+            "|".join(group)
+            for group in requirement.any_protocols
+            if all(_level(protocol_levels.get(p)) < MINIMUM_LEVEL for p in group)
+        ],
+        "missing_features": _missing_features(requirement, capabilities),
+    }
+    issues = [
+        {"code": code, "message": f"{prefix}: {item}", "fields": list(fields)}
+        for key, code, prefix, fields in _ISSUES
+        for item in lists[key]
     ]
-    missing += [
-        f"missing protocol: {p}"
-        for p in requirement.protocols
-        if _level(protocol_levels.get(p)) < MINIMUM_LEVEL
-    ]
-    missing += [
-        f"missing one of protocol group: {'|'.join(group)}"
-        for group in requirement.any_protocols
-        if all(_level(protocol_levels.get(p)) < MINIMUM_LEVEL for p in group)
-    ]
-    tier = STATEFULNESS_RANK.get(str(capabilities.get("statefulness_tier") or "episodic"), -1)
-    if requirement.statefulness and tier < STATEFULNESS_RANK[requirement.statefulness]:
-        missing.append(f"missing feature: minimum_statefulness:{requirement.statefulness}")
-    missing += [
-        f"missing feature: rollout_mode:{m}"
-        for m in requirement.rollout_modes
-        if not isinstance(modes, list) or m not in modes
-    ]
-    missing += [
-        f"missing feature: {_FLAGS[f].rpartition('.')[2]}"
-        for f in requirement.flags
-        if _dotted(capabilities, _FLAGS[f]) is not True
-    ]
-    kind = _dotted(capabilities, "tool_runtime.runtime_kind")
-    if requirement.tool_runtime and str(kind or "none").lower() == "none":
-        missing.append("missing feature: tool_runtime")
-    return missing
+    return {**lists, "issues": issues}
+
+
+def unmet(requirement: ConsumerRequirement, capabilities: dict[str, Any]) -> list[str]:
+    """What `capabilities` (from `/metadata`) lacks of `requirement`, as the package words it
+    (`missing profile: x`, `missing feature: rollout_mode:async`); empty when all holds.
+    """
+    return [issue["message"] for issue in _shortfall(requirement, capabilities)["issues"]]
+
+
+def compatibility_report(target: str, capabilities: dict[str, Any]) -> dict[str, Any]:
+    """The package's `CompatibilityReport.to_dict()` of `target` (a key of
+    `CONSUMER_REQUIREMENTS`, else KeyError) for `/metadata`'s `capabilities`.
+    """
+    shortfall = _shortfall(CONSUMER_REQUIREMENTS[target], capabilities)
+    notes = _mapping(capabilities.get("metadata")).get("compatibility_notes")
+    return {
+        "target": target,
+        "supported": not shortfall["issues"],
+        **shortfall,
+        "notes": sorted({n.strip() for n in map(str, notes or []) if n.strip()}),
+    }
+
+
+def compatibility_matrix(capabilities: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """`GET /compatibility` without a target: every target's report, in the package's order."""
+    return {target: compatibility_report(target, capabilities) for target in CONSUMER_REQUIREMENTS}

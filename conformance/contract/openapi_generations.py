@@ -58,7 +58,15 @@ from conformance.contract.profiles import (
     ROLLOUTS_PATH,
 )
 
-__all__ = ["GENERATION_PROFILES", "generation_document"]
+__all__ = [
+    "GENERATION_PROFILES",
+    "error_schemas",
+    "generation_document",
+    "json_content",
+    "responses",
+    "schema_ref",
+    "seed_parameter",
+]
 
 GENERATION_PROFILES: Final = (LOCALAPI, CONTAINER, CONTAINERS)
 """The profiles this module documents (the legacy one is `conformance.openapi`'s own)."""
@@ -115,53 +123,79 @@ _SYNTH_AI_NOTES: Final = [
 ]
 
 
-def _ref(model: str) -> dict[str, Any]:
+def schema_ref(model: str) -> dict[str, Any]:
+    """A `$ref` to the component schema `model`."""
     return {"$ref": _REF.format(model=model)}
 
 
-def _json_content(schema: dict[str, Any]) -> dict[str, Any]:
+def json_content(schema: dict[str, Any]) -> dict[str, Any]:
+    """An `application/json` content map of `schema`."""
     return {"application/json": {"schema": schema}}
+
+
+def responses(
+    ok: dict[str, Any],
+    ok_text: str,
+    errors: tuple[int, ...],
+    descriptions: dict[int, str],
+    *,
+    accepted: bool = False,
+) -> dict[str, Any]:
+    """An operation's responses: `ok` (also as 202 when `accepted`), then each error status
+    described by `descriptions`, answered with the `ErrorResponse` schema.
+    """
+    answers: dict[str, Any] = {"200": {"description": ok_text, "content": json_content(ok)}}
+    if accepted:
+        answers["202"] = {"description": "Accepted (async).", "content": json_content(ok)}
+    for status in sorted(set(errors)):
+        answers[str(status)] = {
+            "description": descriptions[status],
+            "content": json_content(dict(_ERROR_REF)),
+        }
+    return answers
+
+
+def error_schemas(envelope_rules: str = "") -> dict[str, Any]:
+    """`ValidationErrorList` and `ErrorResponse`, the error bodies every document allows;
+    `envelope_rules` names the requirements behind the envelope (" (RO-9, PROP-3)").
+    """
+    return {
+        "ValidationErrorList": {
+            "title": "ValidationErrorList",
+            "description": "FastAPI's default validation error body, {detail: [...]}.",
+            "type": "object",
+            "required": ["detail"],
+            "properties": {"detail": {"type": "array", "items": {"type": "object"}}},
+        },
+        "ErrorResponse": {
+            "title": "ErrorResponse",
+            "description": "An error answer: the status is the contract. The body SHOULD be the "
+            f"ErrorEnvelope{envelope_rules}; FastAPI's default list or any other body conforms.",
+            "anyOf": [
+                schema_ref("ErrorEnvelope"),
+                schema_ref("ValidationErrorList"),
+                {"description": "Any other body."},
+            ],
+        },
+    }
 
 
 def _responses(
     ok: dict[str, Any], ok_text: str, errors: tuple[int, ...], *, accepted: bool = False
 ) -> dict[str, Any]:
-    responses: dict[str, Any] = {"200": {"description": ok_text, "content": _json_content(ok)}}
-    if accepted:
-        responses["202"] = {"description": "Accepted (async).", "content": _json_content(ok)}
-    for status in sorted(set(errors)):
-        responses[str(status)] = {
-            "description": _ERRORS[status],
-            "content": _json_content(dict(_ERROR_REF)),
-        }
-    return responses
+    return responses(ok, ok_text, errors, _ERRORS, accepted=accepted)
 
 
 def _schemas(models: tuple[type[BaseModel], ...]) -> dict[str, Any]:
     every: tuple[type[BaseModel], ...] = (*models, ErrorEnvelope)
     _, top = models_json_schema([(m, "validation") for m in every], ref_template=_REF)
     schemas: dict[str, Any] = top["$defs"]
-    schemas["ValidationErrorList"] = {
-        "title": "ValidationErrorList",
-        "description": "FastAPI's default validation error body, {detail: [...]}.",
-        "type": "object",
-        "required": ["detail"],
-        "properties": {"detail": {"type": "array", "items": {"type": "object"}}},
-    }
-    schemas["ErrorResponse"] = {
-        "title": "ErrorResponse",
-        "description": "An error answer: the status is the contract. The body SHOULD be the "
-        "ErrorEnvelope; FastAPI's default list or any other body conforms.",
-        "anyOf": [
-            _ref("ErrorEnvelope"),
-            _ref("ValidationErrorList"),
-            {"description": "Any other body."},
-        ],
-    }
+    schemas.update(error_schemas())
     return schemas
 
 
-def _seed_parameter(name: str) -> dict[str, Any]:
+def seed_parameter(name: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The repeatable integer query parameter `name`; `schema` (an integer array by default)."""
     return {
         "name": name,
         "in": "query",
@@ -170,7 +204,7 @@ def _seed_parameter(name: str) -> dict[str, Any]:
         "explode": True,
         "description": "Repeatable; each value an integer (conventionally 0 to "
         f"{MAX_SEED}). A value that does not parse as an integer MUST get a 4xx.",
-        "schema": {"type": "array", "items": {"type": "integer"}},
+        "schema": schema or {"type": "array", "items": {"type": "integer"}},
     }
 
 
@@ -198,26 +232,26 @@ def _synth_ai_paths(
 ) -> dict[str, Any]:
     task_info_ok = {
         "anyOf": [
-            _ref("LocalApiTaskInfo"),
-            {"type": "array", "items": _ref("LocalApiTaskInfo")},
-            _ref("TasksetResponse"),
+            schema_ref("LocalApiTaskInfo"),
+            {"type": "array", "items": schema_ref("LocalApiTaskInfo")},
+            schema_ref("TasksetResponse"),
         ]
     }
-    health_item = _get("health", "Health.", _ref(health), auth_errors)
+    health_item = _get("health", "Health.", schema_ref(health), auth_errors)
     task_info = _get(
         "task_info",
         "No seed: the taskset. One seed: a TaskInfo. Several: a list.",
         task_info_ok,
         (*auth_errors, 400, 404, 422),
     )
-    task_info["get"]["parameters"] = [_seed_parameter(name) for name in SEED_QUERY_PARAMS]
+    task_info["get"]["parameters"] = [seed_parameter(name) for name in SEED_QUERY_PARAMS]
     return {
-        ROOT_PATH: _public(_get("root", "Liveness and identity.", _ref("RootResponse"), ())),
+        ROOT_PATH: _public(_get("root", "Liveness and identity.", schema_ref("RootResponse"), ())),
         HEALTH_PATH: health_item,
         INFO_PATH: _get(
             "info",
             "Service, dataset, rubrics, inference, limits.",
-            _ref("InfoResponse"),
+            schema_ref("InfoResponse"),
             auth_errors,
         ),
         TASK_INFO_PATH: task_info,
@@ -227,9 +261,9 @@ def _synth_ai_paths(
                 "summary": "Play one episode with the policy's inference URL.",
                 "description": "A body RolloutRequest does not accept MUST get a 4xx. Extra "
                 "fields and synth-ai's lax coercions may be accepted.",
-                "requestBody": {"required": True, "content": _json_content(_ref(request))},
+                "requestBody": {"required": True, "content": json_content(schema_ref(request))},
                 "responses": _responses(
-                    _ref(response),
+                    schema_ref(response),
                     "The finished rollout.",
                     (*auth_errors, 400, 404, 413, 415, 422, 502, 504),
                 ),
@@ -243,7 +277,7 @@ def _with_metrics_alias(schemas: dict[str, Any], response: str, reward: str) -> 
     schema = schemas[response]
     schema["required"] = [n for n in schema["required"] if n != "reward_info"]
     schema["properties"]["metrics"] = {
-        **_ref(reward),
+        **schema_ref(reward),
         "description": "synth-ai 0.4.12's name for reward_info.",
     }
     schema["anyOf"] = [{"required": ["reward_info"]}, {"required": ["metrics"]}]
@@ -337,33 +371,38 @@ def _containers() -> dict[str, Any]:
     metadata = _get(
         "metadata",
         "Runtime identity and capabilities (protocol, contract version, rollout modes).",
-        _ref("ContainersMetadata"),
+        schema_ref("ContainersMetadata"),
         (),
     )
     lookup = _get(
-        "rollout", "A submitted rollout's record.", _ref("ContainersRolloutLookup"), (404,)
+        "rollout", "A submitted rollout's record.", schema_ref("ContainersRolloutLookup"), (404,)
     )
     state = _get(
-        "rollout_state", "A submitted rollout's state.", _ref("ContainersRolloutRecord"), (404,)
+        "rollout_state",
+        "A submitted rollout's state.",
+        schema_ref("ContainersRolloutRecord"),
+        (404,),
     )
     for item in (lookup, state):
         item["get"]["parameters"] = [_rollout_id_parameter()]
     info = _get(
-        "info", "The alias of GET /metadata (the same body).", _ref("ContainersMetadata"), ()
+        "info", "The alias of GET /metadata (the same body).", schema_ref("ContainersMetadata"), ()
     )
     paths = {
         ROOT_PATH: _get(
             "root",
             "Status, contract version, runtime and task.",
-            _ref("ContainersRootResponse"),
+            schema_ref("ContainersRootResponse"),
             (),
         ),
         HEALTH_PATH: _get(
-            "health", "Status and contract version.", _ref("ContainersHealthResponse"), ()
+            "health", "Status and contract version.", schema_ref("ContainersHealthResponse"), ()
         ),
         METADATA_PATH: metadata,
         INFO_PATH: info,
-        TASK_INFO_PATH: _get("task_info", "The task descriptor.", _ref("ContainersTaskInfo"), ()),
+        TASK_INFO_PATH: _get(
+            "task_info", "The task descriptor.", schema_ref("ContainersTaskInfo"), ()
+        ),
         ROLLOUTS_PATH: {
             "post": {
                 "operationId": "submit_rollout",
@@ -378,10 +417,10 @@ def _containers() -> dict[str, Any]:
                 "rollout_id with a different body may get 409 rollout_identity_conflict.",
                 "requestBody": {
                     "required": True,
-                    "content": _json_content(_ref("ContainersRolloutRequest")),
+                    "content": json_content(schema_ref("ContainersRolloutRequest")),
                 },
                 "responses": _responses(
-                    _ref("ContainersSubmittedRecord"),
+                    schema_ref("ContainersSubmittedRecord"),
                     "The rollout's record.",
                     (400, 404, 409, 413, 415, 422, 502, 504),
                     accepted=True,

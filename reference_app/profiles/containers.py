@@ -35,6 +35,11 @@ from pydantic import BaseModel, ValidationError
 
 from conformance.contract import HEALTH_PATH, INFO_PATH, ROOT_PATH, TASK_INFO_PATH, RolloutEnvSpec
 from conformance.contract.constants import MAX_SEED, MIN_SEED
+from conformance.contract.containers import (
+    CONSUMER_REQUIREMENTS,
+    compatibility_matrix,
+    compatibility_report,
+)
 from conformance.contract.profiles import (
     COMPATIBILITY_PATH,
     CONTAINERS_CONTRACT_VERSION,
@@ -49,6 +54,7 @@ from reference_app.config import TaskAppConfig
 from reference_app.errors import TaskAppError
 from reference_app.profiles import capabilities
 from reference_app.profiles.containers_wire import (
+    UNSERVED,
     DatasetRowsRequest,
     RolloutRequest,
     SubmissionMode,
@@ -137,7 +143,8 @@ def create_containers_app(cfg: TaskAppConfig) -> FastAPI:
         if not isinstance(parsed, RolloutRequest):
             return parsed
         rollout_id = parsed.rollout_id or f"rollout_{uuid.uuid4().hex[:12]}"
-        identity = {**parsed.model_dump(mode="json", exclude_none=True), "rollout_id": rollout_id}
+        fields = parsed.model_dump(mode="json", exclude_none=True, exclude=set(UNSERVED))
+        identity = {**fields, "rollout_id": rollout_id}
         try:
             found = store.existing(rollout_id, identity)
         except IdentityConflict:
@@ -190,15 +197,15 @@ def create_containers_app(cfg: TaskAppConfig) -> FastAPI:
     async def compatibility(target: str | None = None) -> dict[str, Any]:
         caps = metadata["capabilities"]
         if target is None or not target.strip():
-            return capabilities.matrix(caps)
-        if target.strip() not in capabilities.REQUIREMENTS:
+            return compatibility_matrix(caps)
+        if target.strip() not in CONSUMER_REQUIREMENTS:
             raise TaskAppError(
                 400,
                 "invalid_compatibility_target",
                 f"unknown target {target.strip()[:64]!r}; known: "
-                + ", ".join(capabilities.REQUIREMENTS),
+                + ", ".join(CONSUMER_REQUIREMENTS),
             )
-        return capabilities.report(caps, target.strip())
+        return compatibility_report(target.strip(), caps)
 
     install_error_handling(app)
     return app

@@ -12,13 +12,14 @@ fails the request model gets FastAPI's own 422 (`{"detail": [...]}`), as the pac
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Final
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from conformance.contract import ROLLOUT_PATH
+from conformance.contract.generation_models import SuccessStatus
 from conformance.contract.profiles import SCOPE_ROLLOUT
 from reference_app.auth import api_key_guard
 from reference_app.config import TaskAppConfig
@@ -43,6 +44,12 @@ from reference_app.routes import (
 )
 
 logger = logging.getLogger("reference_app")
+
+_UNFILLED: Final = {
+    "artifact": {"__all__": {"artifact_id", "size_bytes", "sha256", "storage", "created_at"}}
+}
+"""Optional `Artifact` fields this app never fills: left off the wire (the package reads them
+as absent or null alike)."""
 
 
 def create_localapi_app(cfg: TaskAppConfig) -> FastAPI:
@@ -80,7 +87,7 @@ def add_synth_rollout(
             return JSONResponse(fastapi_validation_body(exc), 422)
         response = await rollout_response(cfg, parsed, artifacts=artifacts)
         logger.info("rollout %s finished", shown(parsed.trace_correlation_id))
-        return response.model_dump(mode="json")
+        return response.model_dump(mode="json", exclude=_UNFILLED)
 
 
 async def rollout_response(
@@ -113,5 +120,5 @@ async def rollout_response(
         ]
         if artifacts
         else None,
-        success_status="success",
+        success_status=SuccessStatus.SUCCESS,
     )

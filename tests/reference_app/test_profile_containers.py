@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from conformance.contract.containers import CONSUMER_REQUIREMENTS
 from conformance.contract.profiles import (
     CONTAINERS,
     CONTAINERS_CONTRACT_VERSION,
@@ -24,7 +25,6 @@ from conformance.inference import MockInferenceServer
 from conformance.testing import TaskAppClient
 from reference_app import build_config, create_profile_app
 from reference_app.errors import TaskAppError
-from reference_app.profiles import capabilities
 from reference_app.profiles.lifecycle import Rollout, RolloutStore
 from tests.helpers import sync_client
 
@@ -275,7 +275,7 @@ def test_compatibility_reports_follow_the_metadata(client: TaskAppClient) -> Non
     the targets the declared capabilities meet are supported.
     """
     reports = client.get("/compatibility").json()
-    assert list(reports) == list(capabilities.REQUIREMENTS)
+    assert list(reports) == list(CONSUMER_REQUIREMENTS)
     for target, report in reports.items():
         assert client.get("/compatibility", params={"target": target}).json() == report
     assert client.get("/compatibility", params={"target": "nope"}).status_code == 400
