@@ -208,6 +208,9 @@ _GENERATED_BODY = (
     (re.compile(r"in [\d.]+s \(\d+/s\)"), "in <t>s (<rate>/s)"),
     (re.compile(r"--data-binary .*$", re.MULTILINE), "--data-binary <generated>"),
     (re.compile(r"content=b.*,$", re.MULTILINE), "content=<generated>,"),
+    # How many drawn cases hit one finding varies with scheduling under xdist (2 or 3 seen
+    # for the same seed in CI); the finding, its seed and the total are what is pinned.
+    (re.compile(r"seed (\d+), \d+ case\(s\)"), r"seed \1, <n> case(s)"),
 )
 """The run's timing and the generated body, which Hypothesis picks."""
 _EXPECTED_CLEAN = (
@@ -286,7 +289,7 @@ def test_fuzz_1_localapi_missing_cid_500() -> None:
         got="\n".join(
             [
                 *_finding(
-                    "not_a_server_error on POST /rollout (negative, seed 0, 2 case(s)): "
+                    "not_a_server_error on POST /rollout (negative, seed 0, <n> case(s)): "
                     "Server error (got 500)",
                     _SERVER_ERROR_FIX,
                     "/rollout",
@@ -297,7 +300,7 @@ def test_fuzz_1_localapi_missing_cid_500() -> None:
                 ),
                 "",
                 *_finding(
-                    "status_code_conformance on POST /rollout (negative, seed 0, 2 case(s)): "
+                    "status_code_conformance on POST /rollout (negative, seed 0, <n> case(s)): "
                     "Undocumented status code: Received: 500 (got 500)",
                     _STATUS_FIX,
                     "/rollout",
@@ -328,7 +331,7 @@ def test_fuzz_1_container_metrics_not_reward_info() -> None:
         expected=_EXPECTED_CLEAN,
         got="\n".join(
             _finding(
-                "response_schema_conformance on POST /rollout (positive, seed 0, 6 case(s)): "
+                "response_schema_conformance on POST /rollout (positive, seed 0, <n> case(s)): "
                 'Response violates schema: "reward_info" is a required property (got 200)',
                 "Return bodies that match the contract models field for field.",
                 "/rollout",
@@ -361,7 +364,7 @@ def test_fuzz_1_containers_refusal_500() -> None:
         got="\n".join(
             [
                 *_finding(
-                    "not_a_server_error on POST /rollouts (positive, seed 0, 16 case(s)): "
+                    "not_a_server_error on POST /rollouts (positive, seed 0, <n> case(s)): "
                     "Server error (got 500)",
                     _SERVER_ERROR_FIX,
                     "/rollouts",
@@ -372,7 +375,7 @@ def test_fuzz_1_containers_refusal_500() -> None:
                 ),
                 "",
                 *_finding(
-                    "status_code_conformance on POST /rollouts (positive, seed 0, 16 case(s)): "
+                    "status_code_conformance on POST /rollouts (positive, seed 0, <n> case(s)): "
                     "Undocumented status code: Received: 500 (got 500)",
                     _STATUS_FIX,
                     "/rollouts",
