@@ -65,11 +65,9 @@ ROLLOUT_IDENTITY_CONFLICT: Final = "rollout_identity_conflict"
 SUCCESS_STATUSES: Final = frozenset(
     {"success", "timeout", "network_error", "apply_failed", "runtime_error", "failure"}
 )
-"""synth-ai 0.6.6 `synth_ai/data/enums.py:152-169` (localapi and container)."""
-CONTAINERS_SUCCESS_STATUSES: Final = frozenset(
-    {"pending", "running", "paused", "success", "failed", "cancelled", "error"}
-)
-"""synth_containers/wire.py:39-46, plus the SDK's `error` for a failed async callback."""
+"""synth-ai 0.6.6 `synth_ai/data/enums.py:152-169` (localapi and container). The pydantic
+enum `generation_models.SuccessStatus` spells the same values (kept here too, without
+pydantic, for the checks; `tests/contract/test_profiles.py` pins them equal)."""
 
 
 class AuthScheme(StrEnum):
